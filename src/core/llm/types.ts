@@ -1,0 +1,63 @@
+/** The provider interface the agent loop talks to. OpenAI-compatible endpoints and VS Code's language-model API implement it. */
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Raw JSON text as the model produced it; may be malformed. */
+  arguments: string;
+}
+
+export type ChatMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] }
+  | { role: 'tool'; tool_call_id: string; name?: string; content: string };
+
+export interface FunctionSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export type StreamEvent =
+  | { type: 'text'; delta: string }
+  /** A tool call, emitted once its arguments are complete. */
+  | { type: 'tool_call'; call: ToolCall }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'finish'; reason: string };
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  tools?: FunctionSpec[];
+  model?: string;
+  signal?: AbortSignal;
+}
+
+export interface ChatProvider {
+  /** e.g. `openai`, `vscode-lm`. */
+  readonly id: string;
+  /** The model requests go to unless one is given. */
+  readonly model: string;
+  stream(request: ChatRequest): AsyncIterable<StreamEvent>;
+  /** Embeddings, where the endpoint has them; callers fall back to lexical ranking when this throws or is absent. */
+  embed?(texts: string[], signal?: AbortSignal): Promise<number[][]>;
+}
+
+/** A failure the user can act on; `message` is one line meant for people, with no stack trace. */
+export class LlmError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'auth' | 'model' | 'rate-limit' | 'server' | 'network' | 'bad-request' | 'cancelled' | 'stream',
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'LlmError';
+  }
+}

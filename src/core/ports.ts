@@ -1,0 +1,74 @@
+/**
+ * The ports through which the agent core reaches the outside world. The core (src/core) never imports
+ * `vscode`; the extension (src/vscode) and the CLI (src/cli) each implement these with their own APIs.
+ */
+
+export interface Logger {
+  trace(message: string): void;
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** A logger that drops everything: for tests and for callers that do not care. */
+export const silentLogger: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** Files and text search over the user's workspace. */
+export interface Workspace {
+  /** Absolute path of the workspace root (the CLI: the current directory or --workspace). */
+  readonly root: string;
+  /** Text of a file, including unsaved editor changes where the front has them. Paths may be relative to root. */
+  readFile(path: string): Promise<string>;
+}
+
+export interface CommandOutput {
+  exitCode: number | null;
+  /** Combined stdout and stderr, already capped head and tail by the runner. */
+  output: string;
+  timedOut: boolean;
+  /** Set when the runner had to fall back (e.g. no shell integration) and wants the model and user to know. */
+  note?: string;
+}
+
+/** Runs a shell command line: a child process in the CLI, a visible terminal in VS Code. */
+export interface CommandRunner {
+  run(command: string, options: { cwd: string; timeoutMs: number; signal?: AbortSignal }): Promise<CommandOutput>;
+}
+
+/** What needs a yes from the user before it runs. */
+export interface ApprovalRequest {
+  /** `command` for run_command, `tool` for an MCP tool, `config-write` for writes to the agent's own configuration. */
+  kind: 'command' | 'tool' | 'config-write';
+  /** Namespaced tool name as the model sees it. */
+  tool: string;
+  /** Server name for MCP tools. */
+  server?: string;
+  /** One line a human can judge: the exact command, or the tool and its arguments. */
+  summary: string;
+  /** Full arguments. */
+  args: unknown;
+}
+
+export type ApprovalDecision = 'allow' | 'deny' | 'always';
+
+export interface Approver {
+  request(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision>;
+}
+
+/** Approves or denies everything; the CLI's `--yes` and the no-TTY default. */
+export function fixedApprover(decision: ApprovalDecision): Approver {
+  return { request: async () => decision };
+}
+
+export interface SecretStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
