@@ -25,7 +25,8 @@ const builds = [
   },
 ];
 
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
+// 'module' first: some packages (jsonc-parser) ship a UMD main that bundlers cannot follow.
+const common = { bundle: true, mainFields: ['module', 'main'], sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 
 if (watch) {
   for (const b of builds) await (await esbuild.context({ ...common, ...b })).watch();

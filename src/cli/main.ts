@@ -1,1 +1,112 @@
-process.stdout.write('mcp-agent\n');
+/** `mcp-agent`: the headless front of the agent core. One-line errors, documented exit codes, no stack traces. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import * as path from 'node:path';
+import { CliError, EXIT, type CommonOptions } from './context';
+import { runServers } from './commands/servers';
+import { runTools } from './commands/tools';
+import { runCall } from './commands/call';
+import { version } from './version';
+
+const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Protocol
+
+Usage:
+  mcp-agent servers [--config FILE]... [--url URL] [--json]
+  mcp-agent tools   [--config FILE]... [--url URL] [--json]
+  mcp-agent call TOOL [--args JSON] [--config FILE]... [--url URL] [--json]
+
+Options:
+  --config FILE    server definitions (YAML or JSON; repeatable). Default: the first of
+                   ./config.yaml, ./.vscode/mcp.json, ./.mcp.json, ./mcp.json
+  --url URL        an ad-hoc server for this run (Streamable HTTP, falling back to SSE)
+  --workspace DIR  the workspace (default: the current directory)
+  --json           machine-readable output
+  --verbose        more detail on stderr
+  -h, --help       this help;  --version  the version
+
+Exit codes: 0 ok, 1 the tool returned an error, 2 usage or definition error, 3 server unreachable or timed out.
+`;
+
+const common = {
+  config: { type: 'string', multiple: true, default: [] },
+  url: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
+  workspace: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<O extends ParseArgsConfig['options']>(argv: string[], extra: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...common, ...extra }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CliError(`${(err as Error).message.split('\n')[0]} (see mcp-agent --help)`, EXIT.usage);
+  }
+}
+
+function commonOptions(values: { config?: string[]; url?: string; json?: boolean; verbose?: boolean; workspace?: string }): CommonOptions {
+  return {
+    config: values.config ?? [],
+    url: values.url,
+    json: values.json ?? false,
+    verbose: values.verbose ?? false,
+    workspace: path.resolve(values.workspace ?? process.cwd()),
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${version}\n`);
+    return EXIT.ok;
+  }
+  switch (command) {
+    case 'servers': {
+      const { values } = parse(rest, {});
+      if (values.help) return help();
+      return runServers(commonOptions(values));
+    }
+    case 'tools': {
+      const { values } = parse(rest, {});
+      if (values.help) return help();
+      return runTools(commonOptions(values));
+    }
+    case 'call': {
+      const { values, positionals } = parse(rest, { args: { type: 'string' } });
+      if (values.help) return help();
+      if (positionals.length !== 1) throw new CliError('call needs exactly one TOOL name (see mcp-agent tools)', EXIT.usage);
+      return runCall(commonOptions(values), positionals[0], values.args);
+    }
+    default:
+      throw new CliError(`unknown command "${command}" (see mcp-agent --help)`, EXIT.usage);
+  }
+}
+
+function help(): number {
+  process.stdout.write(USAGE);
+  return EXIT.ok;
+}
+
+const verbose = process.argv.includes('--verbose');
+// Once the command is done, a lingering socket or timer in a library must not keep the process alive.
+const exitSoon = () => setTimeout(() => process.exit(), 500).unref();
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    exitSoon();
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`mcp-agent: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`mcp-agent: ${(err as Error)?.message ?? String(err)}\n`);
+      if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = EXIT.usage;
+    }
+    exitSoon();
+  },
+);

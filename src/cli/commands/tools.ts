@@ -1,0 +1,34 @@
+import { EXIT, loadConfig, startServers, type CommonOptions } from '../context';
+import { oneLine, printTable } from '../format';
+
+/** `mcp-agent tools`: every connected server's tools under their namespaced names. */
+export async function runTools(opts: CommonOptions): Promise<number> {
+  const config = await loadConfig(opts);
+  const manager = await startServers(opts, config.servers);
+  try {
+    const tools = manager.tools();
+    if (opts.json) {
+      const rows = tools.map((t) => ({
+        name: t.name,
+        server: t.server,
+        tool: t.tool,
+        title: t.spec.title ?? t.spec.annotations?.title,
+        description: t.spec.description ?? '',
+        inputSchema: t.spec.inputSchema,
+        annotations: t.spec.annotations,
+      }));
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    } else if (tools.length === 0) {
+      process.stderr.write('mcp-agent: no tools (no server connected or none has tools)\n');
+    } else {
+      printTable(
+        ['TOOL', 'DESCRIPTION'],
+        tools.map((t) => [t.name, oneLine(t.spec.description)]),
+      );
+    }
+    const statuses = manager.servers();
+    return statuses.length > 0 && statuses.every((s) => s.state !== 'connected') ? EXIT.unreachable : EXIT.ok;
+  } finally {
+    await manager.dispose();
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * All MCP servers at once: one McpAgent per definition, started concurrently, re-applied by difference when the
+ * definitions change, with every server's tools under collision-free `<server>__<tool>` names routed back to
+ * their server.
+ */
+import { EventEmitter } from 'node:events';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../ports';
+import { silentLogger } from '../ports';
+import { McpServerError } from './errors';
+import { McpAgent, type CallOptions, type McpAgentOptions, type ServerStatus } from './McpAgent';
+import { definitionHash, type ServerDefinition } from './serverConfig';
+import { serverParts, toolNamesFor } from './toolNames';
+
+export interface NamespacedTool {
+  /** What the model calls it: `<server>__<tool>`, a valid OpenAI function name. */
+  name: string;
+  server: string;
+  /** The server's own name for it. */
+  tool: string;
+  spec: Tool;
+}
+
+interface Events {
+  status: [ServerStatus];
+  toolsChanged: [];
+}
+
+interface Entry {
+  agent: McpAgent;
+  hash: string;
+}
+
+export type AgentFactory = (def: ServerDefinition, options: McpAgentOptions) => McpAgent;
+
+export class AgentManager extends EventEmitter<Events> {
+  private readonly entries = new Map<string, Entry>();
+  private toolIndex = new Map<string, NamespacedTool>();
+  private toolListCache?: NamespacedTool[];
+  private disposed = false;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly agentOptions: McpAgentOptions = {},
+    private readonly factory: AgentFactory = (def, options) => new McpAgent(def, options),
+  ) {
+    super();
+    this.logger = agentOptions.logger ?? silentLogger;
+  }
+
+  /**
+   * Makes the running set match `defs`: starts added servers, restarts changed ones, stops removed ones, and leaves
+   * unchanged ones alone. Resolves when every server it started is connected or has failed.
+   */
+  async apply(defs: ServerDefinition[]): Promise<void> {
+    if (this.disposed) throw new Error('AgentManager is disposed');
+    const wanted = new Map(defs.filter((d) => !d.disabled).map((d) => [d.name, d]));
+    const stopping: Promise<void>[] = [];
+    for (const [name, entry] of this.entries) {
+      const next = wanted.get(name);
+      if (!next || definitionHash(next) !== entry.hash) {
+        this.entries.delete(name);
+        entry.agent.removeAllListeners();
+        stopping.push(entry.agent.stop());
+        this.logger.info(`[${name}] ${next ? 'definition changed; restarting' : 'removed'}`);
+      }
+    }
+    await Promise.allSettled(stopping);
+    const starting: Promise<void>[] = [];
+    for (const def of wanted.values()) {
+      if (this.entries.has(def.name)) continue;
+      const agent = this.factory(def, this.agentOptions);
+      agent.on('status', (s) => this.emit('status', s));
+      agent.on('tools', () => this.reindex());
+      agent.on('stderr', (line) => this.logger.debug(`[${def.name}] stderr: ${line}`));
+      this.entries.set(def.name, { agent, hash: definitionHash(def) });
+      starting.push(agent.start());
+    }
+    this.reindex();
+    await Promise.allSettled(starting);
+  }
+
+  get agents(): McpAgent[] {
+    return [...this.entries.values()].map((e) => e.agent);
+  }
+
+  agent(name: string): McpAgent | undefined {
+    return this.entries.get(name)?.agent;
+  }
+
+  servers(): ServerStatus[] {
+    return this.agents.map((a) => a.status);
+  }
+
+  /** Every connected server's tools, namespaced. */
+  tools(): NamespacedTool[] {
+    this.toolListCache ??= [...this.toolIndex.values()];
+    return this.toolListCache;
+  }
+
+  /** A namespaced name, or a bare tool name that exactly one server has. */
+  resolveTool(name: string): NamespacedTool | undefined {
+    const direct = this.toolIndex.get(name);
+    if (direct) return direct;
+    let found: NamespacedTool | undefined;
+    for (const t of this.toolIndex.values()) {
+      if (t.tool !== name) continue;
+      if (found) return undefined;
+      found = t;
+    }
+    return found;
+  }
+
+  /** Servers that have a tool with this bare name (to explain an ambiguous name). */
+  serversWithTool(tool: string): string[] {
+    return [...this.toolIndex.values()].filter((t) => t.tool === tool).map((t) => t.server);
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, opts: CallOptions = {}): Promise<CallToolResult> {
+    const t = this.resolveTool(name);
+    if (!t) throw new McpServerError(name.split('__')[0] || name, 'not-found', `no tool named "${name}"`);
+    const agent = this.entries.get(t.server)?.agent;
+    if (!agent) throw new McpServerError(t.server, 'not-found', 'server is no longer configured');
+    const readOnly = t.spec.annotations?.readOnlyHint === true;
+    return agent.callTool(t.tool, args, { retryable: readOnly, ...opts });
+  }
+
+  async restart(name?: string): Promise<void> {
+    const targets = name ? [this.entries.get(name)?.agent].filter((a): a is McpAgent => !!a) : this.agents;
+    await Promise.allSettled(targets.map((a) => a.restart()));
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const agents = this.agents;
+    this.entries.clear();
+    this.reindex();
+    await Promise.allSettled(agents.map((a) => a.stop()));
+    this.removeAllListeners();
+  }
+
+  private reindex(): void {
+    const agents = this.agents;
+    const parts = serverParts(agents.map((a) => a.name));
+    const index = new Map<string, NamespacedTool>();
+    for (const agent of agents) {
+      const names = toolNamesFor(parts.get(agent.name) ?? agent.name, agent.tools.map((t) => t.name));
+      for (const spec of agent.tools) {
+        const name = names.get(spec.name);
+        if (name) index.set(name, { name, server: agent.name, tool: spec.name, spec });
+      }
+    }
+    this.toolIndex = index;
+    this.toolListCache = undefined;
+    this.emit('toolsChanged');
+  }
+}
