@@ -246,11 +246,8 @@ export class McpAgent extends EventEmitter<Events> {
   /** Waits for a connection that is on its way (a restart in progress); fails at once when there is none. */
   private async ready(timeout: number, signal?: AbortSignal): Promise<Client> {
     if (this.state === 'connected' && this.client) return this.client;
-    if (this.state === 'error' && this.restartTimer) {
-      // A restart is scheduled: bring it forward rather than fail a call we could serve.
-      this.clearRestartTimer();
-      void this.start();
-    }
+    // A restart is scheduled: bring it forward rather than fail a call we could serve.
+    if (this.state === 'error' && this.restartTimer) this.restartNow();
     if (this.connecting) {
       try {
         await withTimeout(this.connecting, timeout, signal);
@@ -439,14 +436,16 @@ export class McpAgent extends EventEmitter<Events> {
     const delay = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** this.failuresInRow);
     this.failuresInRow++;
     this.logger.info(`[${this.name}] restarting in ${delay} ms (attempt ${this.failuresInRow} of ${p.maxRetries})`);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      this.restarts++;
-      void this.start().then(() => {
-        if (this.state === 'error') this.scheduleRestart();
-      });
-    }, delay);
+    this.restartTimer = setTimeout(() => this.restartNow(), delay);
     this.restartTimer.unref();
+  }
+
+  private restartNow(): void {
+    this.clearRestartTimer();
+    this.restarts++;
+    void this.start().then(() => {
+      if (this.state === 'error' && !this.restartTimer) this.scheduleRestart();
+    });
   }
 
   private armStableTimer(): void {
