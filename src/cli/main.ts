@@ -5,6 +5,8 @@ import { CliError, EXIT, type CommonOptions } from './context';
 import { runServers } from './commands/servers';
 import { runTools } from './commands/tools';
 import { runCall } from './commands/call';
+import { runChat } from './commands/chat';
+import { runServe } from './commands/serve';
 import { version } from './version';
 
 const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Protocol
@@ -13,13 +15,18 @@ Usage:
   mcp-agent servers [--config FILE]... [--url URL] [--json]
   mcp-agent tools   [--config FILE]... [--url URL] [--json]
   mcp-agent call TOOL [--args JSON] [--config FILE]... [--url URL] [--json]
+  mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
+  mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
 
 Options:
   --config FILE    server definitions (YAML or JSON; repeatable). Default: the first of
                    ./config.yaml, ./.vscode/mcp.json, ./.mcp.json, ./mcp.json
   --url URL        an ad-hoc server for this run (Streamable HTTP, falling back to SSE)
   --workspace DIR  the workspace (default: the current directory)
-  --json           machine-readable output
+  --json           machine-readable output (chat: one JSON event per line)
+  --model M        the model (default: OPENAI_MODEL, the config's llm.model, or gpt-4o-mini)
+  --yes            approve every tool call without asking
+  --conversation ID  continue a stored conversation
   --verbose        more detail on stderr
   -h, --help       this help;  --version  the version
 
@@ -79,6 +86,23 @@ async function main(argv: string[]): Promise<number> {
       if (values.help) return help();
       if (positionals.length !== 1) throw new CliError('call needs exactly one TOOL name (see mcp-agent tools)', EXIT.usage);
       return runCall(commonOptions(values), positionals[0], values.args);
+    }
+    case 'chat': {
+      const { values, positionals } = parse(rest, { model: { type: 'string' }, yes: { type: 'boolean', default: false }, conversation: { type: 'string' } });
+      if (values.help) return help();
+      return runChat({ ...commonOptions(values), model: values.model, yes: values.yes ?? false, conversation: values.conversation }, positionals.length ? positionals.join(' ') : undefined);
+    }
+    case 'serve': {
+      const { values, positionals } = parse(rest, {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8000' },
+        token: { type: 'string' },
+        yes: { type: 'boolean', default: false },
+        model: { type: 'string' },
+      });
+      if (values.help) return help();
+      if (positionals.length) throw new CliError(`serve takes no arguments (got "${positionals[0]}")`, EXIT.usage);
+      return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model });
     }
     default:
       throw new CliError(`unknown command "${command}" (see mcp-agent --help)`, EXIT.usage);

@@ -1,0 +1,34 @@
+/** Approval in a terminal: ask on a TTY, approve all with --yes, and deny (telling the model) otherwise. */
+import { createInterface } from 'node:readline/promises';
+import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
+import { fixedApprover } from '../core/ports';
+
+export function cliApprover(opts: { yes: boolean; interactive: boolean }): Approver {
+  if (opts.yes) return fixedApprover('allow');
+  if (!opts.interactive) return fixedApprover('deny');
+  // One question at a time: parallel tool calls must not interleave their prompts.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    request(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
+      const next = queue.then(() => ask(req, signal));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+  };
+}
+
+async function ask(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const what = req.kind === 'command' ? `Run this command?\n  $ ${req.summary}` : `Call ${req.summary}?`;
+    const always = req.kind === 'command' ? '' : ', [a]lways for this tool';
+    const answer = (await rl.question(`\n${what}\n[y]es, [n]o${always}: `, { signal })).trim().toLowerCase();
+    if (answer === 'y' || answer === 'yes') return 'allow';
+    if (always && (answer === 'a' || answer === 'always')) return 'always';
+    return 'deny';
+  } catch {
+    return 'deny';
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,46 @@
+/** `mcp-agent serve`: the HTTP API, until SIGINT/SIGTERM. */
+import { fixedApprover } from '../../core/ports';
+import { CliError, EXIT, StderrLogger, type CommonOptions } from '../context';
+import { createRuntime } from '../runtime';
+import { isLoopback, startApiServer } from '../server';
+
+export interface ServeOptions extends CommonOptions {
+  host: string;
+  port: number;
+  token?: string;
+  yes: boolean;
+  model?: string;
+}
+
+export async function runServe(opts: ServeOptions): Promise<number> {
+  const token = opts.token ?? process.env.MCP_AGENT_TOKEN;
+  if (!isLoopback(opts.host) && !token) {
+    throw new CliError(`refusing to listen on ${opts.host} without a token: pass --token T (or set MCP_AGENT_TOKEN), or bind 127.0.0.1`, EXIT.usage);
+  }
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new CliError(`--port must be a number from 0 to 65535`, EXIT.usage);
+  // No one is at a terminal to ask: only --yes, the allow-list and read-only tools run.
+  const runtime = await createRuntime({ ...opts, approver: fixedApprover(opts.yes ? 'allow' : 'deny') });
+  const logger = new StderrLogger(opts.verbose);
+  let server;
+  try {
+    server = await startApiServer({ host: opts.host, port: opts.port, token, agent: runtime.agent, manager: runtime.manager, toolbox: runtime.toolbox, logger });
+  } catch (err) {
+    await runtime.dispose();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'EADDRINUSE' ? `port ${opts.port} is already in use` : `cannot listen on ${opts.host}:${opts.port} (${code ?? (err as Error).message})`, EXIT.usage);
+  }
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const shown = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  process.stderr.write(`mcp-agent: listening on http://${shown}:${port} (POST /chat, POST /chat/stream, GET /health, /servers, /tools)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stderr.write('mcp-agent: shutting down\n');
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await runtime.dispose();
+  return EXIT.ok;
+}

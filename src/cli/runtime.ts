@@ -1,0 +1,89 @@
+/** Builds the agent for the CLI and the HTTP API from config files, the environment and flags. */
+import { Agent } from '../core/agent/Agent';
+import { ApprovalPolicy } from '../core/agent/approvals';
+import { ChatSession } from '../core/agent/ChatSession';
+import { systemPrompt } from '../core/agent/systemPrompt';
+import { Toolbox } from '../core/agent/toolbox';
+import { Cache } from '../core/cache';
+import { cacheSectionSchema, parseSection, SectionError, toolsSectionSchema } from '../core/config/sections';
+import { LlmConfigError, llmSectionSchema, resolveLlmConfig, type LlmConfig } from '../core/llm/config';
+import { createOpenAIProvider } from '../core/llm/openai';
+import type { AgentManager } from '../core/mcp/AgentManager';
+import type { Approver } from '../core/ports';
+import { Conversations } from '../core/store/Conversations';
+import { createBuiltinTools } from '../core/tools/builtins';
+import { NodeCommandRunner } from '../core/tools/nodeCommandRunner';
+import { NodeWorkspace } from '../core/tools/nodeWorkspace';
+import { CliError, EXIT, StderrLogger, loadConfig, startServers, type CommonOptions } from './context';
+
+export interface RuntimeOptions extends CommonOptions {
+  model?: string;
+  approver: Approver;
+}
+
+export interface Runtime {
+  agent: Agent;
+  manager: AgentManager;
+  toolbox: Toolbox;
+  store: Conversations;
+  llm: LlmConfig;
+  dispose(): Promise<void>;
+}
+
+export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const logger = new StderrLogger(opts.verbose);
+  const config = await loadConfig(opts);
+  const file = config.files[0] ?? 'config';
+  let llm: LlmConfig;
+  let tools;
+  let cacheSection;
+  try {
+    const llmSection = parseSection(llmSectionSchema, config.llm, 'llm', file);
+    tools = parseSection(toolsSectionSchema, config.tools, 'tools', file);
+    cacheSection = parseSection(cacheSectionSchema, config.cache, 'cache', file);
+    llm = resolveLlmConfig({ envDir: opts.workspace, section: llmSection, overrides: opts.model ? { model: opts.model } : {} });
+  } catch (err) {
+    if (err instanceof SectionError || err instanceof LlmConfigError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+  if (llm.provider === 'vscode-lm') throw new CliError('llm.provider "vscode-lm" only works inside VS Code; the CLI needs an OpenAI-compatible endpoint', EXIT.usage);
+
+  const cache =
+    cacheSection.enabled === false
+      ? new Cache({ backend: false, logger })
+      : new Cache({ dir: cacheSection.dir, redisUrl: cacheSection.redisUrl, defaultTtlSeconds: cacheSection.ttlSeconds, logger });
+  const manager = await startServers(opts, config.servers);
+  const workspace = new NodeWorkspace(opts.workspace);
+  const builtins = createBuiltinTools({
+    workspace,
+    commandRunner: new NodeCommandRunner(),
+    commandTimeoutMs: tools.commandTimeoutSeconds ? tools.commandTimeoutSeconds * 1000 : undefined,
+    logger,
+  });
+  const toolbox = new Toolbox({ builtins, manager, cache, cacheTtlSeconds: cacheSection.ttlSeconds });
+  const approvals = new ApprovalPolicy(opts.approver, { allowCommands: tools.approval?.allowCommands, denyCommands: tools.approval?.denyCommands });
+  const provider = createOpenAIProvider(llm, logger);
+  const session = new ChatSession({
+    provider,
+    toolbox,
+    approvals,
+    systemPrompt: systemPrompt({ workspaceRoot: workspace.root }),
+    maxRounds: tools.maxRounds,
+    maxResultChars: tools.maxResultChars,
+    maxParallelTools: tools.maxParallel,
+    maxTools: llm.maxTools,
+  });
+  const store = new Conversations({ logger });
+  const agent = new Agent(session, store, logger, llm.model);
+  return {
+    agent,
+    manager,
+    toolbox,
+    store,
+    llm,
+    dispose: async () => {
+      await manager.dispose();
+      await cache.close();
+    },
+  };
+}

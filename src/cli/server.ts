@@ -1,0 +1,192 @@
+/**
+ * The original system's HTTP API on node:http: POST /chat, POST /chat/stream (SSE), GET /health, /servers, /tools.
+ * Loopback by default; a token is required to bind anywhere else; the Host header is checked against DNS
+ * rebinding; a client that goes away cancels its own run and nothing else.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { ChatRequestError, type Agent, type ChatRequest } from '../core/agent/Agent';
+import type { AgentEvent } from '../core/agent/ChatSession';
+import type { Toolbox } from '../core/agent/toolbox';
+import type { AgentManager } from '../core/mcp/AgentManager';
+import { isObject } from '../core/mcp/serverConfig';
+import type { Logger } from '../core/ports';
+import { version } from './version';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ApiServerOptions {
+  host: string;
+  port: number;
+  token?: string;
+  agent: Agent;
+  manager: AgentManager;
+  toolbox: Toolbox;
+  logger: Logger;
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function startApiServer(opts: ApiServerOptions): Promise<Server> {
+  const server = createServer((req, res) => {
+    handle(req, res, opts).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      if (status === 500) opts.logger.error(`request failed: ${(err as Error).message}`);
+      if (!res.headersSent) sendJson(res, status, { error: status === 500 ? 'internal error' : (err as Error).message });
+      else res.end();
+    });
+  });
+  // Streams can be long; do not let Node's default request timeout cut them.
+  server.requestTimeout = 0;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): Promise<void> {
+  checkHost(req, opts);
+  checkToken(req, opts.token);
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/+$/, '') || '/'}`;
+  switch (route) {
+    case 'GET /health':
+      return sendJson(res, 200, { status: 'ok', version, servers: summarize(opts.manager) });
+    case 'GET /servers':
+      return sendJson(res, 200, opts.manager.servers().map(({ stderrTail: _tail, ...s }) => s));
+    case 'GET /tools':
+      return sendJson(
+        res,
+        200,
+        opts.toolbox.list().map((t) => ({ name: t.name, server: t.server ?? null, tool: t.tool, source: t.source, description: t.description, inputSchema: t.parameters, annotations: t.annotations })),
+      );
+    case 'POST /chat':
+      return chat(req, res, opts, false);
+    case 'POST /chat/stream':
+      return chat(req, res, opts, true);
+    default:
+      if (['/chat', '/chat/stream', '/health', '/servers', '/tools'].includes(url.pathname)) throw new HttpError(405, `method ${req.method} not allowed here`);
+      throw new HttpError(404, `no route ${url.pathname}`);
+  }
+}
+
+async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions, stream: boolean): Promise<void> {
+  const body = await readJson(req);
+  const chatReq = toChatRequest(body);
+  // The client going away (socket closed before we answered) cancels its run, and only its run.
+  const ac = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  chatReq.signal = ac.signal;
+
+  if (!stream) {
+    try {
+      const r = await opts.agent.chat(chatReq);
+      if (ac.signal.aborted) return;
+      sendJson(res, 200, { reply: r.reply, tool_calls: r.tool_calls, usage: r.usage, conversation_id: r.conversation_id ?? null, ...(r.error ? { error: r.error } : {}) });
+    } catch (err) {
+      if (err instanceof ChatRequestError) throw new HttpError(400, err.message);
+      throw err;
+    }
+    return;
+  }
+
+  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  res.flushHeaders();
+  const send = (e: AgentEvent | { type: 'error'; message: string }) => {
+    if (!res.writableEnded && !ac.signal.aborted) res.write(`data: ${JSON.stringify(e)}\n\n`);
+  };
+  chatReq.onEvent = (e) => send(e.type === 'tool_result' ? { ...e, result: undefined } : e);
+  try {
+    await opts.agent.chat(chatReq);
+  } catch (err) {
+    send({ type: 'error', message: err instanceof ChatRequestError ? err.message : 'internal error' });
+    if (!(err instanceof ChatRequestError)) opts.logger.error(`stream failed: ${(err as Error).message}`);
+  }
+  res.end();
+}
+
+function toChatRequest(body: unknown): ChatRequest {
+  if (!isObject(body)) throw new HttpError(400, 'the body must be a JSON object: {"messages": [{"role": "user", "content": "..."}]}');
+  const { messages, conversation_id: conversationId, prompt } = body;
+  if (conversationId !== undefined && conversationId !== null && typeof conversationId !== 'string') throw new HttpError(400, '"conversation_id" must be a string');
+  if (prompt !== undefined) {
+    if (typeof prompt !== 'string') throw new HttpError(400, '"prompt" must be a string');
+    return { prompt, conversationId: conversationId ?? undefined };
+  }
+  if (!Array.isArray(messages)) throw new HttpError(400, '"messages" must be a list of {role, content}');
+  for (const [i, m] of messages.entries()) {
+    if (!isObject(m) || typeof m.role !== 'string' || typeof m.content !== 'string') throw new HttpError(400, `messages[${i}] must be {"role": string, "content": string}`);
+  }
+  return { messages: messages as Array<{ role: string; content: string }>, conversationId: conversationId ?? undefined };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    req.resume();
+    throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      req.resume();
+      throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, `invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Only the bound address or localhost may be named in Host: a rebound DNS name pointing here is refused. */
+function checkHost(req: IncomingMessage, opts: ApiServerOptions): void {
+  const host = req.headers.host;
+  if (!host) throw new HttpError(403, 'a Host header is required');
+  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  const bound = opts.host.replace(/^\[|\]$/g, '').toLowerCase();
+  const ok = name === bound || isLoopback(name) || ((bound === '0.0.0.0' || bound === '::') && isIP(name) !== 0);
+  if (!ok) throw new HttpError(403, `Host "${host}" is not allowed`);
+}
+
+function checkToken(req: IncomingMessage, token?: string): void {
+  if (!token) return;
+  const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'a valid "Authorization: Bearer <token>" header is required');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function summarize(manager: AgentManager): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of manager.servers()) out[s.state] = (out[s.state] ?? 0) + 1;
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * The agent as the fronts use it: a chat request (a prompt, or the original API's message list) on a stored
+ * conversation, run by a ChatSession, with the conversation saved afterwards, partial answers included.
+ */
+import type { ChatMessage, Usage } from '../llm/types';
+import type { Logger } from '../ports';
+import { silentLogger } from '../ports';
+import type { AgentEvent, ChatSession, StopReason, ToolCallRecord } from './ChatSession';
+
+/** The part of the conversation store the agent needs. */
+export interface ConversationStore {
+  load(id: string): Promise<{ id: string; messages: ChatMessage[] }>;
+  create(init: { title?: string; messages?: ChatMessage[]; model?: string }): Promise<{ id: string }>;
+  append(id: string, messages: ChatMessage[]): Promise<unknown>;
+}
+
+export interface ChatRequest {
+  /** A new user message. */
+  prompt?: string;
+  /** The original API's shape: the conversation so far, ending with the user's message. */
+  messages?: Array<{ role: string; content: string }>;
+  conversationId?: string;
+  signal?: AbortSignal;
+  onEvent?: (e: AgentEvent) => void;
+}
+
+export interface ChatResponse {
+  reply: string;
+  tool_calls: ToolCallRecord[];
+  usage: Usage;
+  conversation_id?: string;
+  stopReason: StopReason;
+  error?: string;
+}
+
+/** A request the caller got wrong (HTTP 400, CLI exit 2). */
+export class ChatRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChatRequestError';
+  }
+}
+
+export class Agent {
+  constructor(
+    private readonly session: ChatSession,
+    private readonly store?: ConversationStore,
+    private readonly logger: Logger = silentLogger,
+    private readonly model?: string,
+  ) {}
+
+  async chat(req: ChatRequest): Promise<ChatResponse> {
+    const { history, prompt } = splitRequest(req);
+    let conversationId = req.conversationId;
+    let stored: ChatMessage[] = [];
+    if (conversationId) {
+      if (!this.store) throw new ChatRequestError('conversations are not stored here, so conversation_id cannot be used');
+      try {
+        stored = (await this.store.load(conversationId)).messages;
+      } catch (err) {
+        throw new ChatRequestError(`conversation "${conversationId}" cannot be loaded: ${(err as Error).message}`);
+      }
+    }
+    const emit = req.onEvent ?? (() => undefined);
+    const result = await this.session.runTurn([...stored, ...history], prompt, emit, req.signal);
+
+    if (this.store) {
+      try {
+        if (!conversationId) conversationId = (await this.store.create({ title: titleOf(prompt), messages: [], model: this.model })).id;
+        await this.store.append(conversationId, [...history, ...result.messages]);
+      } catch (err) {
+        // The answer is already out; losing the record is worth a warning, not a failed chat.
+        this.logger.warn(`could not save the conversation: ${(err as Error).message}`);
+      }
+    }
+    emit({ type: 'done', text: result.text, conversation_id: conversationId, stopReason: result.stopReason, usage: result.usage });
+    return { reply: result.text, tool_calls: result.toolCalls, usage: result.usage, conversation_id: conversationId, stopReason: result.stopReason, error: result.error };
+  }
+}
+
+function splitRequest(req: ChatRequest): { history: ChatMessage[]; prompt: string } {
+  if (req.prompt !== undefined) {
+    if (!req.prompt.trim()) throw new ChatRequestError('the prompt is empty');
+    return { history: [], prompt: req.prompt };
+  }
+  const msgs = req.messages ?? [];
+  if (msgs.length === 0) throw new ChatRequestError('"messages" must hold at least one message');
+  const last = msgs[msgs.length - 1];
+  if (last.role !== 'user' || typeof last.content !== 'string' || !last.content.trim()) throw new ChatRequestError('the last message must be a non-empty user message');
+  const history: ChatMessage[] = [];
+  for (const [i, m] of msgs.slice(0, -1).entries()) {
+    if (typeof m.content !== 'string') throw new ChatRequestError(`messages[${i}].content must be a string`);
+    if (m.role === 'user' || m.role === 'system') history.push({ role: m.role, content: m.content });
+    else if (m.role === 'assistant') history.push({ role: 'assistant', content: m.content });
+    else throw new ChatRequestError(`messages[${i}].role must be "system", "user" or "assistant"`);
+  }
+  return { history, prompt: last.content };
+}
+
+function titleOf(prompt: string): string {
+  const line = prompt.trim().split('\n')[0];
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}

@@ -1,0 +1,214 @@
+/**
+ * The turn loop: model -> tool calls (in parallel, bounded) -> model ... until the model answers without calling
+ * a tool, the round cap is reached, or the turn is cancelled. Every failure of a tool goes back to the model as a
+ * tool result so the conversation can continue; failures of the model end the turn with the partial answer kept.
+ */
+import type { ApprovalRequest } from '../ports';
+import { recentConversationText, rankToolsDetailed, toolsUsedIn } from '../llm/toolRanking';
+import { LlmError, type ChatMessage, type ChatProvider, type FunctionSpec, type ToolCall, type Usage } from '../llm/types';
+import { capHeadTail } from '../tools/truncate';
+import type { ToolResult } from '../tools/types';
+import type { ApprovalPolicy } from './approvals';
+import { Toolbox, type AgentTool } from './toolbox';
+import { resultForModel, resultText } from './results';
+
+export type AgentEvent =
+  | { type: 'text'; delta: string }
+  | { type: 'tool_call'; id: string; name: string; arguments: unknown; server?: string }
+  | { type: 'approval'; id: string; request: ApprovalRequest }
+  | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
+  | {
+      type: 'tool_result';
+      id: string;
+      name: string;
+      server?: string;
+      isError: boolean;
+      /** The full result text for the UI (the model may have been sent a capped version). */
+      content: string;
+      /** Set when what the model saw was shortened. */
+      truncated?: boolean;
+      durationMs: number;
+      result?: ToolResult;
+    }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'error'; message: string; kind?: string }
+  | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage };
+
+export type StopReason = 'completed' | 'cancelled' | 'round-cap' | 'error';
+
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  arguments: unknown;
+  isError: boolean;
+  durationMs: number;
+}
+
+export interface TurnResult {
+  /** The final answer (the last assistant text), partial when the turn was cut short. */
+  text: string;
+  /** The messages this turn added: the user message, assistant messages and tool results. */
+  messages: ChatMessage[];
+  toolCalls: ToolCallRecord[];
+  usage: Usage;
+  stopReason: StopReason;
+  error?: string;
+}
+
+export interface ChatSessionOptions {
+  provider: ChatProvider;
+  toolbox: Toolbox;
+  approvals: ApprovalPolicy;
+  systemPrompt?: string;
+  model?: string;
+  /** Model calls in one turn. */
+  maxRounds?: number;
+  /** Characters of one tool result sent to the model (head and tail kept). */
+  maxResultChars?: number;
+  /** Tool calls of one model message that run at once. */
+  maxParallelTools?: number;
+  /** Tools in one request (OpenAI allows 128). */
+  maxTools?: number;
+}
+
+export const DEFAULTS = { maxRounds: 25, maxResultChars: 32_000, maxParallelTools: 8, maxTools: 128 };
+
+export class ChatSession {
+  constructor(private readonly opts: ChatSessionOptions) {}
+
+  /** Runs one user turn on top of `history`; events stream through `onEvent` as they happen. */
+  async runTurn(history: ChatMessage[], userContent: string, onEvent: (e: AgentEvent) => void, signal?: AbortSignal): Promise<TurnResult> {
+    const o = { ...DEFAULTS, ...definedOnly(this.opts) };
+    const added: ChatMessage[] = [{ role: 'user', content: userContent }];
+    const base: ChatMessage[] = this.opts.systemPrompt && history[0]?.role !== 'system' ? [{ role: 'system', content: this.opts.systemPrompt }, ...history] : history;
+    const usage: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    const toolCalls: ToolCallRecord[] = [];
+    let lastText = '';
+
+    const finish = (stopReason: StopReason, error?: string): TurnResult => ({ text: lastText, messages: added, toolCalls, usage, stopReason, error });
+
+    for (let round = 1; round <= o.maxRounds; round++) {
+      if (signal?.aborted) return finish('cancelled');
+      const messages = [...base, ...added];
+      const tools = await this.selectTools(messages, o.maxTools, signal);
+      let text = '';
+      const calls: ToolCall[] = [];
+      try {
+        for await (const ev of this.opts.provider.stream({ messages, tools: tools.length ? tools : undefined, model: this.opts.model, signal })) {
+          if (ev.type === 'text') {
+            text += ev.delta;
+            onEvent({ type: 'text', delta: ev.delta });
+          } else if (ev.type === 'tool_call') {
+            calls.push(ev.call);
+          } else if (ev.type === 'usage') {
+            usage.promptTokens += ev.usage.promptTokens;
+            usage.completionTokens += ev.usage.completionTokens;
+            usage.totalTokens += ev.usage.totalTokens;
+            onEvent({ type: 'usage', usage: ev.usage });
+          }
+        }
+      } catch (err) {
+        const cancelled = signal?.aborted || (err instanceof LlmError && err.kind === 'cancelled');
+        if (text) {
+          // Keep what arrived, and say it is incomplete, so nothing the user already saw is lost.
+          lastText = text;
+          added.push({ role: 'assistant', content: `${text}\n\n[${cancelled ? 'stopped by the user' : 'answer cut off'}]` });
+        }
+        if (cancelled) return finish('cancelled');
+        const message = err instanceof Error ? err.message : String(err);
+        onEvent({ type: 'error', message, kind: err instanceof LlmError ? err.kind : undefined });
+        return finish('error', message);
+      }
+      lastText = text;
+      added.push(calls.length ? { role: 'assistant', content: text || null, tool_calls: calls } : { role: 'assistant', content: text });
+      if (calls.length === 0) return finish('completed');
+
+      const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal));
+      for (const r of results) {
+        toolCalls.push(r.record);
+        added.push({ role: 'tool', tool_call_id: r.record.id, name: r.record.name, content: r.forModel });
+      }
+      if (signal?.aborted) return finish('cancelled');
+    }
+    const message = `Stopped after ${o.maxRounds} model rounds without a final answer (the round cap); ask again to continue.`;
+    onEvent({ type: 'error', message, kind: 'round-cap' });
+    return finish('round-cap', message);
+  }
+
+  private async selectTools(messages: ChatMessage[], maxTools: number, signal?: AbortSignal): Promise<FunctionSpec[]> {
+    const all = this.opts.toolbox.list();
+    const specs = all.map((t) => Toolbox.toFunctionSpec(t));
+    if (specs.length <= maxTools) return specs;
+    const builtins = new Set(all.filter((t) => t.source === 'builtin').map((t) => t.name));
+    const ranked = await rankToolsDetailed(specs, recentConversationText(messages), {
+      max: maxTools,
+      provider: this.opts.provider,
+      signal,
+      pinned: (name) => builtins.has(name),
+      used: toolsUsedIn(messages),
+    });
+    return ranked.tools;
+  }
+
+  private async runToolCall(call: ToolCall, onEvent: (e: AgentEvent) => void, maxChars: number, signal?: AbortSignal): Promise<{ record: ToolCallRecord; forModel: string }> {
+    const started = Date.now();
+    const tool = this.opts.toolbox.find(call.name);
+    let args: Record<string, unknown> | undefined;
+    let parseError: string | undefined;
+    try {
+      const parsed: unknown = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
+      else parseError = 'the arguments must be a JSON object';
+    } catch (err) {
+      parseError = `the arguments are not valid JSON (${(err as Error).message})`;
+    }
+    onEvent({ type: 'tool_call', id: call.id, name: call.name, arguments: args ?? call.arguments, server: tool?.server });
+
+    const fail = (message: string) => this.finishCall(call, tool, { content: [{ type: 'text', text: message }], isError: true }, started, onEvent, maxChars, args ?? call.arguments);
+    if (!tool) return fail(`Error: there is no tool named "${call.name}". Use one of the tools provided.`);
+    if (parseError || !args) return fail(`Error: ${parseError ?? 'invalid arguments'}. Call "${call.name}" again with a JSON object matching its schema.`);
+
+    const approval = await this.opts.approvals.check(tool, args, signal, (request) => onEvent({ type: 'approval', id: call.id, request }));
+    if (!approval.allowed) return fail(`Not run: ${approval.reason}. Do not retry the same call; ask the user or try something else.`);
+    if (signal?.aborted) return fail('Not run: the turn was cancelled.');
+
+    const callStarted = Date.now();
+    let result: ToolResult;
+    try {
+      result = await this.opts.toolbox.call(tool, args, {
+        signal,
+        onProgress: (p) => onEvent({ type: 'progress', id: call.id, progress: p.progress, total: p.total, message: p.message }),
+      });
+    } catch (err) {
+      result = { content: [{ type: 'text', text: `Error: ${err instanceof Error ? err.message : String(err)}` }], isError: true };
+    }
+    return this.finishCall(call, tool, result, callStarted, onEvent, maxChars, args);
+  }
+
+  private finishCall(call: ToolCall, tool: AgentTool | undefined, result: ToolResult, started: number, onEvent: (e: AgentEvent) => void, maxChars: number, args: unknown): { record: ToolCallRecord; forModel: string } {
+    const durationMs = Date.now() - started;
+    const full = resultText(result);
+    const forModel = resultForModel(result, maxChars, capHeadTail);
+    const isError = result.isError === true;
+    onEvent({ type: 'tool_result', id: call.id, name: call.name, server: tool?.server, isError, content: full, truncated: forModel.length < full.length || undefined, durationMs, result });
+    return { record: { id: call.id, name: call.name, arguments: args, isError, durationMs }, forModel };
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping the input order in the output. */
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

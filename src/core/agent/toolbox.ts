@@ -1,0 +1,121 @@
+/**
+ * Every tool the model may call, built-in and MCP, behind one interface: listing (as function specs) and calling,
+ * with read-only results cached where that is safe.
+ */
+import type { Progress, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { Cache } from '../cache';
+import { cacheKey } from '../cache';
+import type { FunctionSpec } from '../llm/types';
+import type { AgentManager, NamespacedTool } from '../mcp/AgentManager';
+import { definitionHash } from '../mcp/serverConfig';
+import type { BuiltinTool, ToolResult } from '../tools/types';
+
+export interface AgentTool {
+  /** The name the model calls. */
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+  source: 'builtin' | 'mcp';
+  /** MCP server name; undefined for built-in tools. */
+  server?: string;
+  /** The server's own tool name (MCP) or the built-in name. */
+  tool: string;
+  annotations?: ToolAnnotations;
+}
+
+export interface ToolCallOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface ToolboxOptions {
+  builtins?: BuiltinTool[];
+  manager?: AgentManager;
+  cache?: Cache;
+  /** How long cached read-only results live. */
+  cacheTtlSeconds?: number;
+  /** Built-in tools whose results may be cached, with their TTL in seconds (`search`, `system_info` briefly). */
+  builtinCacheTtl?: Record<string, number>;
+}
+
+function fromBuiltin(b: BuiltinTool): AgentTool {
+  return { name: b.spec.name, description: b.spec.description ?? '', parameters: b.spec.inputSchema, source: 'builtin', tool: b.spec.name, annotations: b.spec.annotations };
+}
+
+function fromMcp(t: NamespacedTool): AgentTool {
+  return {
+    name: t.name,
+    description: t.spec.description ?? t.spec.title ?? '',
+    parameters: t.spec.inputSchema,
+    source: 'mcp',
+    server: t.server,
+    tool: t.tool,
+    annotations: t.spec.annotations,
+  };
+}
+
+const DEFAULT_BUILTIN_TTL: Record<string, number> = { search: 30, system_info: 30 };
+
+export class Toolbox {
+  private readonly builtins = new Map<string, BuiltinTool>();
+
+  constructor(private readonly opts: ToolboxOptions = {}) {
+    for (const b of opts.builtins ?? []) this.builtins.set(b.spec.name, b);
+  }
+
+  list(): AgentTool[] {
+    return [...[...this.builtins.values()].map(fromBuiltin), ...(this.opts.manager?.tools() ?? []).map(fromMcp)];
+  }
+
+  /** Exact names only: the model must use the names it was given. */
+  find(name: string): AgentTool | undefined {
+    const b = this.builtins.get(name);
+    if (b) return fromBuiltin(b);
+    const t = this.opts.manager?.resolveTool(name);
+    return t && t.name === name ? fromMcp(t) : undefined;
+  }
+
+  static toFunctionSpec(t: AgentTool): FunctionSpec {
+    return { name: t.name, description: t.description, parameters: t.parameters };
+  }
+
+  async call(tool: AgentTool, args: Record<string, unknown>, opts: ToolCallOptions = {}): Promise<ToolResult> {
+    const key = this.cacheKeyFor(tool, args);
+    const cache = this.opts.cache;
+    if (key && cache) {
+      const hit = await cache.get<ToolResult>(key);
+      if (hit) return hit;
+    }
+    const result = await this.invoke(tool, args, opts);
+    if (key && cache && !result.isError) await cache.set(key, result, { ttlSeconds: this.ttlFor(tool) });
+    return result;
+  }
+
+  private async invoke(tool: AgentTool, args: Record<string, unknown>, opts: ToolCallOptions): Promise<ToolResult> {
+    if (tool.source === 'builtin') {
+      const b = this.builtins.get(tool.name);
+      if (!b) throw new Error(`no built-in tool named "${tool.name}"`);
+      return b.run(args, { signal: opts.signal });
+    }
+    if (!this.opts.manager) throw new Error('no MCP servers are configured');
+    return (await this.opts.manager.callTool(tool.name, args, { signal: opts.signal, onProgress: opts.onProgress }));
+  }
+
+  /** Only results that cannot change what the world looks like, and are stable for a while, are cached. */
+  private cacheKeyFor(tool: AgentTool, args: Record<string, unknown>): string | undefined {
+    if (tool.source === 'builtin') {
+      // analyze_code caches by file content inside the tool itself.
+      return this.opts.builtinCacheTtl?.[tool.name] !== undefined || DEFAULT_BUILTIN_TTL[tool.name] !== undefined ? cacheKey('builtin', tool.name, args) : undefined;
+    }
+    const a = tool.annotations;
+    if (a?.readOnlyHint !== true || a.idempotentHint !== true || a.openWorldHint === true) return undefined;
+    const def = this.opts.manager?.agent(tool.server ?? '')?.definition;
+    if (!def) return undefined;
+    return cacheKey('mcp', definitionHash(def), tool.tool, args);
+  }
+
+  private ttlFor(tool: AgentTool): number {
+    if (tool.source === 'builtin') return this.opts.builtinCacheTtl?.[tool.name] ?? DEFAULT_BUILTIN_TTL[tool.name] ?? 30;
+    return this.opts.cacheTtlSeconds ?? 300;
+  }
+}
