@@ -120,12 +120,13 @@ describe('McpAgent against real servers', function () {
   });
 
   it('lets progress notifications extend the timeout, up to the maximum total', async () => {
-    const agent = track(new McpAgent(faultDef('progress', [], { timeoutMs: 400 }), { maxTotalTimeoutMs: 5000 }));
+    // Progress every 250 ms for 2 s against a 1 s timeout: only the progress keeps the call alive.
+    const agent = track(new McpAgent(faultDef('progress', [], { timeoutMs: 1000 }), { maxTotalTimeoutMs: 10_000 }));
     await agent.start();
     const seen: number[] = [];
-    const result = await agent.callTool('progress', { steps: 6, ms: 200 }, { onProgress: (p) => seen.push(p.progress) });
-    assert.equal(textOf(result), 'done 6');
-    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6]);
+    const result = await agent.callTool('progress', { steps: 8, ms: 250 }, { onProgress: (p) => seen.push(p.progress) });
+    assert.equal(textOf(result), 'done 8');
+    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8]);
     const capped = track(new McpAgent(faultDef('capped', [], { timeoutMs: 400 }), { maxTotalTimeoutMs: 700 }));
     await capped.start();
     await assert.rejects(capped.callTool('progress', { steps: 10, ms: 200 }), /timed out/);

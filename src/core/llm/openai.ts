@@ -1,0 +1,268 @@
+/** The ChatProvider for OpenAI and every server that speaks its Chat Completions API (Ollama, vLLM, LM Studio, ...). */
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { Logger } from '../ports.js';
+import { silentLogger } from '../ports.js';
+import { DEFAULT_EMBEDDING_MODEL, isOpenAIPlatform, type LlmConfig } from './config.js';
+import { cancelledError, cutOffError, redactSecrets, StreamIdleError, toLlmError, type ErrorContext } from './errors.js';
+import { fromWireUsage, toWireMessages, toWireTools, ToolCallAssembler } from './openaiWire.js';
+import { DEFAULT_RETRY_POLICY, retryDecision, sleep, type RetryPolicy } from './retry.js';
+import { LlmError, type ChatProvider, type ChatRequest, type StreamEvent, type Usage } from './types.js';
+
+export interface OpenAIProviderOptions {
+  baseUrl: string;
+  model: string;
+  /** Absent: fine for local servers; for api.openai.com the first request fails with an 'auth' error. */
+  apiKey?: string;
+  embeddingModel?: string;
+  logger?: Logger;
+  retry?: Partial<RetryPolicy>;
+  /** How long to wait for the response headers. Default 10 minutes: local models can take long on big prompts. */
+  requestTimeoutMs?: number;
+  /** How long a started stream may stay silent before it counts as broken. Default 3 minutes. */
+  idleTimeoutMs?: number;
+}
+
+/** Inputs per embeddings request; OpenAI allows 2048, local servers often far fewer. */
+const EMBED_BATCH = 256;
+
+export class OpenAIProvider implements ChatProvider {
+  readonly id = 'openai';
+  readonly model: string;
+  readonly baseUrl: string;
+  readonly embeddingModel: string;
+  private readonly client: OpenAI;
+  private readonly apiKey: string | undefined;
+  private readonly logger: Logger;
+  private readonly retry: RetryPolicy;
+  private readonly idleTimeoutMs: number;
+  /** Set once the endpoint showed it has no embeddings, so ranking does not ask again every turn. */
+  private embeddingsUnavailable: LlmError | undefined;
+
+  constructor(options: OpenAIProviderOptions) {
+    this.model = options.model;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
+    this.apiKey = options.apiKey;
+    this.logger = options.logger ?? silentLogger;
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 180_000;
+    const platform = isOpenAIPlatform(this.baseUrl);
+    this.client = new OpenAI({
+      baseURL: this.baseUrl,
+      // The SDK refuses to start without a key; with none we send no Authorization header at all (below).
+      apiKey: options.apiKey ?? 'no-key',
+      // Never pick up an admin key, or org/project ids meant for OpenAI, from the environment for other servers.
+      adminAPIKey: null,
+      ...(platform ? {} : { organization: null, project: null }),
+      defaultHeaders: options.apiKey === undefined ? { Authorization: null } : undefined,
+      maxRetries: 0,
+      timeout: options.requestTimeoutMs ?? 600_000,
+      logger: sdkLogger(this.logger, options.apiKey),
+      logLevel: 'warn',
+    });
+  }
+
+  stream(request: ChatRequest): AsyncIterable<StreamEvent> {
+    return this.streamWithRetries(request);
+  }
+
+  private async *streamWithRetries(request: ChatRequest): AsyncGenerator<StreamEvent> {
+    const model = request.model ?? this.model;
+    const ctx: ErrorContext = { baseUrl: this.baseUrl, model, what: 'chat', ...(this.apiKey === undefined ? {} : { apiKey: this.apiKey }) };
+    this.requireKey();
+    const body: ChatCompletionCreateParamsStreaming = {
+      model,
+      messages: toWireMessages(request.messages),
+      stream: true,
+      stream_options: { include_usage: true },
+      ...(request.tools && request.tools.length > 0 ? { tools: toWireTools(request.tools) } : {}),
+    };
+    for (let attempt = 0; ; attempt++) {
+      const progress = { emitted: false };
+      try {
+        yield* this.streamOnce(body, request.signal, progress);
+        return;
+      } catch (err) {
+        if (request.signal?.aborted) throw cancelledError();
+        const decision = retryDecision(err, attempt, this.retry);
+        const failure = toLlmError(err, { ...ctx, retries: attempt, ...(decision.retry ? {} : { retryAfterMs: decision.retryAfterMs }) });
+        // Part of the answer is already on screen: a retry would repeat it, so the loop keeps what it has.
+        if (progress.emitted) throw failure.kind === 'cancelled' ? failure : cutOffError(failure);
+        if (!decision.retry) throw failure;
+        this.logger.warn(`LLM request failed (${failure.message}); retry ${attempt + 1}/${this.retry.maxRetries} in ${(decision.delayMs / 1000).toFixed(1)} s.`);
+        await sleep(decision.delayMs, request.signal);
+      }
+    }
+  }
+
+  /** One HTTP request and its stream. `progress.emitted` turns true with the first event handed to the caller. */
+  private async *streamOnce(body: ChatCompletionCreateParamsStreaming, signal: AbortSignal | undefined, progress: { emitted: boolean }): AsyncGenerator<StreamEvent> {
+    if (signal?.aborted) throw cancelledError();
+    // Our own controller, so both the caller's signal and the idle timer can stop this attempt.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const idle = new IdleTimer(this.idleTimeoutMs, () => controller.abort());
+    try {
+      const stream = await this.client.chat.completions.create(body, { signal: controller.signal });
+      const calls = new ToolCallAssembler();
+      let usage: Usage | undefined;
+      let finishReason: string | undefined;
+      idle.start();
+      try {
+        for await (const chunk of stream) {
+          // The timer runs only while we wait on the network, not while the caller handles what we yielded.
+          idle.stop();
+          if (chunk.usage) usage = fromWireUsage(chunk.usage);
+          const choice = chunk.choices?.[0];
+          const text = choice?.delta?.content;
+          if (text) {
+            progress.emitted = true;
+            yield { type: 'text', delta: text };
+          }
+          if (choice?.delta?.tool_calls) calls.add(choice.delta.tool_calls);
+          if (choice?.finish_reason) {
+            finishReason = choice.finish_reason;
+            for (const call of calls.take()) {
+              progress.emitted = true;
+              yield { type: 'tool_call', call };
+            }
+          }
+          idle.start();
+        }
+      } catch (err) {
+        if (signal?.aborted) throw cancelledError();
+        if (idle.fired) throw new StreamIdleError(this.idleTimeoutMs);
+        // The answer was complete; only the trailing usage chunk or [DONE] got lost. Not worth failing the turn.
+        if (finishReason === undefined) throw err;
+        this.logger.debug(`LLM stream ended uncleanly after finish_reason=${finishReason}: ${redactSecrets(String(err), this.apiKey)}`);
+      }
+      // The SDK ends an aborted stream quietly instead of throwing, so the cause is checked here.
+      if (signal?.aborted) throw cancelledError();
+      if (idle.fired) throw new StreamIdleError(this.idleTimeoutMs);
+      const pending = calls.take();
+      for (const call of pending) {
+        progress.emitted = true;
+        yield { type: 'tool_call', call };
+      }
+      if (usage) yield { type: 'usage', usage };
+      if (finishReason === undefined) this.logger.debug('LLM stream ended without a finish_reason.');
+      yield { type: 'finish', reason: finishReason ?? (pending.length > 0 ? 'tool_calls' : 'stop') };
+    } finally {
+      idle.stop();
+      signal?.removeEventListener('abort', onAbort);
+      // Also ends the HTTP body when the caller stopped iterating early.
+      controller.abort();
+    }
+  }
+
+  async embed(texts: string[], signal?: AbortSignal): Promise<number[][]> {
+    if (texts.length === 0) return [];
+    this.requireKey();
+    if (this.embeddingsUnavailable) throw this.embeddingsUnavailable;
+    const ctx: ErrorContext = { baseUrl: this.baseUrl, model: this.embeddingModel, what: 'embeddings', ...(this.apiKey === undefined ? {} : { apiKey: this.apiKey }) };
+    const out: number[][] = [];
+    for (let i = 0; i < texts.length; i += EMBED_BATCH) {
+      // OpenAI rejects empty strings as input.
+      const batch = texts.slice(i, i + EMBED_BATCH).map((t) => (t === '' ? ' ' : t));
+      out.push(...(await this.embedBatch(batch, ctx, signal)));
+    }
+    return out;
+  }
+
+  private async embedBatch(input: string[], ctx: ErrorContext, signal: AbortSignal | undefined): Promise<number[][]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // 'float' explicitly: the SDK's default (base64) is not understood by every compatible server.
+        const res = await this.client.embeddings.create({ model: this.embeddingModel, input, encoding_format: 'float' }, signal ? { signal } : {});
+        return readEmbeddings(res.data, input.length, this.baseUrl);
+      } catch (err) {
+        if (signal?.aborted) throw cancelledError();
+        const decision = retryDecision(err, attempt, this.retry);
+        const failure = toLlmError(err, { ...ctx, retries: attempt, ...(decision.retry ? {} : { retryAfterMs: decision.retryAfterMs }) });
+        if (!decision.retry) {
+          if (failure.kind === 'model') this.embeddingsUnavailable = failure;
+          throw failure;
+        }
+        this.logger.debug(`Embeddings request failed (${failure.message}); retrying in ${(decision.delayMs / 1000).toFixed(1)} s.`);
+        await sleep(decision.delayMs, signal);
+      }
+    }
+  }
+
+  private requireKey(): void {
+    if (this.apiKey === undefined && isOpenAIPlatform(this.baseUrl)) {
+      throw new LlmError('No API key is set for api.openai.com. Set the OPENAI_API_KEY environment variable (or put it in a .env file, or set llm.apiKey).', 'auth');
+    }
+  }
+}
+
+export function createOpenAIProvider(config: LlmConfig, logger?: Logger, extra: Partial<OpenAIProviderOptions> = {}): OpenAIProvider {
+  return new OpenAIProvider({
+    baseUrl: config.baseUrl,
+    model: config.model,
+    embeddingModel: config.embeddingModel,
+    ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
+    ...(logger ? { logger } : {}),
+    ...extra,
+  });
+}
+
+/** Accepts float arrays and, from servers that ignore `encoding_format`, base64 float32. */
+function readEmbeddings(data: { index: number; embedding: unknown }[] | undefined, expected: number, baseUrl: string): number[][] {
+  const bad = (why: string): LlmError => new LlmError(`${baseUrl} returned unusable embeddings (${why}).`, 'server');
+  if (!Array.isArray(data) || data.length !== expected) throw bad(`expected ${expected} vectors, got ${Array.isArray(data) ? data.length : 'none'}`);
+  return [...data]
+    .sort((a, b) => a.index - b.index)
+    .map((d) => {
+      const e = d.embedding;
+      if (typeof e === 'string') {
+        const buf = Buffer.from(e, 'base64');
+        return Array.from(new Float32Array(buf.buffer, buf.byteOffset, Math.floor(buf.length / 4)));
+      }
+      if (!Array.isArray(e) || e.length === 0 || !e.every((x) => typeof x === 'number')) throw bad('a vector is not a list of numbers');
+      return e;
+    });
+}
+
+/** Restarts on every chunk; `fired` tells the stream loop that silence, not the caller, ended it. */
+class IdleTimer {
+  fired = false;
+  private timer: NodeJS.Timeout | undefined;
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {}
+  start(): void {
+    this.stop();
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.onIdle();
+    }, this.ms);
+  }
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** The SDK's log lines go to our logger at debug level (we raise our own errors), with secrets scrubbed. */
+function sdkLogger(logger: Logger, apiKey: string | undefined): NonNullable<ConstructorParameters<typeof OpenAI>[0]>['logger'] {
+  const line = (message: string, rest: unknown[]): string =>
+    redactSecrets([message, ...rest.map((r) => (typeof r === 'string' ? r : safeJson(r)))].join(' '), apiKey);
+  return {
+    error: (message: string, ...rest: unknown[]) => logger.debug(`openai: ${line(message, rest)}`),
+    warn: (message: string, ...rest: unknown[]) => logger.debug(`openai: ${line(message, rest)}`),
+    info: (message: string, ...rest: unknown[]) => logger.debug(`openai: ${line(message, rest)}`),
+    debug: (message: string, ...rest: unknown[]) => logger.trace(`openai: ${line(message, rest)}`),
+  };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,102 @@
+/** Translation between our provider types and the Chat Completions wire types of the `openai` SDK. */
+import type {
+  ChatCompletionChunk,
+  ChatCompletionFunctionTool,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
+import { randomBytes } from 'node:crypto';
+import type { ChatMessage, FunctionSpec, ToolCall, Usage } from './types.js';
+
+export function toWireMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
+  return messages.map((m): ChatCompletionMessageParam => {
+    switch (m.role) {
+      case 'system':
+      case 'user':
+        return { role: m.role, content: m.content };
+      case 'assistant': {
+        const calls = m.tool_calls ?? [];
+        // OpenAI rejects an empty tool_calls array and a null content without tool calls.
+        if (calls.length === 0) return { role: 'assistant', content: m.content ?? '' };
+        return {
+          role: 'assistant',
+          content: m.content,
+          tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+        };
+      }
+      case 'tool':
+        return { role: 'tool', tool_call_id: m.tool_call_id, content: m.content };
+    }
+  });
+}
+
+export function toWireTools(tools: FunctionSpec[]): ChatCompletionFunctionTool[] {
+  return tools.map((t) => ({
+    type: 'function',
+    function: { name: t.name, description: t.description, parameters: objectSchema(t.parameters) },
+  }));
+}
+
+/** OpenAI insists on an object schema with `properties`; tools without arguments often send `{}`. */
+function objectSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...schema };
+  if (out.type === undefined) out.type = 'object';
+  if (out.type === 'object' && out.properties === undefined) out.properties = {};
+  return out;
+}
+
+export function fromWireUsage(u: CompletionUsage): Usage {
+  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, totalTokens: u.total_tokens };
+}
+
+type ToolCallDelta = ChatCompletionChunk.Choice.Delta.ToolCall;
+
+/**
+ * Rebuilds tool calls from streamed deltas. OpenAI sends index, id and name in a call's first delta and the
+ * arguments in fragments after it; several calls are told apart by `index`. Some compatible servers omit the
+ * index or the id, or send the whole call at once; those are handled too.
+ */
+export class ToolCallAssembler {
+  private readonly calls = new Map<number, { id: string; name: string; arguments: string }>();
+  private lastIndex = -1;
+
+  add(deltas: ToolCallDelta[]): void {
+    for (const d of deltas) {
+      const index = this.indexOf(d);
+      this.lastIndex = index;
+      let call = this.calls.get(index);
+      if (!call) {
+        call = { id: '', name: '', arguments: '' };
+        this.calls.set(index, call);
+      }
+      if (d.id) call.id = d.id;
+      const name = d.function?.name;
+      // A name is normally sent once; some servers repeat it in every delta, which must not double it.
+      if (name && name !== call.name) call.name = call.name === '' ? name : call.name + name;
+      if (d.function?.arguments) call.arguments += d.function.arguments;
+    }
+  }
+
+  private indexOf(d: ToolCallDelta): number {
+    if (typeof d.index === 'number') return d.index;
+    // Without an index, a delta carrying a new id starts a new call; anything else continues the last one.
+    const last = this.calls.get(this.lastIndex);
+    if (this.lastIndex < 0 || (d.id && last && last.id !== '' && last.id !== d.id)) return this.lastIndex + 1;
+    return this.lastIndex;
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** The calls in index order, then forgotten, so they are emitted once. */
+  take(): ToolCall[] {
+    const out = [...this.calls.entries()]
+      .sort(([a], [b]) => a - b)
+      .filter(([, c]) => c.name !== '')
+      // A missing id is made unique so results from different turns can never be confused.
+      .map(([index, c]) => ({ id: c.id || `call_${index}_${randomBytes(4).toString('hex')}`, name: c.name, arguments: c.arguments === '' ? '{}' : c.arguments }));
+    this.calls.clear();
+    return out;
+  }
+}

@@ -1,0 +1,29 @@
+/** All built-in tools, wired to the ports a front provides. */
+import type { CommandRunner, Logger, Workspace } from '../ports';
+import { createAnalyzeCodeTool } from './analyzeCode';
+import { createRunCommandTool } from './runCommand';
+import { createSearchTool } from './search';
+import { createSystemInfoTool } from './systemInfo';
+import type { BuiltinTool } from './types';
+
+export interface BuiltinToolDeps {
+  workspace: Workspace;
+  commandRunner: CommandRunner;
+  /** ripgrep binary for `search` (VS Code passes its bundled one); default `rg` on PATH, else a Node fallback. */
+  rgPath?: string;
+  /** run_command's timeout; default 120 s. */
+  commandTimeoutMs?: number;
+  /** Directory with the tree-sitter .wasm files, for packaged builds without node_modules. */
+  grammarDir?: string;
+  logger?: Logger;
+}
+
+/** analyze_code, search, run_command and system_info, in that order. */
+export function createBuiltinTools(deps: BuiltinToolDeps): BuiltinTool[] {
+  return [
+    createAnalyzeCodeTool({ workspace: deps.workspace, grammarDir: deps.grammarDir, logger: deps.logger }),
+    createSearchTool({ workspace: deps.workspace, rgPath: deps.rgPath, logger: deps.logger }),
+    createRunCommandTool({ workspace: deps.workspace, commandRunner: deps.commandRunner, timeoutMs: deps.commandTimeoutMs }),
+    createSystemInfoTool({ workspaceRoot: deps.workspace.root }),
+  ];
+}

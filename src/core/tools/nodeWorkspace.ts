@@ -1,0 +1,31 @@
+/** The Workspace port over the local file system (CLI, HTTP API, tests). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Workspace } from '../ports';
+import { resolveInsideWorkspace } from './workspacePath';
+
+export interface NodeWorkspaceOptions {
+  /** Files larger than this are refused rather than read into memory (default 32 MiB). */
+  maxFileBytes?: number;
+}
+
+export class NodeWorkspace implements Workspace {
+  readonly root: string;
+  private readonly maxFileBytes: number;
+
+  constructor(root: string, options: NodeWorkspaceOptions = {}) {
+    this.root = path.resolve(root);
+    this.maxFileBytes = options.maxFileBytes ?? 32 * 1024 * 1024;
+  }
+
+  /** Text of a file relative to the root (absolute paths must lie inside it), decoded as UTF-8. */
+  async readFile(file: string): Promise<string> {
+    const abs = resolveInsideWorkspace(this.root, file, 'file');
+    const stat = await fs.promises.stat(abs);
+    if (!stat.isFile()) throw new Error(`${file} is not a file`);
+    if (stat.size > this.maxFileBytes) {
+      throw new Error(`${file} is ${stat.size} bytes, over the ${this.maxFileBytes}-byte limit for reading files`);
+    }
+    return fs.promises.readFile(abs, 'utf8');
+  }
+}
