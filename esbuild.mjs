@@ -1,6 +1,22 @@
 // Bundles the extension host entry, the CLI and (later) the webview script.
 import * as esbuild from 'esbuild';
-import { chmod } from 'node:fs/promises';
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+// The tree-sitter runtime and grammars analyze_code loads lazily; the packaged extension has no node_modules.
+const GRAMMARS = [
+  'web-tree-sitter/web-tree-sitter.wasm',
+  ...['typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java', 'cpp'].map((l) => `@vscode/tree-sitter-wasm/wasm/tree-sitter-${l}.wasm`),
+  'tree-sitter-c/tree-sitter-c.wasm',
+];
+
+async function copyGrammars() {
+  await mkdir('dist/grammars', { recursive: true });
+  await Promise.all(GRAMMARS.map((g) => copyFile(require.resolve(g), path.join('dist/grammars', path.basename(g)))));
+}
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -29,8 +45,9 @@ const builds = [
 const common = { bundle: true, mainFields: ['module', 'main'], sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 
 if (watch) {
+  await copyGrammars();
   for (const b of builds) await (await esbuild.context({ ...common, ...b })).watch();
 } else {
-  await Promise.all(builds.map((b) => esbuild.build({ ...common, ...b })));
+  await Promise.all([...builds.map((b) => esbuild.build({ ...common, ...b })), copyGrammars()]);
   await chmod('dist/cli.js', 0o755);
 }

@@ -7,6 +7,7 @@ import { runTools } from './commands/tools';
 import { runCall } from './commands/call';
 import { runChat } from './commands/chat';
 import { runServe } from './commands/serve';
+import { runConformance } from './commands/conformance';
 import { version } from './version';
 
 const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Protocol
@@ -103,6 +104,12 @@ async function main(argv: string[]): Promise<number> {
       if (values.help) return help();
       if (positionals.length) throw new CliError(`serve takes no arguments (got "${positionals[0]}")`, EXIT.usage);
       return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model });
+    }
+    case 'conformance': {
+      // Driven by the MCP conformance suite; not listed in the usage text.
+      const { values, positionals } = parse(rest, {});
+      if (positionals.length !== 1) throw new CliError('conformance needs the server URL', EXIT.usage);
+      return runConformance(commonOptions(values), positionals[0]);
     }
     default:
       throw new CliError(`unknown command "${command}" (see mcp-agent --help)`, EXIT.usage);

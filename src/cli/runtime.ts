@@ -59,6 +59,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     commandRunner: new NodeCommandRunner(),
     commandTimeoutMs: tools.commandTimeoutSeconds ? tools.commandTimeoutSeconds * 1000 : undefined,
     logger,
+    cache,
   });
   const toolbox = new Toolbox({ builtins, manager, cache, cacheTtlSeconds: cacheSection.ttlSeconds });
   const approvals = new ApprovalPolicy(opts.approver, { allowCommands: tools.approval?.allowCommands, denyCommands: tools.approval?.denyCommands });

@@ -26,8 +26,9 @@ let reportedMissing = false;
 
 function which(cmd: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return undefined; // no sh, or not found
   const out = r.stdout.trim();
-  return r.status === 0 && out !== '' ? out : undefined;
+  return out !== '' ? out : undefined;
 }
 
 /** Path of redis-server, installing it once via apt-get when running as root; null when unavailable. */

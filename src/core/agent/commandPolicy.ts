@@ -217,11 +217,11 @@ function startsWith(words: string[], prefix: string[]): boolean {
 }
 
 /**
- * Last path segment, lower-cased, without `.exe`: `/usr/bin/env`, `BASH` (case-insensitive file systems) and
- * `bash.exe` all name the same program.
+ * Last path segment, lower-cased, without `.exe`: `/usr/bin/env`, `BASH` (case-insensitive file systems),
+ * `C:\Windows\System32\cmd.exe` and `bash.exe` name programs by their plain names.
  */
 function commandName(word: string): string {
-  const base = word.slice(word.lastIndexOf('/') + 1).toLowerCase();
+  const base = word.slice(Math.max(word.lastIndexOf('/'), word.lastIndexOf('\\')) + 1).toLowerCase();
   return base.endsWith('.exe') ? base.slice(0, -4) : base;
 }
 

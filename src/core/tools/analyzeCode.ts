@@ -1,4 +1,6 @@
 /** The analyze_code tool, and `analyzeSource` for fronts that already hold a file's text. */
+import type { Cache } from '../cache/Cache';
+import { cacheKey } from '../cache/key';
 import type { Logger, Workspace } from '../ports';
 import { GRAMMAR_RULES } from './analysis/grammarRules';
 import { detectLanguage, isTreeSitterLanguage, LANGUAGE_NAMES, type DetectedLanguage } from './analysis/languages';
@@ -141,6 +143,8 @@ export interface AnalyzeCodeToolDeps {
   grammarDir?: string;
   maxBytes?: number;
   logger?: Logger;
+  /** Analyses cached by file content. */
+  cache?: Cache;
 }
 
 export function createAnalyzeCodeTool(deps: AnalyzeCodeToolDeps): BuiltinTool {
@@ -174,7 +178,9 @@ export function createAnalyzeCodeTool(deps: AnalyzeCodeToolDeps): BuiltinTool {
         return textResult(`Cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`, true);
       }
       if (text.slice(0, 8000).includes('\0')) return textResult(`${path} looks like a binary file; analyze_code reads source text only.`, true);
-      const analysis = await analyzeSource(text, path, { grammarDir: deps.grammarDir, maxBytes: deps.maxBytes, logger: deps.logger });
+      // Keyed by content, not path or time: an unchanged file is never parsed twice, a changed one always is.
+      const compute = () => analyzeSource(text, path, { grammarDir: deps.grammarDir, maxBytes: deps.maxBytes, logger: deps.logger });
+      const analysis = deps.cache ? await deps.cache.getOrCompute(cacheKey('analyze_code', detectLanguage(path), text), compute, { ttlSeconds: 7 * 24 * 3600 }) : await compute();
       return jsonResult({ path, ...analysis });
     },
   };

@@ -1,4 +1,5 @@
 /** All built-in tools, wired to the ports a front provides. */
+import type { Cache } from '../cache/Cache';
 import type { CommandRunner, Logger, Workspace } from '../ports';
 import { createAnalyzeCodeTool } from './analyzeCode';
 import { createRunCommandTool } from './runCommand';
@@ -16,12 +17,14 @@ export interface BuiltinToolDeps {
   /** Directory with the tree-sitter .wasm files, for packaged builds without node_modules. */
   grammarDir?: string;
   logger?: Logger;
+  /** Caches analyze_code results by file content. */
+  cache?: Cache;
 }
 
 /** analyze_code, search, run_command and system_info, in that order. */
 export function createBuiltinTools(deps: BuiltinToolDeps): BuiltinTool[] {
   return [
-    createAnalyzeCodeTool({ workspace: deps.workspace, grammarDir: deps.grammarDir, logger: deps.logger }),
+    createAnalyzeCodeTool({ workspace: deps.workspace, grammarDir: deps.grammarDir, logger: deps.logger, cache: deps.cache }),
     createSearchTool({ workspace: deps.workspace, rgPath: deps.rgPath, logger: deps.logger }),
     createRunCommandTool({ workspace: deps.workspace, commandRunner: deps.commandRunner, timeoutMs: deps.commandTimeoutMs }),
     createSystemInfoTool({ workspaceRoot: deps.workspace.root }),

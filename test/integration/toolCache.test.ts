@@ -1,0 +1,61 @@
+import * as assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Toolbox } from '../../src/core/agent/toolbox';
+import { Cache } from '../../src/core/cache';
+import { AgentManager } from '../../src/core/mcp/AgentManager';
+import { createBuiltinTools } from '../../src/core/tools/builtins';
+import { NodeCommandRunner } from '../../src/core/tools/nodeCommandRunner';
+import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
+import { faultDef, textOf } from '../helpers/servers';
+
+describe('what the agent caches', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let manager: AgentManager;
+  before(async () => {
+    manager = new AgentManager();
+    await manager.apply([faultDef('fault')]);
+  });
+  after(() => manager.dispose());
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mcp-agent-cache-'));
+  });
+
+  function toolbox(cache: Cache) {
+    const workspace = new NodeWorkspace(dir);
+    return new Toolbox({ builtins: createBuiltinTools({ workspace, commandRunner: new NodeCommandRunner(), cache }), manager, cache });
+  }
+
+  it('caches analyze_code by file content: same content hits, changed content is analyzed again, across processes via files', async () => {
+    const cacheDir = path.join(dir, '.cache');
+    const tb = toolbox(new Cache({ dir: cacheDir }));
+    const analyze = tb.find('analyze_code')!;
+    await writeFile(path.join(dir, 'a.py'), 'def f():\n    return 1\n');
+    const first = textOf(await tb.call(analyze, { path: 'a.py' }));
+    const cache2 = new Cache({ dir: cacheDir });
+    const tb2 = toolbox(cache2);
+    const second = textOf(await tb2.call(analyze, { path: 'a.py' }));
+    assert.equal(second, first);
+    assert.equal(cache2.stats().backendHits, 1, 'served from the file tier');
+    await writeFile(path.join(dir, 'a.py'), 'def g():\n    return 2\n');
+    const third = textOf(await tb2.call(analyze, { path: 'a.py' }));
+    assert.match(third, /"g"/);
+    assert.doesNotMatch(third, /"f"/);
+  });
+
+  it('caches MCP results only for tools annotated read-only and idempotent', async () => {
+    const tb = toolbox(new Cache({ backend: false }));
+    const counter = tb.find('fault__counter')!;
+    assert.equal(textOf(await tb.call(counter, { key: 'k' })), 'k 1');
+    assert.equal(textOf(await tb.call(counter, { key: 'k' })), 'k 1', 'cached');
+    assert.equal(textOf(await tb.call(counter, { key: 'other' })), 'other 2', 'other arguments are another entry');
+    const big = tb.find('fault__big')!;
+    const a = await tb.call(big, { bytes: 3 });
+    const b = await tb.call(big, { bytes: 3 });
+    assert.deepEqual(a, b);
+    const pid = tb.find('fault__pid')!;
+    assert.equal(pid.annotations?.idempotentHint, undefined);
+  });
+});
