@@ -5,6 +5,7 @@ import { AgentManager } from '../core/mcp/AgentManager';
 import type { ClientHandlers } from '../core/mcp/McpAgent';
 import { definitionFromUrl, type ServerDefinition } from '../core/mcp/serverConfig';
 import type { Logger } from '../core/ports';
+import { redact } from '../core/util/redact';
 import { version } from './version';
 
 export const EXIT = { ok: 0, toolError: 1, usage: 2, unreachable: 3 } as const;
@@ -28,20 +29,24 @@ export interface CommonOptions {
   workspace: string;
 }
 
+/** Log lines on stderr with --verbose, secrets removed. */
 export class StderrLogger implements Logger {
   constructor(private readonly verbose: boolean) {}
   trace(): void {}
   debug(message: string): void {
-    if (this.verbose) process.stderr.write(`debug: ${message}\n`);
+    this.write('debug', message);
   }
   info(message: string): void {
-    if (this.verbose) process.stderr.write(`info: ${message}\n`);
+    this.write('info', message);
   }
   warn(message: string): void {
-    if (this.verbose) process.stderr.write(`warning: ${message}\n`);
+    this.write('warning', message);
   }
   error(message: string): void {
-    if (this.verbose) process.stderr.write(`error: ${message}\n`);
+    this.write('error', message);
+  }
+  private write(level: string, message: string): void {
+    if (this.verbose) process.stderr.write(`${level}: ${redact(message, [process.env.OPENAI_API_KEY ?? ''])}\n`);
   }
 }
 

@@ -75,7 +75,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     maxTools: llm.maxTools,
   });
   const store = new Conversations({ logger });
-  const agent = new Agent(session, store, logger, llm.model);
+  const agent = new Agent(session, store, logger, llm.model, () => (llm.apiKey ? [llm.apiKey] : []));
   return {
     agent,
     manager,

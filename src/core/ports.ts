@@ -62,9 +62,17 @@ export interface Approver {
   request(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision>;
 }
 
-/** Approves or denies everything; the CLI's `--yes` and the no-TTY default. */
+/** Approves or denies everything, as asked; for tests and embedding. */
 export function fixedApprover(decision: ApprovalDecision): Approver {
   return { request: async () => decision };
+}
+
+/**
+ * No one to ask: `--yes` approves everything except writes to the agent's own configuration, which need a person's
+ * explicit yes; without `--yes` everything that needs approval is denied (and the model is told).
+ */
+export function unattendedApprover(yes: boolean): Approver {
+  return { request: async (req) => (yes && req.kind !== 'config-write' ? 'allow' : 'deny') };
 }
 
 export interface SecretStore {

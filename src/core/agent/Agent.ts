@@ -4,6 +4,7 @@
  */
 import type { ChatMessage, Usage } from '../llm/types';
 import type { Logger } from '../ports';
+import { redact } from '../util/redact';
 import { silentLogger } from '../ports';
 import type { AgentEvent, ChatSession, StopReason, ToolCallRecord } from './ChatSession';
 
@@ -47,6 +48,8 @@ export class Agent {
     private readonly store?: ConversationStore,
     private readonly logger: Logger = silentLogger,
     private readonly model?: string,
+    /** Exact secrets (the API key) to strip from stored conversations, besides the usual patterns. */
+    private readonly secrets: () => string[] = () => [],
   ) {}
 
   async chat(req: ChatRequest): Promise<ChatResponse> {
@@ -67,7 +70,8 @@ export class Agent {
     if (this.store) {
       try {
         if (!conversationId) conversationId = (await this.store.create({ title: titleOf(prompt), messages: [], model: this.model })).id;
-        await this.store.append(conversationId, [...history, ...result.messages]);
+        // What is stored never carries a key or token, even one the user pasted or a tool printed.
+        await this.store.append(conversationId, redactMessages([...history, ...result.messages], this.secrets()));
       } catch (err) {
         // The answer is already out; losing the record is worth a warning, not a failed chat.
         this.logger.warn(`could not save the conversation: ${(err as Error).message}`);
@@ -95,6 +99,15 @@ function splitRequest(req: ChatRequest): { history: ChatMessage[]; prompt: strin
     else throw new ChatRequestError(`messages[${i}].role must be "system", "user" or "assistant"`);
   }
   return { history, prompt: last.content };
+}
+
+function redactMessages(messages: ChatMessage[], known: string[]): ChatMessage[] {
+  return messages.map((m) => {
+    if (m.role === 'assistant') {
+      return { ...m, content: m.content === null ? null : redact(m.content, known), tool_calls: m.tool_calls?.map((c) => ({ ...c, arguments: redact(c.arguments, known) })) };
+    }
+    return { ...m, content: redact(m.content, known) };
+  });
 }
 
 function titleOf(prompt: string): string {

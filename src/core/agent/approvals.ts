@@ -1,8 +1,11 @@
 /**
  * Who may run what without asking. `run_command` always asks unless every part of the command line is on the
  * allow-list (and none is on the deny list); MCP tools that declare `readOnlyHint` run freely; everything else asks.
- * "Always allow" answers are remembered for the session (the extension persists them per workspace).
+ * Writes to the agent's own configuration always ask, whatever is auto-approved (an agent that can rewrite its
+ * server config can start any process: CVE-2025-53098). "Always allow" is remembered per tool *and* description:
+ * a tool whose description changes (after `list_changed`) must be approved again.
  */
+import { createHash } from 'node:crypto';
 import type { ApprovalRequest, Approver } from '../ports';
 import { evaluateCommand } from './commandPolicy';
 import type { AgentTool } from './toolbox';
@@ -12,8 +15,8 @@ export interface ApprovalSettings {
   allowCommands?: string[];
   /** Command prefixes that never run, whatever else says. */
   denyCommands?: string[];
-  /** Tool names approved for good (restored by the front). */
-  alwaysAllowedTools?: string[];
+  /** Standing approvals restored by the front: tool name -> fingerprint (see `toolFingerprint`). */
+  alwaysAllowedTools?: Record<string, string>;
 }
 
 export type ApprovalOutcome = { allowed: true; how: 'policy' | 'user' | 'remembered' } | { allowed: false; reason: string };
@@ -21,19 +24,45 @@ export type ApprovalOutcome = { allowed: true; how: 'policy' | 'user' | 'remembe
 /** Built-in tools that only read. */
 const READ_ONLY_BUILTINS = new Set(['analyze_code', 'search', 'system_info']);
 
+/** The agent's own configuration: what it must never change without the user's explicit yes. */
+const CONFIG_FILES = /(^|[\\/\s'"=:`(])(\.vscode[\\/](settings|mcp)\.json|\.mcp\.json|config\.ya?ml|mcp\.json)\b/i;
+
+/** Name, description and schema: what the user saw when they said "always". */
+export function toolFingerprint(tool: Pick<AgentTool, 'name' | 'description' | 'parameters'>): string {
+  return createHash('sha256').update(JSON.stringify([tool.name, tool.description, tool.parameters])).digest('hex').slice(0, 16);
+}
+
+/** Whether a call may write one of the agent's config files: a command or any string argument naming one. */
+export function touchesConfig(tool: AgentTool, args: Record<string, unknown>): boolean {
+  if (tool.source === 'builtin' && READ_ONLY_BUILTINS.has(tool.name)) return false;
+  if (tool.source === 'mcp' && tool.annotations?.readOnlyHint === true) return false;
+  return strings(args).some((s) => CONFIG_FILES.test(s));
+}
+
+function strings(value: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 6) return out;
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) strings(v, out, depth + 1);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) strings(v, out, depth + 1);
+  return out;
+}
+
 export class ApprovalPolicy {
-  private readonly always: Set<string>;
+  private readonly always: Map<string, string>;
 
   constructor(
     private readonly approver: Approver,
     private readonly settings: ApprovalSettings = {},
-    private readonly onRemember?: (tool: string) => void,
+    private readonly onRemember?: (tool: string, fingerprint: string) => void,
   ) {
-    this.always = new Set(settings.alwaysAllowedTools ?? []);
+    this.always = new Map(Object.entries(settings.alwaysAllowedTools ?? {}));
   }
 
   /** What needs asking, if anything, before `tool` runs with `args`. */
   requestFor(tool: AgentTool, args: Record<string, unknown>): ApprovalRequest | { deny: string } | undefined {
+    if (touchesConfig(tool, args)) {
+      return { kind: 'config-write', tool: tool.name, server: tool.server, summary: summarize(tool, args), args };
+    }
     if (tool.source === 'builtin' && tool.name === 'run_command') {
       const command = typeof args.command === 'string' ? args.command : '';
       const verdict = evaluateCommand(command, { allow: this.settings.allowCommands ?? [], deny: this.settings.denyCommands ?? [] });
@@ -43,21 +72,22 @@ export class ApprovalPolicy {
     }
     if (tool.source === 'builtin' && READ_ONLY_BUILTINS.has(tool.name)) return undefined;
     if (tool.source === 'mcp' && tool.annotations?.readOnlyHint === true) return undefined;
-    if (this.always.has(tool.name)) return undefined;
-    return { kind: 'tool', tool: tool.name, server: tool.server, summary: `${tool.server ? `${tool.server}: ` : ''}${tool.tool} ${compactJson(args)}`, args };
+    if (this.isRemembered(tool)) return undefined;
+    return { kind: 'tool', tool: tool.name, server: tool.server, summary: summarize(tool, args), args };
   }
 
   async check(tool: AgentTool, args: Record<string, unknown>, signal?: AbortSignal, onAsk?: (req: ApprovalRequest) => void): Promise<ApprovalOutcome> {
     const req = this.requestFor(tool, args);
-    if (!req) return { allowed: true, how: this.always.has(tool.name) ? 'remembered' : 'policy' };
+    if (!req) return { allowed: true, how: this.isRemembered(tool) ? 'remembered' : 'policy' };
     if ('deny' in req) return { allowed: false, reason: req.deny };
     onAsk?.(req);
     const decision = await this.approver.request(req, signal);
     if (decision === 'always') {
-      // A command line is judged afresh every time; "always" applies to a tool, not to arbitrary commands.
-      if (req.kind !== 'command') {
-        this.always.add(tool.name);
-        this.onRemember?.(tool.name);
+      // A command line is judged afresh every time, and so is a config write; "always" applies to a tool.
+      if (req.kind === 'tool') {
+        const fp = toolFingerprint(tool);
+        this.always.set(tool.name, fp);
+        this.onRemember?.(tool.name, fp);
       }
       return { allowed: true, how: 'user' };
     }
@@ -65,13 +95,18 @@ export class ApprovalPolicy {
     return { allowed: false, reason: 'the user declined to run it' };
   }
 
-  /** Forget a standing approval (a tool whose description changed). */
-  revoke(tool: string): void {
-    this.always.delete(tool);
+  private isRemembered(tool: AgentTool): boolean {
+    const fp = this.always.get(tool.name);
+    if (fp === undefined) return false;
+    if (fp === toolFingerprint(tool)) return true;
+    // The tool changed since the user trusted it: the standing approval no longer holds.
+    this.always.delete(tool.name);
+    return false;
   }
 }
 
-function compactJson(value: unknown): string {
-  const text = JSON.stringify(value) ?? '';
-  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+function summarize(tool: AgentTool, args: Record<string, unknown>): string {
+  if (tool.source === 'builtin' && tool.name === 'run_command' && typeof args.command === 'string') return args.command;
+  const text = JSON.stringify(args) ?? '';
+  return `${tool.server ? `${tool.server}: ` : ''}${tool.tool} ${text.length > 300 ? `${text.slice(0, 299)}…` : text}`;
 }
