@@ -88,3 +88,32 @@ export async function waitFor(cond: () => boolean, timeoutMs = 10_000, stepMs = 
 export function textOf(result: { content?: Array<{ type: string; text?: string }> }): string {
   return (result.content ?? []).map((c) => c.text ?? '').join('');
 }
+
+export const HTTP_FIXTURE = path.join(ROOT, 'test/fixtures/servers/http-server.mjs');
+
+/** Starts the stateful HTTP fixture on `port` (0: any) and resolves with its URL once it listens. */
+export async function startHttpFixture(port = 0): Promise<RunningServer & { port: number }> {
+  const child = spawn(process.execPath, [HTTP_FIXTURE], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const actual = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('http fixture did not start')), 15_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      const m = /listening on (\d+)/.exec(d.toString());
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`http fixture exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${actual}/mcp`,
+    port: actual,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
