@@ -1,0 +1,294 @@
+/**
+ * One chat surface (the side view or an editor tab): routes validated webview messages to the agent, streams a
+ * turn's events back, shows approval cards, and keeps the conversation this surface is on.
+ */
+import { randomUUID } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { AgentEvent } from '../core/agent/ChatSession';
+import { LlmError, type ChatMessage } from '../core/llm/types';
+import type { ApprovalDecision, ApprovalRequest } from '../core/ports';
+import { parseWebviewMessage, type BannerAction, type ConversationListItem, type HostMessage, type ServerSummary, type TranscriptItem, type TurnEvent } from '../shared/protocol';
+import type { AgentHost } from './AgentHost';
+import type { ApprovalSurface } from './approvalBroker';
+
+export class ChatController implements ApprovalSurface, vscode.Disposable {
+  private conversationId?: string;
+  private running?: { turnId: string; abort: AbortController };
+  private readonly pending = new Map<string, (d: ApprovalDecision) => void>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private lastPrompt?: string;
+
+  constructor(
+    private readonly host: AgentHost,
+    private readonly webview: vscode.Webview,
+  ) {
+    this.disposables.push(
+      webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)),
+      host.onDidChange(() => void this.post({ type: 'servers', servers: this.servers() })),
+    );
+  }
+
+  private post(message: HostMessage): Thenable<boolean> {
+    return this.webview.postMessage(message);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const msg = parseWebviewMessage(raw);
+    if (!msg) {
+      // The webview renders model output; anything it sends is checked, and what does not fit is dropped.
+      this.host.logger.warn(`ignored a malformed message from the chat view: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (msg.type) {
+      case 'ready':
+        await this.sendState();
+        await this.showConversation(this.conversationId);
+        return;
+      case 'send':
+        return this.send(msg.text);
+      case 'stop':
+        this.running?.abort.abort();
+        return;
+      case 'newChat':
+        return this.newChat();
+      case 'approve':
+        this.pending.get(msg.approvalId)?.(msg.decision);
+        return;
+      case 'openConversation':
+        if (this.running) return;
+        return this.showConversation(msg.id);
+      case 'deleteConversation':
+        await this.host.store.delete(msg.id).catch(() => false);
+        if (this.conversationId === msg.id) await this.newChat();
+        await this.post({ type: 'conversations', conversations: await this.conversations() });
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(msg.text);
+        return;
+      case 'insert': {
+        const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+        if (!editor) {
+          void vscode.window.showInformationMessage(vscode.l10n.t('Open an editor to insert the code into.'));
+          return;
+        }
+        await editor.edit((e) => e.replace(editor.selection, msg.text));
+        return;
+      }
+      case 'openLink':
+        return openLink(msg.href, this.host.logger);
+      case 'action':
+        return this.runAction(msg.action);
+      case 'server':
+        if (msg.op === 'restart') await this.host.restartServers(msg.name);
+        else this.host.logger.channel.show(true);
+        return;
+    }
+  }
+
+  private async runAction(action: BannerAction): Promise<void> {
+    const commands: Record<BannerAction, string> = {
+      setApiKey: 'mcpAgent.setApiKey',
+      openSettings: 'mcpAgent.openSettings',
+      showLogs: 'mcpAgent.showLogs',
+      showServers: 'mcpAgent.showServers',
+      restartServers: 'mcpAgent.restartServers',
+      retry: '',
+    };
+    if (action === 'retry') {
+      if (this.lastPrompt) await this.send(this.lastPrompt);
+      return;
+    }
+    if (action === 'openSettings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'mcpAgent');
+      return;
+    }
+    await vscode.commands.executeCommand(commands[action]);
+  }
+
+  /** Puts text into the input (and sends it), e.g. from Explain Selection. */
+  async prefill(text: string, send: boolean): Promise<void> {
+    if (send) await this.send(text);
+    else await this.post({ type: 'prefill', text, send: false });
+  }
+
+  async newChat(): Promise<void> {
+    this.running?.abort.abort();
+    this.conversationId = undefined;
+    await this.post({ type: 'conversation', items: [] });
+  }
+
+  async send(text: string): Promise<void> {
+    if (this.running) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Wait for the current answer, or stop it first.'));
+      return;
+    }
+    const turnId = randomUUID();
+    const abort = new AbortController();
+    this.running = { turnId, abort };
+    this.lastPrompt = text;
+    await this.post({ type: 'turnStart', turnId, userText: text });
+    const emit = (event: TurnEvent) => void this.post({ type: 'turnEvent', turnId, event });
+    try {
+      const { agent } = await this.host.agent();
+      this.host.approvals.surface = this;
+      const r = await agent.chat({ prompt: text, conversationId: this.conversationId, signal: abort.signal, onEvent: (e) => toTurnEvent(e, emit) });
+      this.conversationId = r.conversation_id ?? this.conversationId;
+      if (r.error) await this.banner(r.error, errorActions(r.error));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      emit({ type: 'error', message, actions: errorActions(message, err) });
+      emit({ type: 'done', stopReason: 'error' });
+      await this.banner(message, errorActions(message, err));
+    } finally {
+      if (this.host.approvals.surface === this) this.host.approvals.surface = undefined;
+      this.running = undefined;
+      for (const [id, resolve] of this.pending) {
+        resolve('deny');
+        void this.post({ type: 'approvalSettled', approvalId: id, decision: 'cancelled' });
+      }
+      this.pending.clear();
+      await this.post({ type: 'conversations', conversations: await this.conversations() });
+    }
+  }
+
+  ask(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
+    const approvalId = randomUUID();
+    return new Promise<ApprovalDecision>((resolve) => {
+      const done = (d: ApprovalDecision) => {
+        this.pending.delete(approvalId);
+        signal?.removeEventListener('abort', onAbort);
+        void this.post({ type: 'approvalSettled', approvalId, decision: d });
+        resolve(d);
+      };
+      const onAbort = () => done('deny');
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(approvalId, done);
+      void this.post({
+        type: 'approval',
+        turnId: this.running?.turnId ?? '',
+        approvalId,
+        callId: '',
+        kind: req.kind,
+        tool: req.tool,
+        server: req.server,
+        summary: req.summary,
+        args: JSON.stringify(req.args, null, 2),
+      });
+    });
+  }
+
+  private async banner(message: string, actions: BannerAction[]): Promise<void> {
+    await this.post({ type: 'banner', level: 'error', message, actions });
+  }
+
+  async sendState(): Promise<void> {
+    const { provider, model } = this.host.providerInfo();
+    await this.post({
+      type: 'state',
+      provider,
+      model,
+      servers: this.servers(),
+      conversations: await this.conversations(),
+      restricted: !vscode.workspace.isTrusted,
+      locale: vscode.env.language,
+    });
+  }
+
+  private servers(): ServerSummary[] {
+    return this.host.manager.servers().map((s) => ({ name: s.name, state: s.state, transport: s.transport, toolCount: s.toolCount, lastError: s.lastError }));
+  }
+
+  private async conversations(): Promise<ConversationListItem[]> {
+    try {
+      return (await this.host.store.list()).slice(0, 100).map((c) => ({ id: c.id, title: c.title, updatedAt: c.updatedAt, messageCount: c.messageCount }));
+    } catch {
+      return [];
+    }
+  }
+
+  private async showConversation(id: string | undefined): Promise<void> {
+    if (!id) {
+      await this.post({ type: 'conversation', items: [] });
+      return;
+    }
+    try {
+      const conv = await this.host.store.load(id);
+      this.conversationId = id;
+      await this.post({ type: 'conversation', id, items: transcript(conv.messages) });
+    } catch (err) {
+      await this.banner(vscode.l10n.t('Could not open the conversation: {0}', (err as Error).message), []);
+    }
+  }
+
+  dispose(): void {
+    this.running?.abort.abort();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
+  switch (e.type) {
+    case 'text':
+      return emit({ type: 'text', delta: e.delta });
+    case 'tool_call':
+      return emit({ type: 'tool_call', id: e.id, name: e.name, server: e.server, arguments: typeof e.arguments === 'string' ? e.arguments : JSON.stringify(e.arguments, null, 2) });
+    case 'progress':
+      return emit({ type: 'progress', id: e.id, progress: e.progress, total: e.total, message: e.message });
+    case 'tool_result':
+      return emit({ type: 'tool_result', id: e.id, name: e.name, isError: e.isError, content: e.content, truncated: e.truncated, durationMs: e.durationMs });
+    case 'usage':
+      return emit({ type: 'usage', ...e.usage });
+    case 'error':
+      return emit({ type: 'error', message: e.message, actions: errorActions(e.message) });
+    case 'done':
+      return emit({ type: 'done', stopReason: e.stopReason, conversationId: e.conversation_id });
+    case 'approval':
+      return;
+  }
+}
+
+function errorActions(message: string, err?: unknown): BannerAction[] {
+  const kind = err instanceof LlmError ? err.kind : undefined;
+  if (kind === 'auth' || /API key/i.test(message)) return ['setApiKey', 'openSettings'];
+  if (kind === 'model' || kind === 'network' || /model|connect|base URL/i.test(message)) return ['openSettings', 'showLogs', 'retry'];
+  return ['showLogs', 'retry'];
+}
+
+/** Stored messages as the panel shows them: user and assistant text, and a card per tool call with its result. */
+export function transcript(messages: ChatMessage[]): TranscriptItem[] {
+  const items: TranscriptItem[] = [];
+  const cards = new Map<string, TranscriptItem & { kind: 'tool' }>();
+  for (const m of messages) {
+    if (m.role === 'user') items.push({ kind: 'user', text: m.content });
+    else if (m.role === 'assistant') {
+      if (m.content) items.push({ kind: 'assistant', text: m.content });
+      for (const c of m.tool_calls ?? []) {
+        const card: TranscriptItem & { kind: 'tool' } = { kind: 'tool', id: c.id, name: c.name, arguments: c.arguments };
+        cards.set(c.id, card);
+        items.push(card);
+      }
+    } else if (m.role === 'tool') {
+      const card = cards.get(m.tool_call_id);
+      if (card) {
+        card.result = m.content;
+        card.isError = /^(Error|Not run):/.test(m.content);
+      }
+    }
+  }
+  return items;
+}
+
+/** Links from model output open outside VS Code only when they are http(s). */
+async function openLink(href: string, logger: { warn(m: string): void }): Promise<void> {
+  let uri: vscode.Uri;
+  try {
+    uri = vscode.Uri.parse(href, true);
+  } catch {
+    return;
+  }
+  if (uri.scheme !== 'http' && uri.scheme !== 'https') {
+    logger.warn(`refused to open a link with scheme "${uri.scheme}"`);
+    return;
+  }
+  await vscode.env.openExternal(uri);
+}

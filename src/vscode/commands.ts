@@ -1,0 +1,100 @@
+/** The command table: every palette command and context-menu entry, each a few lines over the AgentHost. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { API_KEY_SECRET, type AgentHost } from './AgentHost';
+import { analyzeDocument } from './analyzeTool';
+import type { ChatViewProvider } from './chatView';
+
+export function registerCommands(host: AgentHost, view: ChatViewProvider): vscode.Disposable[] {
+  const table: Record<string, (...args: unknown[]) => unknown> = {
+    'mcpAgent.openChat': () => view.reveal(),
+    'mcpAgent.openChatInEditor': () => view.openInEditor(),
+    'mcpAgent.newChat': async () => (await view.reveal()).newChat(),
+    'mcpAgent.analyzeCurrentFile': (uri?: unknown) => analyzeCurrentFile(host, view, uri instanceof vscode.Uri ? uri : undefined),
+    'mcpAgent.explainSelection': async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || editor.selection.isEmpty) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Select some code first.'));
+        return;
+      }
+      const file = path.relative(host.root, editor.document.uri.fsPath) || editor.document.fileName;
+      const code = editor.document.getText(editor.selection);
+      const prompt = vscode.l10n.t('Explain this code from {0} (lines {1}-{2}):', file, editor.selection.start.line + 1, editor.selection.end.line + 1);
+      await (await view.reveal()).prefill(`${prompt}\n\n\`\`\`${editor.document.languageId}\n${code}\n\`\`\``, true);
+    },
+    'mcpAgent.setApiKey': async () => {
+      const key = await vscode.window.showInputBox({
+        title: vscode.l10n.t('MCP Agent: API key'),
+        prompt: vscode.l10n.t('The key for your OpenAI-compatible endpoint. It is kept in VS Code\'s secret storage, never in settings.'),
+        password: true,
+        ignoreFocusOut: true,
+        validateInput: (v) => (v.trim() ? undefined : vscode.l10n.t('Enter a key, or press Escape.')),
+      });
+      if (key === undefined) return;
+      await host.context().secrets.store(API_KEY_SECRET, key.trim());
+      void vscode.window.showInformationMessage(vscode.l10n.t('API key saved.'));
+    },
+    'mcpAgent.clearApiKey': async () => {
+      await host.context().secrets.delete(API_KEY_SECRET);
+      void vscode.window.showInformationMessage(vscode.l10n.t('API key removed.'));
+    },
+    'mcpAgent.restartServers': () =>
+      vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Restarting MCP servers…') }, async () => {
+        await host.applyServers();
+        await host.restartServers();
+      }),
+    'mcpAgent.showServers': () => showServers(host),
+    'mcpAgent.showLogs': () => host.logger.channel.show(),
+    'mcpAgent.clearCache': async () => {
+      await host.cache.clear({ includePersistent: true });
+      void vscode.window.showInformationMessage(vscode.l10n.t('MCP Agent cache cleared.'));
+    },
+    'mcpAgent.openSettings': () => vscode.commands.executeCommand('workbench.action.openSettings', 'mcpAgent'),
+  };
+  return Object.entries(table).map(([id, fn]) => vscode.commands.registerCommand(id, fn));
+}
+
+async function analyzeCurrentFile(host: AgentHost, view: ChatViewProvider, uri?: vscode.Uri): Promise<void> {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+  if (!target) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Open a file to analyze.'));
+    return;
+  }
+  const analysis = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Analyzing {0}…', path.basename(target.fsPath)) }, async () => {
+    const doc = await vscode.workspace.openTextDocument(target);
+    return analyzeDocument(doc, host.root, host.grammarDir);
+  });
+  const prompt = vscode.l10n.t(
+    'I ran analyze_code on {0}. Explain the findings: what the file does, its most complex or longest functions, the diagnostics, and what is worth improving.',
+    analysis.path,
+  );
+  const summary = JSON.stringify(analysis, null, 1);
+  const capped = summary.length > 24_000 ? `${summary.slice(0, 24_000)}\n…` : summary;
+  await (await view.reveal()).prefill(`${prompt}\n\n\`\`\`json\n${capped}\n\`\`\``, true);
+}
+
+async function showServers(host: AgentHost): Promise<void> {
+  type Item = vscode.QuickPickItem & { server?: string };
+  const icon: Record<string, string> = { connected: '$(pass-filled)', starting: '$(loading~spin)', error: '$(error)', stopped: '$(circle-slash)', idle: '$(circle-outline)' };
+  const items: Item[] = host.manager.servers().map((s) => ({
+    label: `${icon[s.state] ?? ''} ${s.name}`,
+    description: `${s.state}${s.transport ? ` · ${s.transport}` : ''} · ${vscode.l10n.t('{0} tools', s.toolCount)}`,
+    detail: s.lastError,
+    server: s.name,
+  }));
+  for (const name of host.restrictedServers) items.push({ label: `$(shield) ${name}`, description: vscode.l10n.t('not started in Restricted Mode') });
+  if (items.length === 0) {
+    const add = vscode.l10n.t('Open Settings');
+    if ((await vscode.window.showInformationMessage(vscode.l10n.t('No MCP servers are configured. Add them in settings or .vscode/mcp.json.'), add)) === add) {
+      await vscode.commands.executeCommand('workbench.action.openSettings', 'mcpAgent.servers');
+    }
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('MCP servers'), placeHolder: vscode.l10n.t('Pick a server to restart it or see its log') });
+  if (!picked?.server) return;
+  const restart = vscode.l10n.t('Restart');
+  const logs = vscode.l10n.t('Show Logs');
+  const action = await vscode.window.showQuickPick([restart, logs], { title: picked.server });
+  if (action === restart) await host.restartServers(picked.server);
+  else if (action === logs) host.logger.channel.show();
+}
