@@ -16,6 +16,9 @@ const GRAMMARS = [
 async function copyGrammars() {
   await mkdir('dist/grammars', { recursive: true });
   await Promise.all(GRAMMARS.map((g) => copyFile(require.resolve(g), path.join('dist/grammars', path.basename(g)))));
+  // The chat webview's icon font (its CSS loads codicon.ttf from next to itself).
+  await mkdir('media/dist', { recursive: true });
+  await Promise.all(['codicon.css', 'codicon.ttf'].map((f) => copyFile(require.resolve(`@vscode/codicons/dist/${f}`), path.join('media/dist', f))));
 }
 
 const watch = process.argv.includes('--watch');
@@ -24,8 +27,17 @@ const production = process.argv.includes('--production');
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
+    // The activation shim: tiny, so activation is fast; it requires ./host.js (below) after activating.
     entryPoints: ['src/extension.ts'],
     outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', './host.js'],
+  },
+  {
+    entryPoints: ['src/vscode/main.ts'],
+    outfile: 'dist/host.js',
     platform: 'node',
     format: 'cjs',
     target: 'node20',
@@ -38,6 +50,14 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    // The chat webview (media/src); main.ts imports media/chat.css, which esbuild emits as media/dist/chat.css.
+    entryPoints: ['media/src/main.ts'],
+    outfile: 'media/dist/chat.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
   },
 ];
 

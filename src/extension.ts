@@ -1,27 +1,45 @@
-/** activate(): build the context object, register the view and the command table, connect servers in the background. */
+/**
+ * Activation shim: registers the chat view and every contributed command at once, and loads the extension proper
+ * (dist/host.js: MCP SDK, model client, tools) right after activation returns, or on first use. Activation itself
+ * stays in the low milliseconds; servers connect in the background.
+ */
 import * as vscode from 'vscode';
-import { AgentHost } from './vscode/AgentHost';
-import { ChatViewProvider, VIEW_ID } from './vscode/chatView';
-import { registerCommands } from './vscode/commands';
+import type { LoadedExtension } from './vscode/main';
 
-let host: AgentHost | undefined;
+const VIEW_ID = 'mcpAgent.chat';
+
+let loaded: Promise<LoadedExtension> | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
-  try {
-    host = new AgentHost(context);
-    const view = new ChatViewProvider(host, context.extensionUri);
-    context.subscriptions.push(vscode.window.registerWebviewViewProvider(VIEW_ID, view), view, ...registerCommands(host, view));
-    // Servers connect after activation returns; the panel shows them coming up.
-    host.start();
-  } catch (err) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('MCP Agent could not start: {0}', err instanceof Error ? err.message : String(err)));
-    throw err;
+  const get = (): Promise<LoadedExtension> => {
+    loaded ??= Promise.resolve().then(() => {
+      // Kept out of this bundle on purpose (see esbuild.mjs): loading it is the slow part.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require('./host.js') as typeof import('./vscode/main');
+      return mod.load(context);
+    });
+    loaded.catch((err: unknown) => {
+      void vscode.window.showErrorMessage(vscode.l10n.t('MCP Agent could not start: {0}', err instanceof Error ? err.message : String(err)));
+    });
+    return loaded;
+  };
+
+  context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider(VIEW_ID, {
+      resolveWebviewView: async (view) => (await get()).view.resolveWebviewView(view),
+    }),
+  );
+  const contributed = ((context.extension.packageJSON as { contributes?: { commands?: Array<{ command: string }> } }).contributes?.commands ?? []).map((c) => c.command);
+  for (const id of [...contributed, 'mcpAgent.openSettings']) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, async (...args: unknown[]) => (await get()).run(id, args)));
   }
+  // Start servers soon, but not inside activate().
+  setTimeout(() => void get(), 0);
 }
 
 /** VS Code waits for this: every server process is stopped before the extension host goes away. */
-export function deactivate(): Promise<void> | undefined {
-  const h = host;
-  host = undefined;
-  return h?.dispose();
+export async function deactivate(): Promise<void> {
+  const l = loaded;
+  loaded = undefined;
+  if (l) await (await l.catch(() => undefined))?.dispose();
 }

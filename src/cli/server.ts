@@ -45,8 +45,9 @@ export function startApiServer(opts: ApiServerOptions): Promise<Server> {
     handle(req, res, opts).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) opts.logger.error(`request failed: ${(err as Error).message}`);
-      if (!res.headersSent) sendJson(res, status, { error: status === 500 ? 'internal error' : (err as Error).message });
-      else res.end();
+      if (res.headersSent) res.end();
+      else if (status === 413) sendBeforeBody(req, res, status, { error: (err as Error).message });
+      else sendJson(res, status, { error: status === 500 ? 'internal error' : (err as Error).message });
     });
   });
   // Streams can be long; do not let Node's default request timeout cut them.
@@ -108,15 +109,23 @@ async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOp
     return;
   }
 
-  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-  res.flushHeaders();
+  // The stream opens with the first event, so a request the agent refuses before anything ran (an empty message
+  // list, an unknown conversation_id) still gets a 400 like POST /chat.
+  const open = () => {
+    if (res.headersSent) return;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+  };
   const send = (e: AgentEvent | { type: 'error'; message: string }) => {
-    if (!res.writableEnded && !ac.signal.aborted) res.write(`data: ${JSON.stringify(e)}\n\n`);
+    if (res.writableEnded || ac.signal.aborted) return;
+    open();
+    res.write(`data: ${JSON.stringify(e)}\n\n`);
   };
   chatReq.onEvent = (e) => send(e.type === 'tool_result' ? { ...e, result: undefined } : e);
   try {
     await opts.agent.chat(chatReq);
   } catch (err) {
+    if (err instanceof ChatRequestError && !res.headersSent) throw new HttpError(400, err.message);
     send({ type: 'error', message: err instanceof ChatRequestError ? err.message : 'internal error' });
     if (!(err instanceof ChatRequestError)) opts.logger.error(`stream failed: ${(err as Error).message}`);
   }
@@ -139,26 +148,56 @@ function toChatRequest(body: unknown): ChatRequest {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
+  const tooLarge = () => new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) {
-    req.resume();
-    throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      req.resume();
-      throw new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Past the limit the rest is read and dropped (not the stream destroyed), so the 413 can still be answered.
+    req.on('data', (chunk: Buffer) => {
+      if (size > MAX_BODY_BYTES) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        chunks.length = 0;
+        reject(tooLarge());
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(raw.toString('utf8'));
   } catch (err) {
     throw new HttpError(400, `invalid JSON: ${(err as Error).message}`);
   }
+}
+
+/** How long an answer sent before the request body arrived waits for the rest of it before the connection closes. */
+const LINGER_MS = 5000;
+
+/**
+ * Answers a request whose body is still arriving (413). Closing the connection right after the answer would reset
+ * it while the client is still sending, and the client may then see ECONNRESET/EPIPE instead of the 413; so the rest
+ * of the body is read and dropped, for a while, before the response ends and the connection closes.
+ */
+function sendBeforeBody(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), Connection: 'close' });
+  res.write(text);
+  if (req.complete || req.destroyed) {
+    res.end();
+    return;
+  }
+  const finish = () => {
+    clearTimeout(timer);
+    if (!res.writableEnded) res.end();
+  };
+  const timer = setTimeout(finish, LINGER_MS);
+  timer.unref();
+  req.once('end', finish);
+  req.once('close', finish);
+  req.resume();
 }
 
 /** Only the bound address or localhost may be named in Host: a rebound DNS name pointing here is refused. */

@@ -5,7 +5,8 @@ import { API_KEY_SECRET, type AgentHost } from './AgentHost';
 import { analyzeDocument } from './analyzeTool';
 import type { ChatViewProvider } from './chatView';
 
-export function registerCommands(host: AgentHost, view: ChatViewProvider): vscode.Disposable[] {
+/** The command table; the activation shim registers every contributed command and forwards to these. */
+export function registerCommands(host: AgentHost, view: ChatViewProvider): Record<string, (...args: unknown[]) => unknown> {
   const table: Record<string, (...args: unknown[]) => unknown> = {
     'mcpAgent.openChat': () => view.reveal(),
     'mcpAgent.openChatInEditor': () => view.openInEditor(),
@@ -51,7 +52,7 @@ export function registerCommands(host: AgentHost, view: ChatViewProvider): vscod
     },
     'mcpAgent.openSettings': () => vscode.commands.executeCommand('workbench.action.openSettings', 'mcpAgent'),
   };
-  return Object.entries(table).map(([id, fn]) => vscode.commands.registerCommand(id, fn));
+  return table;
 }
 
 async function analyzeCurrentFile(host: AgentHost, view: ChatViewProvider, uri?: vscode.Uri): Promise<void> {
