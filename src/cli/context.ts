@@ -6,6 +6,7 @@ import type { ClientHandlers } from '../core/mcp/McpAgent';
 import { definitionFromUrl, type ServerDefinition } from '../core/mcp/serverConfig';
 import type { Logger } from '../core/ports';
 import { redact } from '../core/util/redact';
+import { createCliAuth } from './oauth/cliAuth';
 import { version } from './version';
 
 export const EXIT = { ok: 0, toolError: 1, usage: 2, unreachable: 3 } as const;
@@ -80,9 +81,11 @@ function uniqueName(base: string, servers: ServerDefinition[]): string {
 }
 
 /** Starts every defined server and waits until each is connected or has failed; failures are reported on stderr. */
-export async function startServers(opts: CommonOptions, servers: ServerDefinition[], handlers?: ClientHandlers): Promise<AgentManager> {
+export async function startServers(opts: CommonOptions, servers: ServerDefinition[], handlers?: ClientHandlers, interactive = process.stdin.isTTY === true && process.stderr.isTTY === true): Promise<AgentManager> {
   const logger = new StderrLogger(opts.verbose);
-  const manager = new AgentManager({ logger, handlers, clientInfo: { name: 'mcp-agent', version } });
+  // OAuth-protected servers: sign in through the browser when someone is at the terminal, else say how to.
+  const auth = createCliAuth({ interactive, logger });
+  const manager = new AgentManager({ logger, handlers, auth, clientInfo: { name: 'mcp-agent', version } });
   manager.on('status', (s) => {
     if (s.state === 'error' && s.lastError) process.stderr.write(`mcp-agent: server "${s.name}": ${s.lastError}\n`);
   });

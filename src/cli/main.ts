@@ -8,6 +8,7 @@ import { runCall } from './commands/call';
 import { runChat } from './commands/chat';
 import { runServe } from './commands/serve';
 import { runConformance } from './commands/conformance';
+import { runLogin, runLogout } from './oauth/commands';
 import { version } from './version';
 
 const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Protocol
@@ -18,6 +19,8 @@ Usage:
   mcp-agent call TOOL [--args JSON] [--config FILE]... [--url URL] [--json]
   mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
   mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
+  mcp-agent login SERVER [--config FILE]...    sign in to an OAuth-protected server (tokens kept 0600)
+  mcp-agent logout SERVER [--config FILE]...
 
 Options:
   --config FILE    server definitions (YAML or JSON; repeatable). Default: the first of
@@ -104,6 +107,13 @@ async function main(argv: string[]): Promise<number> {
       if (values.help) return help();
       if (positionals.length) throw new CliError(`serve takes no arguments (got "${positionals[0]}")`, EXIT.usage);
       return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model });
+    }
+    case 'login':
+    case 'logout': {
+      const { values, positionals } = parse(rest, {});
+      if (values.help) return help();
+      if (positionals.length !== 1) throw new CliError(`${command} needs exactly one SERVER (a configured name or a URL)`, EXIT.usage);
+      return (command === 'login' ? runLogin : runLogout)(commonOptions(values), positionals[0]);
     }
     case 'conformance': {
       // Driven by the MCP conformance suite; not listed in the usage text.

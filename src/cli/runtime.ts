@@ -19,6 +19,8 @@ import { CliError, EXIT, StderrLogger, loadConfig, startServers, type CommonOpti
 export interface RuntimeOptions extends CommonOptions {
   model?: string;
   approver: Approver;
+  /** Whether a person can complete an OAuth sign-in in a browser (not for `serve`). */
+  interactive?: boolean;
 }
 
 export interface Runtime {
@@ -52,7 +54,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     cacheSection.enabled === false
       ? new Cache({ backend: false, logger })
       : new Cache({ dir: cacheSection.dir, redisUrl: cacheSection.redisUrl, defaultTtlSeconds: cacheSection.ttlSeconds, logger });
-  const manager = await startServers(opts, config.servers);
+  const manager = await startServers(opts, config.servers, undefined, opts.interactive);
   const workspace = new NodeWorkspace(opts.workspace);
   const builtins = createBuiltinTools({
     workspace,

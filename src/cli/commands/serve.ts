@@ -19,7 +19,7 @@ export async function runServe(opts: ServeOptions): Promise<number> {
   }
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new CliError(`--port must be a number from 0 to 65535`, EXIT.usage);
   // No one is at a terminal to ask: only --yes, the allow-list and read-only tools run.
-  const runtime = await createRuntime({ ...opts, approver: unattendedApprover(opts.yes) });
+  const runtime = await createRuntime({ ...opts, approver: unattendedApprover(opts.yes), interactive: false });
   const logger = new StderrLogger(opts.verbose);
   let server;
   try {

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -32,6 +33,8 @@ import {
 import type { Logger } from '../ports';
 import { silentLogger } from '../ports';
 import { McpServerError, describeError, httpStatusOf, isAbortError, isSessionExpired } from './errors';
+import { StepUpSSEClientTransport, StepUpStreamableHTTPClientTransport } from './oauth/transports';
+import type { ServerAuth } from './oauth/types';
 import type { ServerDefinition, TransportKind } from './serverConfig';
 
 export type ServerState = 'idle' | 'starting' | 'connected' | 'error' | 'stopped';
@@ -80,6 +83,11 @@ export interface McpAgentOptions {
   maxMessageBytes?: number;
   /** How long list_changed notifications are gathered before one refresh. */
   listChangedDebounceMs?: number;
+  /**
+   * OAuth for HTTP and SSE servers (src/core/mcp/oauth, e.g. `createServerAuth`): called once per connection
+   * attempt; undefined means no OAuth for that server.
+   */
+  auth?: (def: ServerDefinition) => ServerAuth | undefined;
 }
 
 export interface CallOptions {
@@ -99,6 +107,9 @@ interface Events {
   stderr: [string];
   log: [LoggingMessageNotification['params']];
 }
+
+/** Sign-ins (browser steps) one connection attempt may go through before it gives up. */
+const MAX_SIGN_INS = 3;
 
 const DEFAULT_RESTART: RestartPolicy = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000, stableAfterMs: 60_000 };
 
@@ -267,10 +278,31 @@ export class McpAgent extends EventEmitter<Events> {
     this.lastError = undefined;
     const kinds: TransportKind[] = this.definition.transport === 'auto' ? ['http', 'sse'] : [this.definition.transport];
     let lastErr: unknown;
-    for (const kind of kinds) {
+    // OAuth: one provider for every attempt, so tokens got on one connection serve the next.
+    let auth: ServerAuth | undefined;
+    try {
+      auth = this.definition.transport === 'stdio' ? undefined : this.options.auth?.(this.definition);
+    } catch (err) {
+      lastErr = err;
+      kinds.length = 0;
+    }
+    let signIns = 0;
+    /** After the SDK refused with UnauthorizedError: the browser step, then the code exchanged on that transport. */
+    const signIn = async (err: unknown, transport: Transport): Promise<boolean> => {
+      if (!auth || !(err instanceof UnauthorizedError)) return false;
+      if (!(transport instanceof StreamableHTTPClientTransport || transport instanceof SSEClientTransport)) return false;
+      if (signIns >= MAX_SIGN_INS) throw new Error(`still not authorized after ${MAX_SIGN_INS} sign-ins`);
+      signIns++;
+      const code = await auth.completeAuthorization();
+      if (code === undefined) return false;
+      await transport.finishAuth(code);
+      return true;
+    };
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i];
       if (gen !== this.generation) return;
       const client = this.makeClient();
-      const transport = this.makeTransport(kind);
+      const transport = this.makeTransport(kind, auth);
       try {
         await withTimeout(client.connect(transport), this.options.connectTimeoutMs ?? Math.max(this.definition.timeoutMs, 30_000));
         if (gen !== this.generation) {
@@ -281,7 +313,15 @@ export class McpAgent extends EventEmitter<Events> {
         this.transport = transport;
         this.resolvedTransport = kind;
         client.onclose = () => this.onUnexpectedClose(gen);
-        await this.refreshLists(client);
+        // Listing may need a sign-in (or more scope) that initialize did not: sign in and list again.
+        for (;;) {
+          try {
+            await this.refreshLists(client);
+            break;
+          } catch (err) {
+            if (!(await signIn(err, transport)) || gen !== this.generation) throw err;
+          }
+        }
         if (gen !== this.generation) return;
         this.armStableTimer();
         this.setState('connected');
@@ -289,7 +329,27 @@ export class McpAgent extends EventEmitter<Events> {
         return;
       } catch (err) {
         lastErr = err;
+        const adopted = this.client === client;
+        if (adopted && auth) {
+          // Failed while listing, after sign-ins: not a crash to restart from (a restart would only ask again).
+          client.onclose = undefined;
+          this.client = undefined;
+          this.transport = undefined;
+        }
+        let signedIn = false;
+        if (!adopted) {
+          try {
+            signedIn = await signIn(err, transport);
+          } catch (authErr) {
+            lastErr = authErr;
+          }
+        }
         await client.close().catch(() => undefined);
+        if (signedIn) {
+          i--; // the same transport kind again, with a new client and transport sharing the provider
+          continue;
+        }
+        if (lastErr !== err) break;
         const status = httpStatusOf(err);
         // Backwards compatibility (spec): a 4xx to the Streamable HTTP POST means an old HTTP+SSE server.
         if (kind === 'http' && kinds.includes('sse') && status !== undefined && status >= 400 && status < 500) {
@@ -342,7 +402,7 @@ export class McpAgent extends EventEmitter<Events> {
     return client;
   }
 
-  private makeTransport(kind: TransportKind): Transport {
+  private makeTransport(kind: TransportKind, auth?: ServerAuth): Transport {
     const def = this.definition;
     if (kind === 'stdio') {
       const { command, args } = platformCommand(def.command ?? '', def.args);
@@ -362,14 +422,23 @@ export class McpAgent extends EventEmitter<Events> {
     }
     const url = new URL(def.url ?? '');
     const requestInit: RequestInit = { headers: def.headers };
+    // OAuth: the SDK's authProvider; once connected, a refused request is re-authorized and sent again (step-up).
+    const stepUp = auth ? { auth, enabled: () => this.state === 'connected' } : undefined;
     if (kind === 'sse') {
-      return new SSEClientTransport(url, {
+      const sseOptions = {
         requestInit,
-        // EventSource does not take requestInit headers; pass them through its fetch.
-        eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as Record<string, string>), ...def.headers } }) },
-      });
+        // EventSource does not take requestInit headers; add them to the SDK's own (Accept, Authorization).
+        eventSourceInit: {
+          fetch: (u: string | URL, init?: RequestInit) => {
+            const headers = new Headers(init?.headers);
+            for (const [k, v] of Object.entries(def.headers)) headers.set(k, v);
+            return fetch(u, { ...init, headers });
+          },
+        },
+      };
+      return stepUp ? new StepUpSSEClientTransport(url, sseOptions, stepUp) : new SSEClientTransport(url, sseOptions);
     }
-    return new StreamableHTTPClientTransport(url, { requestInit });
+    return stepUp ? new StepUpStreamableHTTPClientTransport(url, { requestInit }, stepUp) : new StreamableHTTPClientTransport(url, { requestInit });
   }
 
   private onStderr(chunk: string): void {
