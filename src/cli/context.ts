@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { ConfigFileError, discoverConfigFile, formatIssue, loadConfigFiles, type LoadedConfig } from '../core/config/configFile';
 import { AgentManager } from '../core/mcp/AgentManager';
-import type { ClientHandlers } from '../core/mcp/McpAgent';
+import type { ClientHandlers, McpAgentOptions } from '../core/mcp/McpAgent';
 import { definitionFromUrl, type ServerDefinition } from '../core/mcp/serverConfig';
 import type { Logger } from '../core/ports';
 import { redact } from '../core/util/redact';
@@ -81,11 +81,18 @@ function uniqueName(base: string, servers: ServerDefinition[]): string {
 }
 
 /** Starts every defined server and waits until each is connected or has failed; failures are reported on stderr. */
-export async function startServers(opts: CommonOptions, servers: ServerDefinition[], handlers?: ClientHandlers, interactive = process.stdin.isTTY === true && process.stderr.isTTY === true): Promise<AgentManager> {
+export interface StartOptions {
+  handlers?: ClientHandlers;
+  /** Whether a person can complete an OAuth sign-in in a browser. Default: stdin and stderr are terminals. */
+  interactive?: boolean;
+  toolListCache?: McpAgentOptions['toolListCache'];
+}
+
+export async function startServers(opts: CommonOptions, servers: ServerDefinition[], start: StartOptions = {}): Promise<AgentManager> {
   const logger = new StderrLogger(opts.verbose);
   // OAuth-protected servers: sign in through the browser when someone is at the terminal, else say how to.
-  const auth = createCliAuth({ interactive, logger });
-  const manager = new AgentManager({ logger, handlers, auth, clientInfo: { name: 'mcp-agent', version } });
+  const auth = createCliAuth({ interactive: start.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true), logger });
+  const manager = new AgentManager({ logger, handlers: start.handlers, auth, toolListCache: start.toolListCache, clientInfo: { name: 'mcp-agent', version } });
   manager.on('status', (s) => {
     if (s.state === 'error' && s.lastError) process.stderr.write(`mcp-agent: server "${s.name}": ${s.lastError}\n`);
   });

@@ -1,4 +1,5 @@
 /** Builds the agent for the CLI and the HTTP API from config files, the environment and flags. */
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Agent } from '../core/agent/Agent';
 import { ApprovalPolicy } from '../core/agent/approvals';
 import { ChatSession } from '../core/agent/ChatSession';
@@ -54,7 +55,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     cacheSection.enabled === false
       ? new Cache({ backend: false, logger })
       : new Cache({ dir: cacheSection.dir, redisUrl: cacheSection.redisUrl, defaultTtlSeconds: cacheSection.ttlSeconds, logger });
-  const manager = await startServers(opts, config.servers, undefined, opts.interactive);
+  const manager = await startServers(opts, config.servers, {
+    interactive: opts.interactive,
+    toolListCache: { get: (key) => cache.get<Tool[]>(key), set: (key, tools) => cache.set(key, tools, { ttlSeconds: 7 * 24 * 3600 }) },
+  });
   const workspace = new NodeWorkspace(opts.workspace);
   const builtins = createBuiltinTools({
     workspace,

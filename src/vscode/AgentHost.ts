@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
 import { Agent } from '../core/agent/Agent';
 import { ApprovalPolicy } from '../core/agent/approvals';
@@ -58,7 +59,11 @@ export class AgentHost implements vscode.Disposable {
     this.cache = new Cache({ dir: path.join(storage, 'cache'), redisUrl: readSettings().redisUrl, defaultTtlSeconds: readSettings().cacheTtlSeconds, logger: this.logger });
     // Conversations belong to the workspace they were had in, where there is one.
     this.store = new Conversations({ dataDir: (context.storageUri ?? context.globalStorageUri).fsPath, logger: this.logger });
-    this.manager = new AgentManager({ logger: this.logger, clientInfo: { name: 'mcp-agent-vscode', version: String((context.extension.packageJSON as { version?: string }).version ?? '0') } });
+    this.manager = new AgentManager({
+      logger: this.logger,
+      // Tools are known from the last session while servers start, so the first prompt can use them.
+      toolListCache: { get: (key) => this.cache.get<Tool[]>(key), set: (key, tools) => this.cache.set(key, tools, { ttlSeconds: 7 * 24 * 3600 }) },
+      clientInfo: { name: 'mcp-agent-vscode', version: String((context.extension.packageJSON as { version?: string }).version ?? '0') } });
     this.manager.on('status', (s: ServerStatus) => {
       if (s.state === 'error' && s.lastError) this.logger.warn(`[${s.name}] ${s.lastError}`);
       this.changed.fire();

@@ -8,7 +8,8 @@ import { AgentManager } from '../../src/core/mcp/AgentManager';
 import { createBuiltinTools } from '../../src/core/tools/builtins';
 import { NodeCommandRunner } from '../../src/core/tools/nodeCommandRunner';
 import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
-import { faultDef, textOf } from '../helpers/servers';
+import { faultDef, textOf, waitFor } from '../helpers/servers';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 
 describe('what the agent caches', function () {
   this.timeout(30_000);
@@ -57,5 +58,34 @@ describe('what the agent caches', function () {
     assert.deepEqual(a, b);
     const pid = tb.find('fault__pid')!;
     assert.equal(pid.annotations?.idempotentHint, undefined);
+  });
+});
+
+describe('tool lists cached for fast start', function () {
+  this.timeout(30_000);
+
+  it('offers a server\'s tools from the cache while it starts; calls wait for the connection', async () => {
+    const cache = new Cache({ backend: false });
+    const toolListCache = { get: (k: string) => cache.get<Tool[]>(k), set: (k: string, v: Tool[]) => cache.set(k, v) };
+    const first = new AgentManager({ toolListCache });
+    await first.apply([faultDef('slow', ['--startup-delay', '1500'])]);
+    const expected = first.tools().map((t) => t.name);
+    await first.dispose();
+
+    const second = new AgentManager({ toolListCache });
+    try {
+      const applying = second.apply([faultDef('slow', ['--startup-delay', '1500'])]);
+      await waitFor(() => second.tools().length > 0, 1000);
+      assert.equal(second.servers()[0].state, 'starting', 'tools known before the server is up');
+      assert.deepEqual(
+        second.tools().map((t) => t.name),
+        expected,
+      );
+      // A call made now waits for the connection instead of failing.
+      assert.equal(textOf(await second.callTool('slow__add', { a: 2, b: 2 })), '4');
+      await applying;
+    } finally {
+      await second.dispose();
+    }
   });
 });

@@ -35,7 +35,7 @@ import { silentLogger } from '../ports';
 import { McpServerError, describeError, httpStatusOf, isAbortError, isSessionExpired } from './errors';
 import { StepUpSSEClientTransport, StepUpStreamableHTTPClientTransport } from './oauth/transports';
 import type { ServerAuth } from './oauth/types';
-import type { ServerDefinition, TransportKind } from './serverConfig';
+import { definitionHash, type ServerDefinition, type TransportKind } from './serverConfig';
 
 export type ServerState = 'idle' | 'starting' | 'connected' | 'error' | 'stopped';
 
@@ -83,6 +83,11 @@ export interface McpAgentOptions {
   maxMessageBytes?: number;
   /** How long list_changed notifications are gathered before one refresh. */
   listChangedDebounceMs?: number;
+  /**
+   * Tool lists kept across runs, keyed by the definition's hash: a server's tools are known (and offered to the
+   * model) while it is still starting; calls wait for the connection.
+   */
+  toolListCache?: { get(key: string): Promise<Tool[] | undefined>; set(key: string, tools: Tool[]): Promise<void> };
   /**
    * OAuth for HTTP and SSE servers (src/core/mcp/oauth, e.g. `createServerAuth`): called once per connection
    * attempt; undefined means no OAuth for that server.
@@ -276,6 +281,14 @@ export class McpAgent extends EventEmitter<Events> {
     const gen = ++this.generation;
     this.setState('starting');
     this.lastError = undefined;
+    const cache = this.options.toolListCache;
+    if (cache && this.toolList.length === 0) {
+      const cached = await cache.get(this.cacheKey()).catch(() => undefined);
+      if (cached?.length && gen === this.generation && this.state === 'starting') {
+        this.toolList = cached;
+        this.emit('tools', this.toolList);
+      }
+    }
     const kinds: TransportKind[] = this.definition.transport === 'auto' ? ['http', 'sse'] : [this.definition.transport];
     let lastErr: unknown;
     // OAuth: one provider for every attempt, so tokens got on one connection serve the next.
@@ -363,8 +376,17 @@ export class McpAgent extends EventEmitter<Events> {
     this.lastError = `could not connect: ${describeError(lastErr, this.definition.command)}${this.stderrHint()}`;
     this.client = undefined;
     this.transport = undefined;
+    if (this.toolList.length) {
+      // Tools offered from the cache cannot be called after all.
+      this.toolList = [];
+      this.emit('tools', this.toolList);
+    }
     this.setState('error');
     this.logger.error(`[${this.name}] ${this.lastError}`);
+  }
+
+  private cacheKey(): string {
+    return `tools:${definitionHash(this.definition)}`;
   }
 
   private makeClient(): Client {
@@ -460,6 +482,7 @@ export class McpAgent extends EventEmitter<Events> {
       caps.prompts ? collect((cursor) => client.listPrompts({ cursor }).then((r) => ({ items: r.prompts, next: r.nextCursor }))).catch(() => []) : [],
     ]);
     this.toolList = dedupeByName(tools);
+    void this.options.toolListCache?.set(this.cacheKey(), this.toolList).catch(() => undefined);
     this.resourceList = resources;
     this.promptList = prompts;
     this.emit('tools', this.toolList);
