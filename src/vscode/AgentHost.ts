@@ -161,7 +161,7 @@ export class AgentHost implements vscode.Disposable {
     const builtins = createBuiltinTools({ workspace, commandRunner: this.runner, rgPath: bundledRipgrep(), grammarDir: this.grammarDir, logger: this.logger, cache: this.cache })
       // Restricted Mode: no commands from an untrusted workspace's agent.
       .filter((t) => vscode.workspace.isTrusted || t.spec.name !== 'run_command')
-      .map((t) => (t.spec.name === 'analyze_code' ? createEditorAnalyzeTool(t, this.root, this.grammarDir) : t));
+      .map((t) => (t.spec.name === 'analyze_code' ? createEditorAnalyzeTool(t, this.root, this.grammarDir, this.cache) : t));
     const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cacheTtlSeconds });
     const policy = new ApprovalPolicy(
       this.approvals,

@@ -4,7 +4,9 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { analyzeSource } from '../core/tools/analyzeCode';
+import type { Cache } from '../core/cache';
+import { cacheKey } from '../core/cache/key';
+import { analyzeSource, detectLanguage } from '../core/tools/analyzeCode';
 import { jsonResult, textResult, type BuiltinTool } from '../core/tools/types';
 
 export interface EditorAnalysis {
@@ -14,10 +16,13 @@ export interface EditorAnalysis {
   documentSymbols: Array<{ name: string; kind: string; startLine: number; endLine: number; children?: number }>;
 }
 
-export async function analyzeDocument(doc: vscode.TextDocument, root: string, grammarDir?: string): Promise<EditorAnalysis> {
+export async function analyzeDocument(doc: vscode.TextDocument, root: string, grammarDir?: string, cache?: Cache): Promise<EditorAnalysis> {
   const rel = path.relative(root, doc.uri.fsPath) || doc.uri.fsPath;
+  const text = doc.getText();
+  const compute = () => analyzeSource(text, doc.fileName, { grammarDir });
   const [analysis, symbols] = await Promise.all([
-    analyzeSource(doc.getText(), doc.fileName, { grammarDir }),
+    // Cached by content under the same key as the core's analyze_code: an unchanged file is parsed once.
+    cache ? cache.getOrCompute(cacheKey('analyze_code', detectLanguage(doc.fileName), text), compute, { ttlSeconds: 7 * 24 * 3600 }) : compute(),
     Promise.resolve(vscode.commands.executeCommand<vscode.DocumentSymbol[] | undefined>('vscode.executeDocumentSymbolProvider', doc.uri)).catch(() => undefined),
   ]);
   const diagnostics = vscode.languages.getDiagnostics(doc.uri).slice(0, 200).map((d) => ({
@@ -36,7 +41,7 @@ export async function analyzeDocument(doc: vscode.TextDocument, root: string, gr
   return { path: rel, analysis, diagnostics, documentSymbols };
 }
 
-export function createEditorAnalyzeTool(base: BuiltinTool, root: string, grammarDir: string | undefined): BuiltinTool {
+export function createEditorAnalyzeTool(base: BuiltinTool, root: string, grammarDir: string | undefined, cache?: Cache): BuiltinTool {
   return {
     spec: { ...base.spec, description: `${base.spec.description ?? ''} In VS Code the result also has the editor's diagnostics and document symbols.` },
     async run(args, ctx) {
@@ -50,7 +55,7 @@ export function createEditorAnalyzeTool(base: BuiltinTool, root: string, grammar
       } catch {
         return base.run(args, ctx);
       }
-      return jsonResult(await analyzeDocument(doc, root, grammarDir));
+      return jsonResult(await analyzeDocument(doc, root, grammarDir, cache));
     },
   };
 }

@@ -17,6 +17,8 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
   private readonly pending = new Map<string, (d: ApprovalDecision) => void>();
   private readonly disposables: vscode.Disposable[] = [];
   private lastPrompt?: string;
+  /** What the header shows (provider, model, Restricted Mode), to tell when a change needs the whole state again. */
+  private shownHeader?: string;
 
   constructor(
     private readonly host: AgentHost,
@@ -24,7 +26,8 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
   ) {
     this.disposables.push(
       webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)),
-      host.onDidChange(() => void this.post({ type: 'servers', servers: this.servers() })),
+      // A settings change may switch the model (or trust may be granted): the header then needs the whole state.
+      host.onDidChange(() => void (this.shownHeader !== undefined && this.shownHeader !== this.header() ? this.sendState() : this.post({ type: 'servers', servers: this.servers() }))),
     );
   }
 
@@ -181,8 +184,13 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
     await this.post({ type: 'banner', level: 'error', message, actions });
   }
 
+  private header(): string {
+    return JSON.stringify([this.host.providerInfo(), vscode.workspace.isTrusted]);
+  }
+
   async sendState(): Promise<void> {
     const { provider, model } = this.host.providerInfo();
+    this.shownHeader = this.header();
     await this.post({
       type: 'state',
       provider,

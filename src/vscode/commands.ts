@@ -63,7 +63,7 @@ async function analyzeCurrentFile(host: AgentHost, view: ChatViewProvider, uri?:
   }
   const analysis = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Analyzing {0}…', path.basename(target.fsPath)) }, async () => {
     const doc = await vscode.workspace.openTextDocument(target);
-    return analyzeDocument(doc, host.root, host.grammarDir);
+    return analyzeDocument(doc, host.root, host.grammarDir, host.cache);
   });
   const prompt = vscode.l10n.t(
     'I ran analyze_code on {0}. Explain the findings: what the file does, its most complex or longest functions, the diagnostics, and what is worth improving.',

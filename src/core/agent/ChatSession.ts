@@ -71,7 +71,7 @@ export interface ChatSessionOptions {
   maxTools?: number;
 }
 
-export const DEFAULTS = { maxRounds: 25, maxResultChars: 32_000, maxParallelTools: 8, maxTools: 128 };
+export const DEFAULTS = { maxRounds: 25, maxResultChars: 32_000, maxParallelTools: 16, maxTools: 128 };
 
 export class ChatSession {
   constructor(private readonly opts: ChatSessionOptions) {}

@@ -7,7 +7,6 @@ import type { Cache } from '../cache';
 import { cacheKey } from '../cache';
 import type { FunctionSpec } from '../llm/types';
 import type { AgentManager, NamespacedTool } from '../mcp/AgentManager';
-import { definitionHash } from '../mcp/serverConfig';
 import type { BuiltinTool, ToolResult } from '../tools/types';
 
 export interface AgentTool {
@@ -80,14 +79,15 @@ export class Toolbox {
   }
 
   async call(tool: AgentTool, args: Record<string, unknown>, opts: ToolCallOptions = {}): Promise<ToolResult> {
-    const key = this.cacheKeyFor(tool, args);
     const cache = this.opts.cache;
+    const key = cache ? this.cacheKeyFor(tool, args) : undefined;
     if (key && cache) {
       const hit = await cache.get<ToolResult>(key);
       if (hit) return hit;
     }
     const result = await this.invoke(tool, args, opts);
-    if (key && cache && !result.isError) await cache.set(key, result, { ttlSeconds: this.ttlFor(tool) });
+    // Write-behind: the memory tier is updated synchronously inside set(); the file/Redis write need not delay the turn.
+    if (key && cache && !result.isError) void cache.set(key, result, { ttlSeconds: this.ttlFor(tool) }).catch(() => undefined);
     return result;
   }
 
@@ -109,9 +109,9 @@ export class Toolbox {
     }
     const a = tool.annotations;
     if (a?.readOnlyHint !== true || a.idempotentHint !== true || a.openWorldHint === true) return undefined;
-    const def = this.opts.manager?.agent(tool.server ?? '')?.definition;
-    if (!def) return undefined;
-    return cacheKey('mcp', definitionHash(def), tool.tool, args);
+    const hash = this.opts.manager?.definitionHashOf(tool.server ?? '');
+    if (!hash) return undefined;
+    return cacheKey('mcp', hash, tool.tool, args);
   }
 
   private ttlFor(tool: AgentTool): number {

@@ -111,12 +111,12 @@ export class FileBackend implements CacheBackend {
   async get(key: string): Promise<CacheEntry | undefined> {
     if (this.disabled) return undefined;
     const files = this.filesFor(key);
+    // Both candidates at once: a miss (the common case before a set) then costs one threadpool round trip, not two.
+    const reads = await Promise.all(files.map((f) => readText(f).then((text) => ({ text, err: undefined }), (err: unknown) => ({ text: undefined, err }))));
     for (let i = 0; i < 2; i++) {
       const file = files[i];
-      let text: string;
-      try {
-        text = await readText(file);
-      } catch (err) {
+      const { text, err } = reads[i];
+      if (text === undefined) {
         const code = errCode(err);
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
         // Unreadable (permissions, EISDIR, I/O error): a miss, and out of the way so it cannot shadow a new value.

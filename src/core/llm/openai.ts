@@ -104,6 +104,7 @@ export class OpenAIProvider implements ChatProvider {
     const onAbort = (): void => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const idle = new IdleTimer(this.idleTimeoutMs, () => controller.abort());
+    let drained = false;
     try {
       const stream = await this.client.chat.completions.create(body, { signal: controller.signal });
       const calls = new ToolCallAssembler();
@@ -131,6 +132,7 @@ export class OpenAIProvider implements ChatProvider {
           }
           idle.start();
         }
+        drained = true;
       } catch (err) {
         if (signal?.aborted) throw cancelledError();
         if (idle.fired) throw new StreamIdleError(this.idleTimeoutMs);
@@ -152,8 +154,8 @@ export class OpenAIProvider implements ChatProvider {
     } finally {
       idle.stop();
       signal?.removeEventListener('abort', onAbort);
-      // Also ends the HTTP body when the caller stopped iterating early.
-      controller.abort();
+      // Ends the HTTP body when the caller stopped iterating early; a drained stream has nothing left to end.
+      if (!drained) controller.abort();
     }
   }
 

@@ -88,6 +88,11 @@ export class AgentManager extends EventEmitter<Events> {
     return this.entries.get(name)?.agent;
   }
 
+  /** The definition hash of a configured server (computed once, when it was applied). */
+  definitionHashOf(name: string): string | undefined {
+    return this.entries.get(name)?.hash;
+  }
+
   servers(): ServerStatus[] {
     return this.agents.map((a) => a.status);
   }

@@ -1,0 +1,238 @@
+/**
+ * The benchmark suite as a function: runs every scenario under a profile and returns one flat record, the JSON that
+ * `npm run bench` prints last. Used by bench/run.ts and by the smoke test (test/integration/bench.test.ts).
+ */
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { errorText, type Ctx, type Log, type Profile } from './lib/common';
+import { round } from './lib/stats';
+import { benchCache } from './scenarios/cache';
+import { benchFanout } from './scenarios/fanout';
+import { benchMcpCall } from './scenarios/mcpCall';
+import { benchMemory } from './scenarios/memory';
+import { benchStartup } from './scenarios/startup';
+import { bundleSizes } from './scenarios/static';
+import { benchTurn } from './scenarios/turn';
+import { benchVsCode, type VsCodeProvider } from './scenarios/vscode';
+
+/** The keys every run's JSON has (null where a figure could not be had, with a note saying why). */
+export const REQUIRED_KEYS = [
+  'mcp_call_overhead_ratio',
+  'turn_overhead_ratio',
+  'turn_ratio_vs_openai_agents',
+  'fanout_ratio',
+  'startup_ratio',
+  'cache_memory_hit_p50_us',
+  'cache_file_hit_p50_us',
+  'activation_ms',
+  'bundle_bytes',
+  'webview_long_tasks',
+  'webview_renders_per_s',
+  'memory_mb_20_servers',
+  'notes',
+] as const;
+
+export type Figure = number | null;
+
+export interface Machine {
+  nproc: number;
+  cpu: string;
+  node: string;
+  platform: string;
+}
+
+export interface BenchResult {
+  mcp_call_overhead_ratio: Figure;
+  mcp_call_ours_p50_ms: Figure;
+  mcp_call_raw_p50_ms: Figure;
+  mcp_call_p50_ratio: Figure;
+  turn_overhead_ratio: Figure;
+  turn_ours_p50_ms: Figure;
+  turn_floor_p50_ms: Figure;
+  turn_overhead_p50_ratio: Figure;
+  turn_ours_nocache_p50_ms: Figure;
+  turn_overhead_ratio_nocache: Figure;
+  turn_ratio_vs_openai_agents: Figure;
+  turn_openai_agents_p50_ms: Figure;
+  fanout_ratio: Figure;
+  fanout_tool_phase_p50_ms: Figure;
+  fanout_calls: number;
+  fanout_ratio_default_parallel: Figure;
+  startup_ratio: Figure;
+  startup_servers: number;
+  startup_parallel_ms: Figure;
+  startup_slowest_single_ms: Figure;
+  startup_raw_parallel_ms: Figure;
+  startup_ratio_vs_raw_parallel: Figure;
+  startup_cpu_per_server_ms: Figure;
+  startup_cpu_bound_ratio: Figure;
+  startup_cpu_per_server_parallel_ms: Figure;
+  startup_cores_used: Figure;
+  cache_memory_hit_p50_us: Figure;
+  cache_file_hit_p50_us: Figure;
+  activation_ms: Figure;
+  bundle_bytes: Figure;
+  /** dist/host.js, the part of the extension required after activation (null when the build has no such split). */
+  bundle_host_bytes: Figure;
+  /** media/dist/chat.js, the chat webview's script. */
+  bundle_webview_bytes: Figure;
+  webview_long_tasks: Figure;
+  webview_renders_per_s: Figure;
+  memory_mb_20_servers: Figure;
+  memory_servers: number;
+  memory_mb_baseline: Figure;
+  memory_mb_children_20_servers: Figure;
+  memory_mb_per_server: Figure;
+  profile: Profile['name'];
+  machine: Machine;
+  date: string;
+  /** Scenarios that threw (their figures are null). */
+  failed: string[];
+  notes: string[];
+}
+
+export interface RunOptions {
+  log?: Log;
+  /** Fills in the figures that need a real VS Code (see bench/scenarios/vscode.ts). */
+  vscode?: VsCodeProvider;
+}
+
+export function machine(): Machine {
+  let cpu = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch {
+    // Not Linux: os.cpus() it is.
+  }
+  return { nproc: os.availableParallelism(), cpu: cpu.trim(), node: process.version, platform: `${process.platform}-${process.arch}` };
+}
+
+export async function runBench(profile: Profile, opts: RunOptions = {}): Promise<BenchResult> {
+  const log = opts.log ?? (() => undefined);
+  const ctx: Ctx = { profile, log, notes: [] };
+  const failed: string[] = [];
+  const r: BenchResult = {
+    mcp_call_overhead_ratio: null,
+    mcp_call_ours_p50_ms: null,
+    mcp_call_raw_p50_ms: null,
+    mcp_call_p50_ratio: null,
+    turn_overhead_ratio: null,
+    turn_ours_p50_ms: null,
+    turn_floor_p50_ms: null,
+    turn_overhead_p50_ratio: null,
+    turn_ours_nocache_p50_ms: null,
+    turn_overhead_ratio_nocache: null,
+    turn_ratio_vs_openai_agents: null,
+    turn_openai_agents_p50_ms: null,
+    fanout_ratio: null,
+    fanout_tool_phase_p50_ms: null,
+    fanout_calls: profile.fanoutCalls,
+    fanout_ratio_default_parallel: null,
+    startup_ratio: null,
+    startup_servers: profile.startupServers,
+    startup_parallel_ms: null,
+    startup_slowest_single_ms: null,
+    startup_raw_parallel_ms: null,
+    startup_ratio_vs_raw_parallel: null,
+    startup_cpu_per_server_ms: null,
+    startup_cpu_bound_ratio: null,
+    startup_cpu_per_server_parallel_ms: null,
+    startup_cores_used: null,
+    cache_memory_hit_p50_us: null,
+    cache_file_hit_p50_us: null,
+    activation_ms: null,
+    bundle_bytes: null,
+    bundle_host_bytes: null,
+    bundle_webview_bytes: null,
+    webview_long_tasks: null,
+    webview_renders_per_s: null,
+    memory_mb_20_servers: null,
+    memory_servers: profile.memoryServers,
+    memory_mb_baseline: null,
+    memory_mb_children_20_servers: null,
+    memory_mb_per_server: null,
+    profile: profile.name,
+    machine: machine(),
+    date: new Date().toISOString(),
+    failed,
+    notes: ctx.notes,
+  };
+
+  const scenario = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    log(`[${name}]`);
+    const t0 = performance.now();
+    try {
+      await fn();
+    } catch (err) {
+      failed.push(name);
+      ctx.notes.push(`${name} failed: ${errorText(err)}`);
+      log(`  FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+    log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  };
+
+  await scenario('mcp-call', async () => {
+    const m = await benchMcpCall(ctx);
+    r.mcp_call_overhead_ratio = round(m.ratio);
+    r.mcp_call_ours_p50_ms = round(m.ours_p50_ms, 4);
+    r.mcp_call_raw_p50_ms = round(m.ref_p50_ms, 4);
+    r.mcp_call_p50_ratio = round(m.p50_ratio);
+  });
+  await scenario('turn', async () => {
+    const t = await benchTurn(ctx);
+    r.turn_overhead_ratio = round(t.overhead_ratio);
+    r.turn_ours_p50_ms = round(t.ours_p50_ms);
+    r.turn_floor_p50_ms = round(t.floor_p50_ms);
+    r.turn_overhead_p50_ratio = round(t.overhead_p50_ratio);
+    r.turn_ours_nocache_p50_ms = round(t.ours_nocache_p50_ms);
+    r.turn_overhead_ratio_nocache = round(t.overhead_ratio_nocache);
+    r.turn_ratio_vs_openai_agents = round(t.ratio_vs_agents);
+    r.turn_openai_agents_p50_ms = round(t.agents_p50_ms);
+  });
+  await scenario('fan-out', async () => {
+    const f = await benchFanout(ctx);
+    r.fanout_ratio = round(f.ratio);
+    r.fanout_tool_phase_p50_ms = round(f.tool_phase_p50_ms, 1);
+    r.fanout_ratio_default_parallel = round(f.default_parallel_ratio);
+  });
+  await scenario('start-up', async () => {
+    const s = await benchStartup(ctx);
+    r.startup_ratio = round(s.ratio);
+    r.startup_parallel_ms = round(s.parallel_ms, 0);
+    r.startup_slowest_single_ms = round(s.slowest_single_ms, 0);
+    r.startup_raw_parallel_ms = round(s.raw_parallel_ms, 0);
+    r.startup_ratio_vs_raw_parallel = round(s.ratio_vs_raw_parallel);
+    r.startup_cpu_per_server_ms = round(s.cpu_per_server_ms, 0);
+    r.startup_cpu_bound_ratio = round(s.cpu_bound_ratio);
+    r.startup_cpu_per_server_parallel_ms = round(s.cpu_per_server_parallel_ms, 0);
+    r.startup_cores_used = round(s.cores_used, 2);
+    if (s.singles_timed < s.servers) ctx.notes.push(`startup_ratio: ${s.singles_timed} of the ${s.servers} servers were timed alone in this profile (all of them in a full run).`);
+  });
+  await scenario('cache', async () => {
+    const c = await benchCache(ctx);
+    r.cache_memory_hit_p50_us = round(c.memory_hit_p50_us);
+    r.cache_file_hit_p50_us = round(c.file_hit_p50_us, 1);
+  });
+  await scenario('memory', async () => {
+    const m = await benchMemory(ctx);
+    r.memory_mb_20_servers = round(m.rss_mb, 1);
+    r.memory_mb_baseline = round(m.baseline_rss_mb, 1);
+    r.memory_mb_children_20_servers = round(m.children_rss_mb, 1);
+    r.memory_mb_per_server = round(m.children_rss_each_mb, 1);
+    if (m.servers !== 20) ctx.notes.push(`memory_mb_20_servers: measured with ${m.servers} servers in this profile.`);
+  });
+  await scenario('bundle', async () => {
+    const b = await bundleSizes(ctx);
+    r.bundle_bytes = b.extension;
+    r.bundle_host_bytes = b.host;
+    r.bundle_webview_bytes = b.webview;
+    log(`  dist/extension.js ${b.extension} bytes; dist/host.js ${b.host ?? 'absent'}; media/dist/chat.js ${b.webview ?? 'absent'} (as last built; the bench does not rebuild)`);
+  });
+  await scenario('vscode', async () => {
+    const v = await benchVsCode(ctx, opts.vscode);
+    r.activation_ms = v.activation_ms;
+    r.webview_long_tasks = v.webview_long_tasks;
+    r.webview_renders_per_s = v.webview_renders_per_s;
+  });
+  return r;
+}

@@ -1,0 +1,191 @@
+/** The table: printed after a run and written into docs/BENCHMARKS.md between markers (the rest of that file is prose). */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { BenchResult, Figure } from './bench';
+
+interface Row {
+  key: keyof BenchResult;
+  metric: string | ((r: BenchResult) => string);
+  unit: string;
+  /** Met when value <= target. */
+  target?: number;
+  /** Why it was missed, from the run's own figures. */
+  why?: (r: BenchResult) => string;
+}
+
+const fmt = (v: Figure | undefined, digits = 2): string => (v === null || v === undefined ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(digits));
+
+export const ROWS: Row[] = [
+  {
+    key: 'mcp_call_overhead_ratio',
+    metric: 'MCP `echo` call: AgentManager.callTool / raw SDK Client.callTool (p50 of paired ratios)',
+    unit: '×',
+    target: 1.1,
+    why: (r) =>
+      `p50 ${fmt(r.mcp_call_ours_p50_ms, 3)} ms vs ${fmt(r.mcp_call_raw_p50_ms, 3)} ms: a stdio round trip is mostly process wake-ups, which vary from one server process to the next by about as much as the target allows; see Findings`,
+  },
+  {
+    key: 'turn_overhead_ratio',
+    metric: 'Tool turn: ChatSession / hand-written floor loop (openai SDK + MCP SDK)',
+    unit: '×',
+    target: 1.2,
+    why: (r) =>
+      `p50 ${fmt(r.turn_ours_p50_ms)} ms vs ${fmt(r.turn_floor_p50_ms)} ms. Without the result cache the ratio is ${fmt(r.turn_overhead_ratio_nocache, 3)}: most of the gap is Toolbox waiting on the file tier for a cacheable tool (a miss reads two files, then the write is awaited), the rest an abort of every finished stream; see Findings`,
+  },
+  {
+    key: 'turn_ratio_vs_openai_agents',
+    metric: 'Tool turn: ChatSession / @openai/agents (Chat Completions, MCPServerStdio)',
+    unit: '×',
+    target: 0.7,
+    why: (r) => `p50 ${fmt(r.turn_ours_p50_ms)} ms vs ${fmt(r.turn_openai_agents_p50_ms)} ms for @openai/agents; see Findings`,
+  },
+  {
+    key: 'fanout_ratio',
+    metric: 'Fan-out: 16 × `sleep 100 ms` over 4 servers, tool-phase wall / 100 ms (maxParallelTools 16)',
+    unit: '×',
+    target: 1.3,
+    why: (r) => `tool phase p50 ${fmt(r.fanout_tool_phase_p50_ms, 1)} ms`,
+  },
+  {
+    key: 'startup_ratio',
+    metric: (r) => `${r.startup_servers} stdio servers via AgentManager.apply / slowest single start alone`,
+    unit: '×',
+    target: 1.5,
+    why: (r) =>
+      `CPU-bound: one \`everything\` server costs ${fmt(r.startup_cpu_per_server_ms, 0)} ms of CPU to get ready alone (${fmt(r.startup_cpu_per_server_parallel_ms, 0)} ms when all start at once), ` +
+      `so ${r.startup_servers} of them need ${r.startup_cpu_per_server_ms === null ? 'n/a' : ((r.startup_servers * r.startup_cpu_per_server_ms) / 1000).toFixed(1)} s of CPU: ` +
+      `on ${r.machine.nproc} cores the best ratio is ${fmt(r.startup_cpu_bound_ratio)}, and the start got only ${fmt(r.startup_cores_used)} cores on average (other jobs had the rest). ` +
+      (r.startup_ratio_vs_raw_parallel === null
+        ? ''
+        : `The raw SDK starting the same ${r.startup_servers} at once (same lists): AgentManager / raw = ${fmt(r.startup_ratio_vs_raw_parallel)}, a median over repetitions, each of which scatters widely with the other jobs' load; see Findings.`),
+  },
+  { key: 'cache_memory_hit_p50_us', metric: 'Cache memory-tier hit, p50', unit: 'µs', target: 5 },
+  { key: 'cache_file_hit_p50_us', metric: 'Cache file-tier hit, p50', unit: 'µs', target: 1000 },
+  { key: 'memory_mb_20_servers', metric: (r) => `Agent (CLI) process RSS with ${r.memory_servers} servers connected`, unit: 'MiB' },
+  { key: 'memory_mb_children_20_servers', metric: (r) => `The ${r.memory_servers} server processes’ RSS, together`, unit: 'MiB' },
+  { key: 'bundle_bytes', metric: 'dist/extension.js (what activation loads)', unit: 'bytes' },
+  { key: 'activation_ms', metric: 'Extension activation', unit: 'ms' },
+  { key: 'webview_long_tasks', metric: 'Webview long tasks while streaming', unit: 'count' },
+  { key: 'webview_renders_per_s', metric: 'Webview renders while streaming', unit: '/s' },
+];
+
+/** Supporting figures listed under the table. */
+const DETAILS: Array<[keyof BenchResult, string]> = [
+  ['mcp_call_ours_p50_ms', 'MCP echo p50, ours (ms)'],
+  ['mcp_call_raw_p50_ms', 'MCP echo p50, raw SDK (ms)'],
+  ['mcp_call_p50_ratio', 'MCP echo p50(ours) / p50(raw)'],
+  ['turn_ours_p50_ms', 'Turn p50, ours (ms)'],
+  ['turn_floor_p50_ms', 'Turn p50, floor (ms)'],
+  ['turn_openai_agents_p50_ms', 'Turn p50, @openai/agents (ms)'],
+  ['turn_overhead_p50_ratio', 'Turn p50(ours) / p50(floor)'],
+  ['turn_ours_nocache_p50_ms', 'Turn p50, ours without a result cache (ms)'],
+  ['turn_overhead_ratio_nocache', 'Turn ratio, ours without a result cache / floor'],
+  ['fanout_tool_phase_p50_ms', 'Fan-out tool phase p50 (ms)'],
+  ['fanout_ratio_default_parallel', 'Fan-out ratio with the default maxParallelTools (8)'],
+  ['startup_parallel_ms', 'Start-up, all at once via AgentManager (ms)'],
+  ['startup_slowest_single_ms', 'Start-up, slowest single server alone (ms)'],
+  ['startup_raw_parallel_ms', 'Start-up, all at once via the raw SDK (ms)'],
+  ['startup_ratio_vs_raw_parallel', 'Start-up, AgentManager / raw SDK, all at once'],
+  ['startup_cpu_per_server_ms', 'Start-up, CPU per server process (ms)'],
+  ['startup_cpu_bound_ratio', 'Start-up, best ratio the cores allow'],
+  ['startup_cpu_per_server_parallel_ms', 'Start-up, CPU per server process when all start at once (ms)'],
+  ['startup_cores_used', 'Start-up, cores the parallel start actually got (CPU / wall)'],
+  ['memory_mb_baseline', 'Agent process RSS with no servers (MiB)'],
+  ['bundle_host_bytes', 'dist/host.js, required after activation (bytes)'],
+  ['bundle_webview_bytes', 'media/dist/chat.js, the webview script (bytes)'],
+  ['memory_mb_per_server', 'RSS per server process (MiB)'],
+];
+
+function metricOf(row: Row, r: BenchResult): string {
+  return typeof row.metric === 'function' ? row.metric(r) : row.metric;
+}
+
+function verdict(row: Row, r: BenchResult): { value: string; target: string; met: string; miss: string } {
+  const v = r[row.key] as Figure;
+  const value = v === null ? 'null' : `${fmt(v, row.unit === '×' ? 3 : 2)}${row.unit === '×' ? '' : ` ${row.unit}`}`;
+  if (row.target === undefined) return { value, target: '—', met: '—', miss: '' };
+  const target = `≤ ${row.target}${row.unit === '×' ? '' : ` ${row.unit}`}`;
+  if (v === null) return { value, target, met: 'n/a', miss: 'not measured (see notes)' };
+  if (v <= row.target) return { value, target, met: 'yes', miss: '' };
+  const over = ((v / row.target - 1) * 100).toFixed(0);
+  return { value, target, met: 'no', miss: `${over}% over. ${row.why?.(r) ?? ''}`.trim() };
+}
+
+export function markdownTable(r: BenchResult): string {
+  const lines = ['| metric | value | target | met? | if missed: by how much, why |', '| --- | --- | --- | --- | --- |'];
+  for (const row of ROWS) {
+    const v = verdict(row, r);
+    lines.push(`| ${metricOf(row, r)} (\`${row.key}\`) | ${v.value} | ${v.target} | ${v.met} | ${v.miss.replace(/\|/g, '\\|')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** A compact plain-text table for the terminal. */
+export function consoleTable(r: BenchResult): string {
+  const rows = ROWS.map((row) => {
+    const v = verdict(row, r);
+    return [row.key, v.value, v.target, v.met];
+  });
+  const head = ['metric', 'value', 'target', 'met?'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  const out = [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  const misses = ROWS.map((row) => ({ row, v: verdict(row, r) })).filter((x) => x.v.met === 'no');
+  if (misses.length) {
+    out.push('', 'missed:');
+    for (const { row, v } of misses) out.push(`  ${row.key}: ${v.miss}`);
+  }
+  return out.join('\n');
+}
+
+export const BEGIN = '<!-- bench:results:begin (generated by `npm run bench`; edit outside these markers) -->';
+export const END = '<!-- bench:results:end -->';
+
+export function resultsSection(r: BenchResult, command: string): string {
+  const m = r.machine;
+  const details = DETAILS.map(([k, label]) => `| ${label} | ${fmt(r[k] as Figure, 3)} |`).join('\n');
+  return [
+    BEGIN,
+    `Run: \`${command}\` (profile \`${r.profile}\`), ${r.date}.  `,
+    `Machine: ${m.nproc} cores (\`nproc\`), ${m.cpu}, Node ${m.node}, ${m.platform}. Other jobs were sharing the machine: ratios come from contenders interleaved in one run, never from absolute times.`,
+    '',
+    markdownTable(r),
+    '',
+    '<details><summary>Supporting figures</summary>',
+    '',
+    '| figure | value |',
+    '| --- | --- |',
+    details,
+    '',
+    '</details>',
+    '',
+    ...(r.notes.length ? ['Notes:', '', ...r.notes.map((n) => `- ${n}`), ''] : []),
+    '```json',
+    JSON.stringify(r),
+    '```',
+    END,
+  ].join('\n');
+}
+
+const SKELETON = `# Benchmarks
+
+\`npm run bench\` runs every scenario and writes the results below; \`npm run bench -- --quick\` is a short run that
+leaves this file alone. See bench/ for how each figure is measured.
+
+${BEGIN}
+${END}
+`;
+
+/** Replaces the generated section of the doc, keeping everything around it. */
+export async function writeDoc(file: string, r: BenchResult, command: string): Promise<void> {
+  let doc: string;
+  try {
+    doc = await readFile(file, 'utf8');
+  } catch {
+    doc = SKELETON;
+  }
+  const start = doc.indexOf('<!-- bench:results:begin');
+  const end = doc.indexOf(END);
+  const section = resultsSection(r, command);
+  const next = start >= 0 && end > start ? doc.slice(0, start) + section + doc.slice(end + END.length) : `${doc.trimEnd()}\n\n${section}\n`;
+  await writeFile(file, next);
+}

@@ -1,0 +1,57 @@
+/**
+ * Keeps the benchmark from rotting: every scenario runs once with tiny counts, and the record it yields must have
+ * every key with a finite number wherever a figure is expected. No thresholds: timings here mean nothing.
+ */
+import * as assert from 'node:assert/strict';
+import { REQUIRED_KEYS, runBench, type BenchResult } from '../../bench/bench';
+import { PROFILES } from '../../bench/lib/common';
+import { consoleTable, markdownTable } from '../../bench/report';
+
+/** Figures that are null by design until a real VS Code can be driven (see bench/scenarios/vscode.ts). */
+const NULL_UNTIL_VSCODE = new Set(['activation_ms', 'webview_long_tasks', 'webview_renders_per_s']);
+/** Diagnostics a smoke profile skips. */
+const OPTIONAL = new Set(['startup_raw_parallel_ms', 'startup_ratio_vs_raw_parallel', 'bundle_host_bytes', 'bundle_webview_bytes']);
+
+describe('bench: smoke run of every scenario', function () {
+  this.timeout(120_000);
+  let result: BenchResult;
+  const lines: string[] = [];
+
+  before(async () => {
+    result = await runBench(PROFILES.smoke, { log: (l) => lines.push(l) });
+  });
+
+  it('runs every scenario without a failure', () => {
+    assert.deepEqual(result.failed, [], lines.join('\n'));
+  });
+
+  it('has every required key, and the JSON line round-trips', () => {
+    const parsed = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
+    for (const key of REQUIRED_KEYS) assert.ok(key in parsed, `missing ${key}`);
+    assert.ok(Array.isArray(parsed.notes));
+  });
+
+  it('gives a finite number for every figure it can measure here', () => {
+    const record = result as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(record)) {
+      if (typeof value === 'string' || typeof value === 'object') continue;
+      if (value === null) {
+        if (NULL_UNTIL_VSCODE.has(key) || OPTIONAL.has(key)) continue;
+        if (key === 'turn_ratio_vs_openai_agents' || key === 'turn_openai_agents_p50_ms') {
+          assert.ok(result.notes.some((n) => n.includes('@openai/agents')), `${key} is null without a note saying why`);
+          continue;
+        }
+        assert.fail(`${key} is null`);
+      }
+      assert.ok(typeof value === 'number' && Number.isFinite(value), `${key} = ${JSON.stringify(value)}`);
+    }
+    for (const key of NULL_UNTIL_VSCODE) {
+      if (record[key] === null) assert.ok(result.notes.some((n) => n.includes(key)), `${key} is null without a note`);
+    }
+  });
+
+  it('renders the table', () => {
+    assert.match(markdownTable(result), /\| mcp_call_overhead_ratio|`mcp_call_overhead_ratio`/);
+    assert.match(consoleTable(result), /startup_ratio/);
+  });
+});
