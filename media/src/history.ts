@@ -23,7 +23,9 @@ export class HistoryPanel {
         this.list.querySelector<HTMLElement>('.history-open')?.focus();
         e.preventDefault();
       } else if (e.key === 'Enter') {
-        this.list.querySelector<HTMLElement>('.history-open')?.click();
+        // preventDefault: otherwise the keypress lands on the History button (focus returns there) and reopens.
+        e.preventDefault();
+        this.list.querySelector<HTMLElement>('.history-open:not(:disabled)')?.click();
       }
     });
     arrowNavigation(this.list, '.history-open');

@@ -26,8 +26,10 @@ function attr(value: string): string {
 /** The document for the chat view: a strict CSP, the stylesheets, an empty app root and the nonce'd script. */
 export function chatHtml({ cspSource, nonce, scriptUri, styleUri, codiconsUri, lang }: ChatHtmlOptions): string {
   // A CSP source or nonce containing a quote or semicolon could widen the policy: refuse rather than emit it.
+  // (VS Code's own cspSource is a source list with a quoted keyword, `'self' https://*.vscode-cdn.net`: single
+  // quotes are allowed there; a semicolon, double quote or line break would still start a new directive or attribute.)
   if (/[;"'\s]/.test(nonce) || !nonce) throw new Error('chatHtml: invalid nonce');
-  if (/[;"'\n\r]/.test(cspSource)) throw new Error('chatHtml: invalid cspSource');
+  if (/[;"\n\r]/.test(cspSource)) throw new Error('chatHtml: invalid cspSource');
   const csp = [
     `default-src 'none'`,
     `style-src ${cspSource} 'nonce-${nonce}'`,

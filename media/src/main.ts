@@ -5,6 +5,7 @@ import { Banners } from './banners';
 import { Composer } from './composer';
 import { h, icon, iconButton } from './dom';
 import { setLocale } from './format';
+import { warmUp } from './render/markdown';
 import { HistoryPanel } from './history';
 import { ServerStrip } from './servers';
 import { scheduler } from './stream';
@@ -231,3 +232,4 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
 
 post({ type: 'ready' });
 if (!composer.textarea.value) composer.focus();
+warmUp();

@@ -8,6 +8,7 @@ import { lex, renderTokens, type Token } from './render/markdown';
 /** Runs queued work once per animation frame (or every 50 ms while the document is hidden and frames stop). */
 export class FrameScheduler {
   private readonly tasks = new Map<object, () => void>();
+  private readonly before: Array<() => void> = [];
   private readonly after: Array<() => void> = [];
   private frame?: number;
   private timer?: ReturnType<typeof setTimeout>;
@@ -19,7 +20,15 @@ export class FrameScheduler {
     else this.frame = requestAnimationFrame(() => this.run());
   }
 
-  /** Runs after every frame's tasks (e.g. keeping the view scrolled to the bottom once the DOM has changed). */
+  /**
+   * Runs before every frame's tasks, while layout is still clean from the previous frame: reading geometry here
+   * (e.g. scrollHeight to stay at the bottom) forces no extra layout.
+   */
+  beforeEachFrame(fn: () => void): void {
+    this.before.push(fn);
+  }
+
+  /** Runs after every frame's tasks. */
   afterEachFrame(fn: () => void): void {
     this.after.push(fn);
   }
@@ -34,6 +43,7 @@ export class FrameScheduler {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.frame = undefined;
     this.timer = undefined;
+    for (const fn of this.before) fn();
     const tasks = Array.from(this.tasks.values());
     this.tasks.clear();
     for (const task of tasks) {
@@ -48,6 +58,9 @@ export class FrameScheduler {
 }
 
 export const scheduler = new FrameScheduler();
+
+/** Streaming renders are at least this far apart (two frames at 60 Hz). */
+const MIN_RENDER_INTERVAL_MS = 30;
 
 function rawLength(tokens: Token[]): number {
   let n = 0;
@@ -114,9 +127,10 @@ export class MarkdownStream {
 
   private frame(): void {
     if (this.finished) return;
-    // Space out renders whose cost is high: at most ~1/3 of the time spent rendering the growing tail.
+    // At most ~30 renders a second, and further apart when a render gets expensive (a very long trailing block):
+    // the text still arrives smoothly and the page keeps time for input, layout and paint.
     const now = performance.now();
-    if (this.lastCost > 8 && now - this.lastRenderAt < this.lastCost * 3) {
+    if (now - this.lastRenderAt < Math.max(MIN_RENDER_INTERVAL_MS, this.lastCost * 3)) {
       scheduler.schedule(this, () => this.frame());
       return;
     }

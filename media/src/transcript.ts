@@ -52,6 +52,11 @@ class Turn {
   }
 
   addText(delta: string, final = false): void {
+    if (this.stream && !final) {
+      // The hot path (every token): no DOM work here, the stream renders on the next frame.
+      this.stream.append(delta);
+      return;
+    }
     if (!this.stream) {
       const stream = final ? new MarkdownStream(delta) : new MarkdownStream();
       stream.onBlocks = (spoken) => this.transcript.live.say(spoken);
@@ -191,10 +196,11 @@ class Turn {
   }
 
   updateWorking(): void {
-    const busyCard = Array.from(this.tools.values()).some((c) => c.status === 'running' || c.status === 'waiting');
-    const waitingApproval = Array.from(this.approvals.values()).some((c) => !c.settled);
+    let busy = !this.running || !!this.stream;
+    if (!busy) for (const c of this.tools.values()) if (c.status === 'running' || c.status === 'waiting') busy = true;
+    if (!busy) for (const c of this.approvals.values()) if (!c.settled) busy = true;
     // "Working…" while the model thinks: not while text streams in, a tool card spins, or an approval waits.
-    this.working.hidden = !this.running || !!this.stream || busyCard || waitingApproval;
+    if (this.working.hidden !== busy) this.working.hidden = busy;
     this.transcript.follow();
   }
 }
@@ -231,11 +237,14 @@ export class Transcript {
       this.stick = atBottom;
       this.toBottom.hidden = atBottom;
     });
-    scheduler.afterEachFrame(() => {
+    // Scroll at the start of the next frame, when the previous frame's layout is still valid: reading
+    // scrollHeight right after this frame's DOM changes would force an extra synchronous layout every frame.
+    scheduler.beforeEachFrame(() => {
       if (!this.scrollQueued) return;
       this.scrollQueued = false;
       if (this.stick) this.scrollNow();
     });
+
     this.updateWelcome();
   }
 

@@ -129,9 +129,27 @@ function enhance(root: DocumentFragment): void {
     pre.replaceWith(block);
     block.appendChild(pre);
   }
+  for (const box of Array.from(root.querySelectorAll('li > input[type="checkbox"]'))) box.parentElement?.classList.add('task');
   for (const table of Array.from(root.querySelectorAll('table'))) {
     const wrap = h('div', { class: 'table-wrap', tabindex: 0 });
     table.replaceWith(wrap);
     wrap.appendChild(table);
   }
+}
+
+/**
+ * Compiles the Markdown rules and the common highlighting grammars while the view is idle, so the first answer
+ * does not pay for it mid-stream (a grammar compiles on first use and can take tens of milliseconds).
+ */
+export function warmUp(): void {
+  if (typeof requestIdleCallback !== 'function') return;
+  const steps: Array<() => void> = [
+    () => void renderMarkdown('# a\n\nb **c** _d_ `e` [f](https://example.com)\n\n- g\n- [ ] h\n\n1. i\n\n> j\n\n| k | l |\n|---|---|\n| m | n |\n'),
+    ...['typescript', 'javascript', 'python', 'bash', 'json', 'diff', 'shell', 'go', 'rust', 'java', 'cpp', 'xml', 'css', 'yaml', 'sql'].map((l) => () => void highlight('const x = f(1, "s"); // c', l)),
+  ];
+  const next = (deadline: IdleDeadline): void => {
+    while (steps.length && deadline.timeRemaining() > 8) steps.shift()?.();
+    if (steps.length) requestIdleCallback(next, { timeout: 2000 });
+  };
+  requestIdleCallback(next, { timeout: 2000 });
 }
