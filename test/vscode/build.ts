@@ -85,3 +85,30 @@ export function discoverSuites(only: string[]): string[] {
     .sort()
     .map((f) => path.join(dir, f));
 }
+
+/**
+ * Stages (and for code-server packages) the test extension that registers a scripted chat model through
+ * `vscode.lm.registerLanguageModelChatProvider` (test/vscode/lm-provider-extension), so the `vscode-lm` provider
+ * is exercised against VS Code's real language-model API.
+ */
+export async function buildLmProviderExtension(dir: string, packageVsix: string | undefined): Promise<{ dir: string; vsix?: string }> {
+  const src = path.join(HERE, 'lm-provider-extension');
+  const main = path.join(dir, 'dist', 'extension.js');
+  fs.mkdirSync(path.dirname(main), { recursive: true });
+  fs.copyFileSync(path.join(src, 'package.json'), path.join(dir, 'package.json'));
+  await esbuild.build({
+    entryPoints: [path.join(src, 'src', 'extension.ts')],
+    outfile: main,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'error',
+    legalComments: 'none',
+    external: ['vscode'],
+  });
+  if (!packageVsix) return { dir };
+  await vscePackage(dir, packageVsix);
+  return { dir, vsix: packageVsix };
+}

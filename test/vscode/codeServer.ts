@@ -32,10 +32,15 @@ export interface CodeServerOptions {
   onTeardown: (close: () => Promise<void>) => void;
 }
 
-/** Env for every code-server process: keep it from writing to ~/.config/code-server and ~/.local/share/code-server. */
+/** Env for every code-server process: keep it from writing to ~ (~/.config/code-server, ~/.local/share/code-server). */
 export function isolatedEnv(tmp: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  // A home of its own: the terminals the tests open start bash without this machine's ~/.bashrc (which may take
+  // seconds: pyenv, nvm), and nothing the editor or its extensions write lands in the real home.
+  const home = path.join(tmp, 'home');
+  fs.mkdirSync(home, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    HOME: home,
     XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
     XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
     XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
@@ -44,9 +49,10 @@ export function isolatedEnv(tmp: string, extra: NodeJS.ProcessEnv = {}): NodeJS.
     EXTENSIONS_GALLERY: '{}',
     ...extra,
   };
-  // Do not let a surrounding VS Code/code-server session leak into ours.
+  // Do not let a surrounding VS Code/code-server session leak into ours, nor this machine's OpenAI settings into
+  // the extension under test (it reads OPENAI_API_KEY/OPENAI_BASE_URL/OPENAI_MODEL as fallbacks).
   for (const key of Object.keys(env)) {
-    if (key.startsWith('VSCODE_') || key === 'ELECTRON_RUN_AS_NODE' || key === 'CODE_SERVER_PARENT_PID') delete env[key];
+    if (key.startsWith('VSCODE_') || key === 'ELECTRON_RUN_AS_NODE' || key === 'CODE_SERVER_PARENT_PID' || /^OPENAI_/.test(key)) delete env[key];
   }
   return env;
 }

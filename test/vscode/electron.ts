@@ -10,6 +10,8 @@ import { CACHE_ROOT, Skip, aptInstall, freePort, isRoot, log, seconds, sleep, wh
 export interface ElectronRunOptions {
   runnerMain: string;
   repoRoot: string;
+  /** More unpackaged extension folders to load beside ours (e.g. the scripted chat model's). */
+  extraExtensions?: string[];
   workspace: string;
   userDataDir: string;
   extensionsDir: string;
@@ -94,7 +96,7 @@ export async function runInElectron(executable: string, options: ElectronRunOpti
   try {
     return await testElectron.runTests({
       vscodeExecutablePath: executable,
-      extensionDevelopmentPath: options.repoRoot,
+      extensionDevelopmentPath: [options.repoRoot, ...(options.extraExtensions ?? [])],
       extensionTestsPath: options.runnerMain,
       launchArgs,
       extensionTestsEnv: { ...options.configEnv, ...(display.display ? { DISPLAY: display.display } : {}) },

@@ -6,11 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { buildOurExtension, buildRunnerExtension, discoverSuites, packageOurExtension } from './build';
+import { buildLmProviderExtension, buildOurExtension, buildRunnerExtension, discoverSuites, packageOurExtension } from './build';
 import { installExtensions, isolatedEnv, startCodeServer, type CodeServerSession } from './codeServer';
 import { downloadVSCode, runInElectron } from './electron';
-import { CONFIG_ENV, type RunResults, type RunnerConfig, type ScreenshotRequest, type ScreenshotResponse } from './protocol';
+import { CONFIG_ENV, type RunResults, type RunnerConfig, type ScreenshotRequest, type ScreenshotResponse, type UiRequest, type UiResponse } from './protocol';
 import { ensureChromium, ensureCodeServer, loadPlaywright } from './provision';
+import { runUiRequest } from './ui';
 import { ARTIFACTS_ROOT, CACHE_ROOT, REPO_ROOT, Skip, freePort, log, rmrf, seconds, sleep } from './util';
 
 const THEMES = { dark: 'Default Dark Modern', light: 'Default Light Modern' } as const;
@@ -175,10 +176,16 @@ function prepare(options: Options, tmp: string, suiteBundles: string[], launcher
     timeoutMs: options.testTimeoutMs,
     color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
     launcher,
+    repoRoot: REPO_ROOT,
+    userDataDir,
+    workspace,
+    theme: options.theme,
+    workspaceTrust: options.trust,
   };
   const configPath = path.join(tmp, 'runner-config.json');
   fs.writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const screenshotDir = path.join(ARTIFACTS_ROOT, options.theme);
+  // A Restricted Mode run (--trust) keeps its own folder, so it does not replace the trusted run's pictures.
+  const screenshotDir = path.join(ARTIFACTS_ROOT, options.trust ? `${options.theme}-restricted` : options.theme);
   rmrf(screenshotDir); // this run's screenshots only (the other theme's stay)
   return { config, configPath, workspace, userDataDir, extensionsDir, screenshotDir };
 }
@@ -186,7 +193,8 @@ function prepare(options: Options, tmp: string, suiteBundles: string[], launcher
 function userSettings(options: Options): Record<string, unknown> {
   return {
     'workbench.colorTheme': THEMES[options.theme],
-    ...(options.trust ? {} : { 'security.workspace.trust.enabled': false }),
+    // With trust on, the folder opens in Restricted Mode; no modal "Do you trust the authors" in front of the tests.
+    ...(options.trust ? { 'security.workspace.trust.startupPrompt': 'never' } : { 'security.workspace.trust.enabled': false }),
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
     'workbench.enableExperiments': false,
@@ -200,6 +208,8 @@ function userSettings(options: Options): Record<string, unknown> {
     'window.commandCenter': false,
     'git.enabled': false,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    // xterm's DOM renderer: what a terminal shows is then text a suite can read (and a screenshot looks the same).
+    'terminal.integrated.gpuAcceleration': 'off',
   };
 }
 
@@ -214,9 +224,10 @@ async function runCodeServer(options: Options, tmp: string, cleanups: (() => Pro
 
   t = Date.now();
   const buildDir = path.join(tmp, 'build');
-  const [ourVsix, runner] = await Promise.all([
+  const [ourVsix, runner, lm] = await Promise.all([
     options.vsix ?? packageOurExtension(buildDir),
     buildRunnerExtension(path.join(buildDir, 'runner-extension'), discoverSuites(options.suites), path.join(buildDir, 'mcp-agent-test-runner.vsix')),
+    buildLmProviderExtension(path.join(buildDir, 'lm-provider-extension'), path.join(buildDir, 'mcp-agent-test-lm.vsix')),
   ]);
   log(`built runner extension with ${runner.suites.length} suite(s) (${seconds(t)})`);
 
@@ -228,7 +239,7 @@ async function runCodeServer(options: Options, tmp: string, cleanups: (() => Pro
   // that, the marker file in the workspace: write only the env var; the marker is the fallback
   // documented for launchers that cannot pass env.
   const env = isolatedEnv(tmp, { [CONFIG_ENV]: prepared.configPath });
-  await installExtensions(install, [ourVsix, runner.vsix!], prepared.extensionsDir, prepared.userDataDir, env);
+  await installExtensions(install, [ourVsix, runner.vsix!, lm.vsix!], prepared.extensionsDir, prepared.userDataDir, env);
 
   const session: CodeServerSession = await startCodeServer(
     {
@@ -277,7 +288,11 @@ async function runElectron(options: Options, tmp: string, cleanups: (() => Promi
   fs.mkdirSync(CACHE_ROOT, { recursive: true });
   const stagingDir = fs.mkdtempSync(path.join(CACHE_ROOT, 'electron-run-'));
   cleanups.push(() => rmrf(stagingDir));
-  const [, runner] = await Promise.all([buildOurExtension(), buildRunnerExtension(stagingDir, discoverSuites(options.suites), undefined)]);
+  const [, runner, lm] = await Promise.all([
+    buildOurExtension(),
+    buildRunnerExtension(stagingDir, discoverSuites(options.suites), undefined),
+    buildLmProviderExtension(path.join(stagingDir, 'lm-provider-extension'), undefined),
+  ]);
   let playwright: typeof import('playwright-core') | undefined;
   try {
     playwright = await loadPlaywright();
@@ -293,6 +308,7 @@ async function runElectron(options: Options, tmp: string, cleanups: (() => Promi
   const exitCode = await runInElectron(executable, {
     runnerMain: runner.main,
     repoRoot: REPO_ROOT,
+    extraExtensions: [lm.dir],
     workspace: prepared.workspace,
     userDataDir: prepared.userDataDir,
     extensionsDir: prepared.extensionsDir,
@@ -318,7 +334,7 @@ interface ControlServer {
   close(): Promise<void>;
 }
 
-/** Loopback HTTP server the runner calls for what only the harness can do (screenshots). */
+/** Loopback HTTP server the runner calls for what only the harness can do (screenshots, UI steps through Playwright). */
 async function startControlServer(): Promise<ControlServer> {
   const control: ControlServer = {
     url: '',
@@ -340,10 +356,24 @@ async function startControlServer(): Promise<ControlServer> {
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
-      const reply = (status: number, payload: ScreenshotResponse): void => {
+      const reply = (status: number, payload: ScreenshotResponse | UiResponse): void => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));
       };
+      if (req.method === 'POST' && req.url === '/ui') {
+        let step: UiRequest;
+        try {
+          step = JSON.parse(body) as UiRequest;
+        } catch {
+          return reply(400, { error: 'body must be a JSON UiRequest' });
+        }
+        // Failures come back as 200 with `error`: the suite decides whether a missing element is a failure.
+        runUiRequest(control.page, step).then(
+          (answer) => reply(200, answer),
+          (err: unknown) => reply(500, { error: err instanceof Error ? err.message : String(err) }),
+        );
+        return;
+      }
       if (req.method !== 'POST' || req.url !== '/screenshot') return reply(404, { error: `no ${req.method} ${req.url}` });
       let request: ScreenshotRequest;
       try {

@@ -10,6 +10,11 @@ export const HOST_API_GLOBAL = '__mcpAgentVscodeTest';
 
 export const OUR_EXTENSION_ID = 'mcp-agent.mcp-agent';
 export const RUNNER_EXTENSION_ID = 'mcp-agent.mcp-agent-test-runner';
+/** The test extension that registers a scripted chat model (test/vscode/lm-provider-extension). */
+export const LM_EXTENSION_ID = 'mcp-agent.mcp-agent-test-lm';
+/** Its `languageModelChatProviders` vendor and the one model it offers. */
+export const LM_VENDOR = 'mcp-agent-test';
+export const LM_MODEL_ID = 'scripted-lm';
 
 export interface RunnerConfig {
   runId: string;
@@ -25,6 +30,15 @@ export interface RunnerConfig {
   color: boolean;
   /** Which launcher started this host: lets a suite skip what one launcher cannot do. */
   launcher: 'code-server' | 'test-electron';
+  /** The repository the harness runs from: fixtures and node_modules (e.g. MCP test servers) live there. */
+  repoRoot?: string;
+  /** VS Code's --user-data-dir: logs/ and User/globalStorage/ are under it. */
+  userDataDir?: string;
+  /** The folder the window opened. */
+  workspace?: string;
+  theme?: 'dark' | 'light';
+  /** Whether workspace trust is on (`--trust`): the workspace then opens in Restricted Mode. */
+  workspaceTrust?: boolean;
 }
 
 export interface TestResult {
@@ -56,9 +70,42 @@ export interface ScreenshotResponse {
   error?: string;
 }
 
+/**
+ * One UI step the harness performs with Playwright in the browser showing the workbench (POST /ui): what an
+ * in-host test cannot do through the `vscode` API, like clicking a button inside a webview or reading its text.
+ */
+export interface UiRequest {
+  /** `workbench`: the workbench page; `chat`: the content frame of our chat view's webview. */
+  target: 'workbench' | 'chat';
+  /**
+   * text/texts: innerText (what is rendered); content: textContent of the first match (collapsed sections too);
+   * html: outerHTML of the first match (for debugging a selector); attr/attrs: an attribute of the first/every match.
+   */
+  action: 'click' | 'rightClick' | 'fill' | 'press' | 'type' | 'text' | 'texts' | 'content' | 'html' | 'count' | 'waitFor' | 'attr' | 'attrs';
+  /** A Playwright selector (CSS pierces open shadow roots; `text=`, `:has-text()` work). Optional for press/type (keyboard). */
+  selector?: string;
+  /** Only elements containing this text (case-insensitive substring). */
+  hasText?: string;
+  /** fill/type: the text; press: the key (`Enter`, `Escape`, `F1`, `Control+a`); attr/attrs: the attribute name. */
+  value?: string;
+  /** waitFor: the state to wait for (default visible). */
+  state?: 'attached' | 'detached' | 'visible' | 'hidden';
+  /** Default 10 s. */
+  timeoutMs?: number;
+}
+
+export interface UiResponse {
+  text?: string;
+  texts?: string[];
+  count?: number;
+  error?: string;
+}
+
 /** What the runner hangs on globalThis[HOST_API_GLOBAL] for the suites. */
 export interface HostApi {
   config: RunnerConfig;
   screenshot(name: string): Promise<string | undefined>;
   metric(name: string, value: number): void;
+  /** A UI step through the harness (undefined where the launcher has no browser page to drive). */
+  ui?(request: UiRequest): Promise<UiResponse>;
 }

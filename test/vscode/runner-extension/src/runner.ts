@@ -22,6 +22,8 @@ import {
   type RunnerConfig,
   type ScreenshotResponse,
   type TestResult,
+  type UiRequest,
+  type UiResponse,
 } from '../../protocol';
 
 export function activate(_context: vscode.ExtensionContext): void {
@@ -75,6 +77,7 @@ async function runFromConfigFile(configPath: string): Promise<RunResults | undef
   const api: HostApi = {
     config,
     screenshot: (name) => requestScreenshot(config, name),
+    ...(config.controlUrl ? { ui: (request: UiRequest) => postControl<UiResponse>(config, '/ui', request, (request.timeoutMs ?? 10_000) + 30_000) } : {}),
     metric: (name, value) => {
       metrics[name] = value;
     },
@@ -177,12 +180,19 @@ function cleanStack(stack: string): string {
     .join('\n');
 }
 
-function requestScreenshot(config: RunnerConfig, name: string): Promise<string | undefined> {
-  if (!config.controlUrl) return Promise.resolve(undefined);
-  const body = JSON.stringify({ name });
+async function requestScreenshot(config: RunnerConfig, name: string): Promise<string | undefined> {
+  if (!config.controlUrl) return undefined;
+  const reply = await postControl<ScreenshotResponse>(config, '/screenshot', { name }, 60_000);
+  if (reply.error) throw new Error(`screenshot '${name}': ${reply.error}`);
+  return reply.path;
+}
+
+/** POSTs JSON to the harness's control server and resolves with its JSON answer (errors included, as `error`). */
+function postControl<T extends { error?: string }>(config: RunnerConfig, route: string, payload: unknown, timeoutMs: number): Promise<T> {
+  const body = JSON.stringify(payload);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      `${config.controlUrl}/screenshot`,
+      `${config.controlUrl}${route}`,
       { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (res) => {
         let text = '';
@@ -190,16 +200,14 @@ function requestScreenshot(config: RunnerConfig, name: string): Promise<string |
         res.on('data', (chunk: string) => (text += chunk));
         res.on('end', () => {
           try {
-            const reply = JSON.parse(text) as ScreenshotResponse;
-            if (reply.error) reject(new Error(`screenshot '${name}': ${reply.error}`));
-            else resolve(reply.path);
+            resolve(JSON.parse(text) as T);
           } catch (err) {
             reject(err instanceof Error ? err : new Error(String(err)));
           }
         });
       },
     );
-    req.setTimeout(60_000, () => req.destroy(new Error(`screenshot '${name}' timed out`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${route} timed out`)));
     req.on('error', reject);
     req.end(body);
   });
