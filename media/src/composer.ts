@@ -3,7 +3,7 @@
  * IME), Send that becomes Stop while a turn runs, and the model and last answer's token count under it.
  */
 import type { TurnEvent } from '../../src/shared/protocol';
-import { h, icon } from './dom';
+import { h, icon, uid } from './dom';
 import { formatCompact, formatNumber } from './format';
 import { t } from './strings';
 import { loadState, post, saveState } from './vscode';
@@ -18,6 +18,7 @@ export class Composer {
   readonly sendButton: HTMLButtonElement;
   private readonly modelButton: HTMLButtonElement;
   private readonly usageEl = h('span', { class: 'usage', hidden: true });
+  private readonly hint: HTMLElement;
   private running = false;
   private composing = false;
   private saveTimer?: ReturnType<typeof setTimeout>;
@@ -25,13 +26,16 @@ export class Composer {
   onSend?: (text: string) => void;
 
   constructor() {
-    this.textarea = h('textarea', { class: 'input', rows: 1, placeholder: t('inputPlaceholder'), 'aria-label': t('inputLabel'), maxlength: MAX_CHARS, spellcheck: 'true' });
+    const hintId = uid('input-hint');
+    this.hint = h('span', { class: 'sr-only', id: hintId }, t('inputHint'));
+    this.textarea = h('textarea', { class: 'input', rows: 1, placeholder: t('inputPlaceholder'), 'aria-label': t('inputLabel'), 'aria-describedby': hintId, maxlength: MAX_CHARS, spellcheck: 'true' });
     this.sendButton = h('button', { type: 'button', class: 'send-button' });
     this.modelButton = h('button', { type: 'button', class: 'model-chip' });
     this.modelButton.addEventListener('click', () => post({ type: 'action', action: 'openSettings' }));
     this.el = h(
       'div',
       { class: 'composer' },
+      this.hint,
       h('div', { class: 'input-box' }, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, h('span', { class: 'spacer' }), this.sendButton)),
     );
 
@@ -101,7 +105,11 @@ export class Composer {
 
   setModel(provider: string, model: string): void {
     const label = model || provider;
-    this.modelButton.replaceChildren(icon('sparkle'), h('span', { class: 'model-name' }, label || t('noModel')));
+    this.modelButton.replaceChildren(
+      icon('sparkle'),
+      h('span', { class: 'model-name' }, label || t('noModel')),
+      model && provider ? h('span', { class: 'model-provider' }, provider) : null,
+    );
     const full = [provider, model].filter(Boolean).join(' · ');
     this.modelButton.title = full ? t('model', full) : t('noModel');
     this.modelButton.setAttribute('aria-label', this.modelButton.title);
@@ -120,7 +128,7 @@ export class Composer {
   private paintButton(): void {
     const b = this.sendButton;
     if (this.running) {
-      b.replaceChildren(icon('debug-stop'));
+      b.replaceChildren(icon('primitive-square'));
       b.title = t('stop');
       b.setAttribute('aria-label', t('stop'));
       b.classList.add('stop');
@@ -154,6 +162,7 @@ export class Composer {
   relabel(): void {
     this.textarea.placeholder = t('inputPlaceholder');
     this.textarea.setAttribute('aria-label', t('inputLabel'));
+    this.hint.textContent = t('inputHint');
     this.paintButton();
   }
 }

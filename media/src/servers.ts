@@ -82,7 +82,7 @@ export class ServerStrip {
     const meta = [t(STATE_LABEL[s.state] ?? 'serverIdle'), s.transport, s.state === 'connected' || s.toolCount ? t('serverTools', formatNumber(s.toolCount)) : ''].filter(Boolean).join(' · ');
     return h(
       'li',
-      { class: `server-item state-${s.state}`, 'data-server': s.name },
+      { class: 'server-item', 'data-state': s.state, 'data-server': s.name },
       h('span', { class: 'server-state' }, stateIcon(s.state)),
       h('div', { class: 'server-info' }, h('div', { class: 'server-name' }, s.name), h('div', { class: 'server-meta' }, meta), s.lastError && s.state === 'error' ? h('div', { class: 'server-error' }, s.lastError) : null),
       h('div', { class: 'server-actions' }, restart, logs),

@@ -39,7 +39,8 @@ export const DEFAULT_STRINGS = {
   welcomeBody: 'Ask about your code, or let the agent use the tools of your MCP servers. Tool calls that change things ask for your approval first.',
   // Composer
   inputLabel: 'Message MCP Agent',
-  inputPlaceholder: 'Ask MCP Agent… (Enter to send, Shift+Enter for a new line)',
+  inputPlaceholder: 'Ask MCP Agent…',
+  inputHint: 'Enter sends, Shift+Enter adds a new line.',
   send: 'Send',
   stop: 'Stop',
   model: 'Model: {0}',

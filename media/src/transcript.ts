@@ -131,8 +131,12 @@ class Turn {
         this.tools.get(ev.id)?.progress(ev.progress, ev.total, ev.message);
         return;
       case 'tool_result': {
-        const card = this.tools.get(ev.id);
-        if (!card) return;
+        let card = this.tools.get(ev.id);
+        if (!card) {
+          // Its tool_call came before this view loaded.
+          card = new ToolCard({ id: ev.id, name: ev.name, arguments: '', live: false });
+          this.addTool(card);
+        }
         card.result(ev.content, ev.isError, ev.durationMs, ev.truncated);
         this.transcript.live.say(t(ev.isError ? 'toolFailedAnnounce' : 'toolFinished', card.displayName));
         this.updateWorking();
@@ -232,10 +236,16 @@ export class Transcript {
       this.scrollNow();
     });
     this.el = h('main', { id: 'transcript', class: 'transcript', 'aria-label': t('conversation'), tabindex: -1 }, this.welcome, this.list);
+    // Follow the answer unless the user scrolls up. Scroll events of our own scrolling arrive a frame later, when
+    // more content may have been added: only a move up (which only the user makes) stops following.
+    let lastTop = 0;
     this.el.addEventListener('scroll', () => {
-      const atBottom = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight < 24;
-      this.stick = atBottom;
-      this.toBottom.hidden = atBottom;
+      const top = this.el.scrollTop;
+      const atBottom = this.el.scrollHeight - top - this.el.clientHeight < 24;
+      if (atBottom) this.stick = true;
+      else if (top < lastTop - 1) this.stick = false;
+      lastTop = top;
+      this.toBottom.hidden = this.stick;
     });
     // Scroll at the start of the next frame, when the previous frame's layout is still valid: reading
     // scrollHeight right after this frame's DOM changes would force an extra synchronous layout every frame.
@@ -348,8 +358,14 @@ export class Transcript {
   }
 
   approval(msg: ApprovalMessage): ApprovalCard | undefined {
-    const turn = (msg.turnId && this.turnFor(msg.turnId)) || this.runningTurn();
-    if (!turn) return undefined;
+    let turn = (msg.turnId && this.turnFor(msg.turnId)) || this.runningTurn();
+    if (!turn) {
+      // Not part of a turn this view shows: the question still has to be seen and answered.
+      turn = new Turn(`approval-${msg.approvalId}`, false, this);
+      this.turns.set(turn.id, turn);
+      this.list.appendChild(turn.el);
+      this.updateWelcome();
+    }
     const card = new ApprovalCard(msg);
     turn.addApproval(card);
     this.live.say(t('approvalAnnounce', msg.summary || msg.tool));

@@ -56,7 +56,8 @@ export function longText(text: string, options: LongTextOptions = {}): HTMLEleme
 
   more.addEventListener('click', () => {
     show(shown + step);
-    more.focus();
+    // Keep the keyboard where it was, or on the text once everything shows.
+    (moreRow.isConnected ? more : pre).focus();
   });
   all.addEventListener('click', () => {
     show(text.length);
