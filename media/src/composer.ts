@@ -3,7 +3,7 @@
  * IME), Send that becomes Stop while a turn runs, and the model and last answer's token count under it.
  */
 import type { TurnEvent } from '../../src/shared/protocol';
-import { h, icon, uid } from './dom';
+import { append, h, icon, uid } from './dom';
 import { formatCompact, formatNumber } from './format';
 import { t } from './strings';
 import { loadState, post, saveState } from './vscode';
@@ -105,7 +105,9 @@ export class Composer {
 
   setModel(provider: string, model: string): void {
     const label = model || provider;
-    this.modelButton.replaceChildren(
+    this.modelButton.replaceChildren();
+    append(
+      this.modelButton,
       icon('sparkle'),
       h('span', { class: 'model-name' }, label || t('noModel')),
       model && provider ? h('span', { class: 'model-provider' }, provider) : null,

@@ -247,6 +247,10 @@ export class Transcript {
       lastTop = top;
       this.toBottom.hidden = this.stick;
     });
+    // The view got shorter (a banner, a taller input) or the panel was resized: keep the bottom in view.
+    new ResizeObserver(() => {
+      if (this.stick) this.scrollNow();
+    }).observe(this.el);
     // Scroll at the start of the next frame, when the previous frame's layout is still valid: reading
     // scrollHeight right after this frame's DOM changes would force an extra synchronous layout every frame.
     scheduler.beforeEachFrame(() => {

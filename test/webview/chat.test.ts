@@ -602,7 +602,12 @@ describe('chat webview (Chromium)', function () {
         // Icons come from the codicon font (loaded from the page origin).
         assert.equal(await page.evaluate(() => document.fonts.check('16px codicon')), true);
         // The view follows the answer to the bottom (the approval waiting there).
-        assert.ok(await page.locator('.approval-card[data-approval-id="ap1"] button[data-decision="allow"]').isVisible());
+        const inView = await page.evaluate(() => {
+          const run = document.querySelector('.approval-card[data-approval-id="ap1"] button[data-decision="allow"]')!.getBoundingClientRect();
+          const view = document.getElementById('transcript')!.getBoundingClientRect();
+          return run.top >= view.top && run.bottom <= view.bottom;
+        });
+        assert.ok(inView, 'the approval buttons are in view');
         assert.ok(await page.locator('.scroll-bottom').isHidden());
         await page.screenshot({ path: path.join(ARTIFACTS, `webview-${theme}.png`) });
         await page.locator('#transcript').evaluate((el) => el.scrollTo(0, 0));
