@@ -59,13 +59,17 @@ export async function startEverythingHttp(mode: 'streamableHttp' | 'sse'): Promi
   return {
     url,
     child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
+    stop: () => killAndWait(child),
   };
+}
+
+/** SIGKILL a server process and resolve once it has exited. */
+function killAndWait(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }
 
 export function isAlive(pid: number): boolean {
@@ -109,11 +113,6 @@ export async function startHttpFixture(port = 0): Promise<RunningServer & { port
     url: `http://127.0.0.1:${actual}/mcp`,
     port: actual,
     child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
+    stop: () => killAndWait(child),
   };
 }
