@@ -7,6 +7,9 @@ import { ChatController } from './chatController';
 
 export const VIEW_ID = 'mcpAgent.chat';
 
+/** How long `reveal` waits for the side view before opening the chat in an editor tab. */
+const REVEAL_TIMEOUT_MS = 15_000;
+
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view?: vscode.WebviewView;
   private controller?: ChatController;
@@ -50,9 +53,25 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.view.show(true);
       return this.controller;
     }
-    const ready = new Promise<ChatController>((resolve) => this.waiters.push(resolve));
-    await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
-    return ready;
+    let waiter!: (c: ChatController) => void;
+    const ready = new Promise<ChatController>((resolve) => this.waiters.push((waiter = resolve)));
+    let timer: NodeJS.Timeout | undefined;
+    // A view that never resolves (its container hidden or removed by the user, a webview that failed to load) must
+    // not leave the command hanging: after a while the chat opens in an editor tab instead.
+    const fallback = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, REVEAL_TIMEOUT_MS, undefined)));
+    try {
+      await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+    } catch {
+      // The view's focus command is missing (the container was removed): use the fallback at once.
+      clearTimeout(timer);
+      this.waiters = this.waiters.filter((w) => w !== waiter);
+      return this.openInEditor();
+    }
+    const controller = await Promise.race([ready, fallback]);
+    clearTimeout(timer);
+    if (controller) return controller;
+    this.waiters = this.waiters.filter((w) => w !== waiter);
+    return this.openInEditor();
   }
 
   private options(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
