@@ -3,6 +3,7 @@
  * panel is listening. "Always allow" is remembered per workspace. A call waiting here does not time out: the
  * MCP timeout only starts when the call is sent.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as vscode from 'vscode';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 
@@ -12,11 +13,20 @@ export interface ApprovalSurface {
 }
 
 export class ApprovalBroker implements Approver {
-  /** The panel whose turn is running, if any; set per turn. */
-  surface?: ApprovalSurface;
+  /**
+   * The panel whose turn is running, carried with the turn's async context: two panels running turns at once each
+   * get their own approvals.
+   */
+  private readonly scope = new AsyncLocalStorage<ApprovalSurface>();
+
+  /** Runs a turn with approvals routed to `surface`. */
+  runWith<T>(surface: ApprovalSurface, fn: () => Promise<T>): Promise<T> {
+    return this.scope.run(surface, fn);
+  }
 
   async request(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
-    if (this.surface) return this.surface.ask(req, signal);
+    const surface = this.scope.getStore();
+    if (surface) return surface.ask(req, signal);
     const run = req.kind === 'command' ? vscode.l10n.t('Run') : vscode.l10n.t('Allow');
     const always = vscode.l10n.t('Always allow this tool');
     const detail = req.kind === 'command' ? req.summary : `${req.summary}`;

@@ -133,8 +133,9 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
     const emit = (event: TurnEvent) => void this.post({ type: 'turnEvent', turnId, event });
     try {
       const { agent } = await this.host.agent();
-      this.host.approvals.surface = this;
-      const r = await agent.chat({ prompt: text, conversationId: this.conversationId, signal: abort.signal, onEvent: (e) => toTurnEvent(e, emit) });
+      const r = await this.host.approvals.runWith(this, () =>
+        agent.chat({ prompt: text, conversationId: this.conversationId, signal: abort.signal, onEvent: (e) => toTurnEvent(e, emit) }),
+      );
       this.conversationId = r.conversation_id ?? this.conversationId;
       if (r.error) await this.banner(r.error, errorActions(r.error));
     } catch (err) {
@@ -143,7 +144,6 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
       emit({ type: 'done', stopReason: 'error' });
       await this.banner(message, errorActions(message, err));
     } finally {
-      if (this.host.approvals.surface === this) this.host.approvals.surface = undefined;
       this.running = undefined;
       for (const [id, resolve] of this.pending) {
         resolve('deny');
