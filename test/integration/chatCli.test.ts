@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { startScriptedOpenAI, type ScriptedOpenAI, type WireMessage } from '../fixtures/scriptedOpenAI';
+import { unwrapToolMessages } from '../helpers/toolEnvelope';
 import { agentEnv, makeWorkspace, type TestWorkspace } from '../helpers/api';
 import { assertNoStack, runCli } from '../helpers/cli';
 
@@ -16,7 +17,7 @@ interface JsonEvent {
 }
 
 function toolMessages(msgs: WireMessage[] | undefined): WireMessage[] {
-  return (msgs ?? []).filter((m) => m.role === 'tool');
+  return unwrapToolMessages(msgs);
 }
 
 function parseLines(stdout: string): JsonEvent[] {

@@ -7,6 +7,7 @@ import { startScriptedOpenAI, type RecordedRequest, type ReplyScript, type Scrip
 import { agentEnv, descendants, isRunning, makeWorkspace, openStream, parseJson, parseSse, request, startServe, type ServeProcess, type TestWorkspace } from '../helpers/api';
 import { assertNoStack, runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/servers';
+import { openEnvelope } from '../helpers/toolEnvelope';
 
 interface ChatReply {
   reply: string;
@@ -27,7 +28,7 @@ function lastMessage(req: RecordedRequest): WireMessage | undefined {
  */
 function promptDriven(req: RecordedRequest): ReplyScript {
   const last = lastMessage(req);
-  if (last?.role === 'tool') return { text: `tool said: ${String(last.content)}` };
+  if (last?.role === 'tool') return { text: `tool said: ${openEnvelope(last.content).body}` };
   const text = typeof last?.content === 'string' ? last.content : '';
   const m = /^call (\S+)(?: (.*))?$/.exec(text);
   if (m) return { toolCalls: [{ name: m[1], arguments: m[2] ? (JSON.parse(m[2]) as Record<string, unknown>) : {} }] };
@@ -109,7 +110,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     assert.equal(body.error, undefined);
     assert.equal(srv.chatRequests.length, 2);
     const toolMsg = (srv.chatRequests[1].body.messages ?? []).find((m) => m.role === 'tool');
-    assert.equal(toolMsg?.content, '42');
+    assert.equal(openEnvelope(toolMsg?.content).body, '42');
 
     srv.reset();
     srv.enqueue({ text: 'Still 42.' });
