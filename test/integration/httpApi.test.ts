@@ -121,7 +121,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     assert.equal(nextBody.conversation_id, body.conversation_id);
     const seen = (srv.chatRequests[0].body.messages ?? []).filter((m) => m.role !== 'system');
     assert.deepEqual(
-      seen.map((m) => [m.role, m.content ?? null]),
+      seen.map((m) => [m.role, m.role === 'tool' ? openEnvelope(m.content).body : (m.content ?? null)]),
       [
         ['user', 'hi'],
         ['assistant', null],
@@ -265,7 +265,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
       assert.ok(m, reply);
       // What the model itself received as the tool result.
       const followUp = srv.chatRequests.slice(mark).find((q) => lastMessage(q)?.role === 'tool');
-      toolSeen = String(lastMessage(followUp as RecordedRequest)?.content);
+      toolSeen = openEnvelope(lastMessage(followUp as RecordedRequest)?.content).body;
       assert.equal(toolSeen, m[1]);
       count = Number(m[1]);
       if (count < 1) await new Promise((r2) => setTimeout(r2, 200));
