@@ -13,6 +13,7 @@ import { CHAT, faultServer, filesUnder, ourExtension, sendChat, serverPids, setU
 
 const RUN = randomBytes(4).toString('hex');
 const MARK = `faulty-${RUN}`;
+const MARK_BULKY = `bulky-${RUN}`;
 const MODEL = 'scripted-faults-model';
 /** The fault server's call timeout, in seconds (the `timeout` of its definition). */
 const TIMEOUT_S = 3;
@@ -47,7 +48,8 @@ describe('Server faults in the chat panel', function () {
     await setUserSetting('llm.provider', 'openai');
     await setUserSetting('llm.baseUrl', srv.url);
     await setUserSetting('llm.model', MODEL);
-    await setUserSetting('servers', { faulty: { ...faultServer('faulty', MARK), timeout: TIMEOUT_S } });
+    // `faulty` has a short call timeout; `bulky` the default, for a result that takes a while to move.
+    await setUserSetting('servers', { faulty: { ...faultServer('faulty', MARK), timeout: TIMEOUT_S }, bulky: faultServer('bulky', MARK_BULKY) });
     await ourExtension().activate();
     await waitForServer('faulty', 'connected');
   });
@@ -56,7 +58,7 @@ describe('Server faults in the chat panel', function () {
     if (!srv) return;
     for (const key of SETTINGS) await setUserSetting(key, previous.get(key));
     // The server goes with its definition: nothing of it is left running.
-    await waitUntil('the fault server processes to exit', () => serverPids(MARK).length === 0, 20_000);
+    await waitUntil('the fault server processes to exit', () => serverPids(MARK).length + serverPids(MARK_BULKY).length === 0, 20_000);
     await srv.close();
   });
 
@@ -117,7 +119,7 @@ describe('Server faults in the chat panel', function () {
     const mark = srv.chatRequests.length;
     await sendChat('Which process answers now?');
     await waitForAnswer('The faulty server is back.');
-    assert.match(toolContents(srv.chatRequests[mark + 1])[0], new RegExp(`\\n${restarted}\\n`));
+    assert.match(toolContents(srv.chatRequests[mark + 1]).at(-1) ?? '', new RegExp(`\\n${restarted}\\n`));
     await ui.waitFor('chat', `${card('pid')}[data-status="done"]`);
     await assertComposerUsable(srv, 'Still here after the crash.');
   });
@@ -150,5 +152,31 @@ describe('Server faults in the chat panel', function () {
     assert.match(toolContents(srv.chatRequests[before + 2])[1], /\n1\n/);
     await screenshot('chat-server-timeout');
     await assertComposerUsable(srv, 'Still here after the timeout.');
+  });
+
+  it('a 10 MB result: the model gets head and tail, the card shows the start of it, the panel stays usable', async () => {
+    await waitForServer('bulky', 'connected');
+    const bytes = 10_000_000;
+    srv.enqueue({ toolCalls: [{ name: 'bulky__marked', arguments: { bytes } }] }, { text: 'That was a big result.' });
+    const before = srv.chatRequests.length;
+    await sendChat('Fetch the big result.');
+    // `marked` is not read-only: the user approves it first.
+    await ui.waitFor('chat', CHAT.approvalCard, { timeoutMs: 20_000 });
+    await ui.click('chat', `${CHAT.approvalCard} button[data-decision="allow"]`);
+    await waitForAnswer('That was a big result.', 60_000);
+
+    const [sent] = toolContents(srv.chatRequests[before + 1]);
+    assert.ok(sent.length < 33_000, `the model was sent ${sent.length} characters`);
+    assert.match(sent, /^<tool_result[^>]*>\nBEGIN-OF-RESULT x+\n\n\.\.\. \d+ characters omitted \.\.\.\n\nx+ END-OF-RESULT\n<\/tool_result>$/);
+
+    await ui.waitFor('chat', `${card('marked')}[data-status="done"]`);
+    assert.match(await ui.text('chat', `${card('marked')} .tool-result-size`), /MB/);
+    // Opened, the result shows its start and offers the rest in pieces rather than rendering 10 MB at once.
+    const shown = await toolResultText(card('marked'));
+    assert.ok(shown.includes('BEGIN-OF-RESULT'), shown.slice(0, 200));
+    assert.ok(shown.length < 100_000, `the card rendered ${shown.length} characters at once`);
+    await ui.waitFor('chat', `${card('marked')} .show-more-row`);
+    await screenshot('chat-10mb-result');
+    await assertComposerUsable(srv, 'Still here after 10 MB.');
   });
 });
