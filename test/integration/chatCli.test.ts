@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { startScriptedOpenAI, type ScriptedOpenAI, type WireMessage } from '../fixtures/scriptedOpenAI';
+import { openEnvelope, unwrapToolMessages } from '../helpers/toolEnvelope';
 import { agentEnv, makeWorkspace, type TestWorkspace } from '../helpers/api';
 import { assertNoStack, runCli } from '../helpers/cli';
 
@@ -16,7 +17,7 @@ interface JsonEvent {
 }
 
 function toolMessages(msgs: WireMessage[] | undefined): WireMessage[] {
-  return (msgs ?? []).filter((m) => m.role === 'tool');
+  return unwrapToolMessages(msgs);
 }
 
 function parseLines(stdout: string): JsonEvent[] {
@@ -131,7 +132,8 @@ describe('mcp-agent chat (the built CLI against a scripted model and a real MCP 
     assert.equal(msgs[1].content, 'Adding. ');
     assert.equal(msgs[1].tool_calls?.[0]?.function.name, 'fault__add');
     assert.deepEqual(JSON.parse(msgs[1].tool_calls?.[0]?.function.arguments ?? 'null'), { a: 1, b: 6 });
-    assert.equal(msgs[2].content, '7');
+    // Stored plain, sent to the model in its envelope again.
+    assert.equal(openEnvelope(msgs[2].content).body, '7');
     assert.equal(msgs[2].tool_call_id, msgs[1].tool_calls?.[0]?.id);
     assert.equal(msgs[3].content, 'Remembered: 7.');
     assert.equal(msgs[4].content, 'next');

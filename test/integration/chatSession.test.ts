@@ -12,6 +12,7 @@ import { createBuiltinTools } from '../../src/core/tools/builtins';
 import { NodeCommandRunner } from '../../src/core/tools/nodeCommandRunner';
 import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
 import { startScriptedOpenAI, type ScriptedOpenAI, type WireMessage } from '../fixtures/scriptedOpenAI';
+import { unwrapToolMessages } from '../helpers/toolEnvelope';
 import { faultDef } from '../helpers/servers';
 
 /** Records what was asked, answers from a script. */
@@ -25,7 +26,7 @@ class ScriptedApprover implements Approver {
 }
 
 function toolMessages(msgs: WireMessage[] | undefined): WireMessage[] {
-  return (msgs ?? []).filter((m) => m.role === 'tool');
+  return unwrapToolMessages(msgs);
 }
 
 describe('ChatSession: the turn loop against a scripted model and real tools', function () {

@@ -7,6 +7,7 @@ import { startScriptedOpenAI, type RecordedRequest, type ReplyScript, type Scrip
 import { agentEnv, descendants, isRunning, makeWorkspace, openStream, parseJson, parseSse, request, startServe, type ServeProcess, type TestWorkspace } from '../helpers/api';
 import { assertNoStack, runCli } from '../helpers/cli';
 import { waitFor } from '../helpers/servers';
+import { openEnvelope } from '../helpers/toolEnvelope';
 
 interface ChatReply {
   reply: string;
@@ -27,7 +28,7 @@ function lastMessage(req: RecordedRequest): WireMessage | undefined {
  */
 function promptDriven(req: RecordedRequest): ReplyScript {
   const last = lastMessage(req);
-  if (last?.role === 'tool') return { text: `tool said: ${String(last.content)}` };
+  if (last?.role === 'tool') return { text: `tool said: ${openEnvelope(last.content).body}` };
   const text = typeof last?.content === 'string' ? last.content : '';
   const m = /^call (\S+)(?: (.*))?$/.exec(text);
   if (m) return { toolCalls: [{ name: m[1], arguments: m[2] ? (JSON.parse(m[2]) as Record<string, unknown>) : {} }] };
@@ -109,7 +110,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     assert.equal(body.error, undefined);
     assert.equal(srv.chatRequests.length, 2);
     const toolMsg = (srv.chatRequests[1].body.messages ?? []).find((m) => m.role === 'tool');
-    assert.equal(toolMsg?.content, '42');
+    assert.equal(openEnvelope(toolMsg?.content).body, '42');
 
     srv.reset();
     srv.enqueue({ text: 'Still 42.' });
@@ -120,7 +121,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     assert.equal(nextBody.conversation_id, body.conversation_id);
     const seen = (srv.chatRequests[0].body.messages ?? []).filter((m) => m.role !== 'system');
     assert.deepEqual(
-      seen.map((m) => [m.role, m.content ?? null]),
+      seen.map((m) => [m.role, m.role === 'tool' ? openEnvelope(m.content).body : (m.content ?? null)]),
       [
         ['user', 'hi'],
         ['assistant', null],
@@ -264,7 +265,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
       assert.ok(m, reply);
       // What the model itself received as the tool result.
       const followUp = srv.chatRequests.slice(mark).find((q) => lastMessage(q)?.role === 'tool');
-      toolSeen = String(lastMessage(followUp as RecordedRequest)?.content);
+      toolSeen = openEnvelope(lastMessage(followUp as RecordedRequest)?.content).body;
       assert.equal(toolSeen, m[1]);
       count = Number(m[1]);
       if (count < 1) await new Promise((r2) => setTimeout(r2, 200));

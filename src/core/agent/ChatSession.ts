@@ -10,7 +10,7 @@ import { capHeadTail } from '../tools/truncate';
 import type { ToolResult } from '../tools/types';
 import type { ApprovalPolicy } from './approvals';
 import { Toolbox, type AgentTool } from './toolbox';
-import { resultForModel, resultText } from './results';
+import { resultForModel, resultText, toolResultEnvelope } from './results';
 
 export type AgentEvent =
   | { type: 'text'; delta: string }
@@ -94,7 +94,7 @@ export class ChatSession {
       let text = '';
       const calls: ToolCall[] = [];
       try {
-        for await (const ev of this.opts.provider.stream({ messages, tools: tools.length ? tools : undefined, model: this.opts.model, signal })) {
+        for await (const ev of this.opts.provider.stream({ messages: this.wrapToolResults(messages), tools: tools.length ? tools : undefined, model: this.opts.model, signal })) {
           if (ev.type === 'text') {
             text += ev.delta;
             onEvent({ type: 'text', delta: ev.delta });
@@ -133,6 +133,15 @@ export class ChatSession {
     const message = `Stopped after ${o.maxRounds} model rounds without a final answer (the round cap); ask again to continue.`;
     onEvent({ type: 'error', message, kind: 'round-cap' });
     return finish('round-cap', message);
+  }
+
+  /** Tool results go to the model inside their envelope (results.ts); history keeps them plain. */
+  private wrapToolResults(messages: ChatMessage[]): ChatMessage[] {
+    return messages.map((m) => {
+      if (m.role !== 'tool') return m;
+      const tool = m.name ? this.opts.toolbox.find(m.name) : undefined;
+      return { ...m, content: toolResultEnvelope(m.content, { tool: m.name, server: tool?.server }) };
+    });
   }
 
   private async selectTools(messages: ChatMessage[], maxTools: number, signal?: AbortSignal): Promise<FunctionSpec[]> {

@@ -30,3 +30,27 @@ export function resultText(result: ToolResult): string {
 export function resultForModel(result: ToolResult, maxChars: number, cap: (text: string, max: number) => string): string {
   return cap(resultText(result), maxChars);
 }
+
+/**
+ * The envelope a tool result reaches the model in: `<tool_result tool="…" server="…">` … `</tool_result>`, so the
+ * model can tell data from instructions. Anything in the content that could open or close an envelope
+ * (`<tool_result`, `</tool_result`, in any case and spacing) has its `<` escaped as `&lt;`, so a hostile result
+ * cannot end its envelope early and speak as someone else. The system prompt tells the model what this means.
+ */
+export function toolResultEnvelope(content: string, attrs: { tool?: string; server?: string }): string {
+  let open = '<tool_result';
+  if (attrs.tool) open += ` tool="${escapeAttr(attrs.tool)}"`;
+  if (attrs.server) open += ` server="${escapeAttr(attrs.server)}"`;
+  return `${open}>\n${neutralizeDelimiters(content)}\n</tool_result>`;
+}
+
+const DELIMITER = /<(\s*\/?\s*tool_result)/gi;
+
+/** `content` with every `<` that would start an envelope tag written as `&lt;`. */
+export function neutralizeDelimiters(content: string): string {
+  return content.replace(DELIMITER, '&lt;$1');
+}
+
+function escapeAttr(value: string): string {
+  return value.replace(/[&"<>\n\r]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;', '\n': ' ', '\r': ' ' })[c] ?? c);
+}

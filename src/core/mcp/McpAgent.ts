@@ -131,6 +131,8 @@ export class McpAgent extends EventEmitter<Events> {
   private restartTimer?: NodeJS.Timeout;
   private stableTimer?: NodeJS.Timeout;
   private generation = 0;
+  /** The stdio transport refused a message over `maxMessageBytes` on this connection (it then closes). */
+  private oversized = false;
   private toolList: Tool[] = [];
   private resourceList: Resource[] = [];
   private promptList: Prompt[] = [];
@@ -250,6 +252,7 @@ export class McpAgent extends EventEmitter<Events> {
       return new McpServerError(this.name, 'timeout', `"${tool}" timed out after ${Math.round(timeout / 100) / 10} s (set "timeout" in the server definition to allow longer)`);
     }
     if (err instanceof McpError && err.code === (ErrorCode.ConnectionClosed as number)) {
+      if (this.oversized) return new McpServerError(this.name, 'closed', `${this.oversizeText()} during "${tool}"; the server was stopped and will restart`);
       return new McpServerError(this.name, 'closed', `the server ${this.resolvedTransport === 'stdio' ? 'exited' : 'closed the connection'} during "${tool}"${this.stderrHint()}`);
     }
     if (isSessionExpired(err)) return err as Error;
@@ -279,6 +282,7 @@ export class McpAgent extends EventEmitter<Events> {
 
   private async connect(): Promise<void> {
     const gen = ++this.generation;
+    this.oversized = false;
     this.setState('starting');
     this.lastError = undefined;
     const cache = this.options.toolListCache;
@@ -420,7 +424,13 @@ export class McpAgent extends EventEmitter<Events> {
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       this.emit('log', n.params);
     });
-    client.onerror = (err) => this.logger.debug(`[${this.name}] transport: ${describeError(err)}`);
+    client.onerror = (err) => {
+      // The SDK's stdio read buffer refuses a line over its limit, then closes the transport.
+      if (/ReadBuffer exceeded maximum size/.test(err.message)) {
+        if (!this.oversized) this.logger.warn(`[${this.name}] ${this.oversizeText()}; closing the connection`);
+        this.oversized = true;
+      } else this.logger.debug(`[${this.name}] transport: ${describeError(err)}`);
+    };
     return client;
   }
 
@@ -461,6 +471,11 @@ export class McpAgent extends EventEmitter<Events> {
       return stepUp ? new StepUpSSEClientTransport(url, sseOptions, stepUp) : new SSEClientTransport(url, sseOptions);
     }
     return stepUp ? new StepUpStreamableHTTPClientTransport(url, { requestInit }, stepUp) : new StreamableHTTPClientTransport(url, { requestInit });
+  }
+
+  private oversizeText(): string {
+    const mib = Math.round(((this.options.maxMessageBytes ?? 10 * 1024 * 1024) / (1024 * 1024)) * 10) / 10;
+    return `the server sent a message larger than the ${mib} MiB limit`;
   }
 
   private onStderr(chunk: string): void {
@@ -508,7 +523,7 @@ export class McpAgent extends EventEmitter<Events> {
 
   private onUnexpectedClose(gen: number): void {
     if (gen !== this.generation || this.state === 'stopped') return;
-    const what = this.resolvedTransport === 'stdio' ? 'the server process exited' : 'the connection closed';
+    const what = this.oversized ? `${this.oversizeText()}, so the connection was closed` : this.resolvedTransport === 'stdio' ? 'the server process exited' : 'the connection closed';
     this.lastError = `${what}${this.stderrHint()}`;
     this.client = undefined;
     this.transport = undefined;
