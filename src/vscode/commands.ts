@@ -100,5 +100,5 @@ async function showServers(host: AgentHost): Promise<void> {
   const logs = vscode.l10n.t('Show Logs');
   const action = await vscode.window.showQuickPick([restart, logs], { title: picked.server });
   if (action === restart) await host.restartServers(picked.server);
-  else if (action === logs) host.logger.channel.show();
+  else if (action === logs) host.serverLogs.show(picked.server);
 }

@@ -2,7 +2,8 @@
  * One log channel per MCP server ("MCP: <server>", created on its first line): the server's `notifications/message`
  * at the matching channel level, and its stderr lines. The level the server is asked to log at (`logging/setLevel`)
  * comes from `mcpAgent.serverLogLevel`, or `mcpAgent.serverLogLevels` for one server, and is sent on every connection
- * of a server that declares the `logging` capability, and again when the settings change. Every line is redacted.
+ * of a server that declares the `logging` capability, and again when the settings change. Connections and errors are
+ * noted there too. Every line is redacted.
  */
 import type { LoggingLevel, LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
@@ -58,8 +59,16 @@ export class ServerLogs implements vscode.Disposable {
     this.attached.add(agent);
     agent.on('log', (params) => this.write(agent.name, params));
     agent.on('stderr', (line) => this.channel(agent.name).info(`[stderr] ${this.clean(line)}`));
+    let last: string | undefined;
     agent.on('status', (s: ServerStatus) => {
-      if (s.state === 'connected') void this.applyLevel(agent);
+      // Transitions only (a tool list change repeats the status): the channel tells the server's whole story.
+      const key = `${s.state}|${s.lastError ?? ''}`;
+      if (key === last) return;
+      last = key;
+      if (s.state === 'connected') {
+        this.channel(agent.name).info(`connected over ${s.transport ?? '?'} (${s.toolCount} tools)`);
+        void this.applyLevel(agent);
+      } else if (s.state === 'error' && s.lastError) this.channel(agent.name).error(this.clean(s.lastError));
     });
   }
 

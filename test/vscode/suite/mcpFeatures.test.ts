@@ -9,8 +9,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { startScriptedOpenAI, type ScriptedOpenAI } from '../../fixtures/scriptedOpenAI';
 import { canDriveUi, runConfig, screenshot, ui } from './helpers';
-import { everythingServer, filesUnder, ourExtension, repoRoot, setUserSetting, sleep, waitForServer, waitUntil } from './support';
+import { CHAT, everythingServer, filesUnder, ourExtension, repoRoot, sendChat, setUserSetting, sleep, waitForAnswer, waitForServer, waitUntil } from './support';
 
 const RUN = randomBytes(4).toString('hex');
 
@@ -23,8 +24,8 @@ interface FixtureStats {
 }
 
 /** The OAuth fixture in a process of its own (the extension host's Node runs it). */
-async function startOAuthFixture(): Promise<{ url: string; stats: () => Promise<FixtureStats>; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot(), 'test/fixtures/oauth/oauth-mcp-server.mjs')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PORT: '0' } });
+async function startOAuthFixture(env: Record<string, string> = {}): Promise<{ url: string; stats: () => Promise<FixtureStats>; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [path.join(repoRoot(), 'test/fixtures/oauth/oauth-mcp-server.mjs')], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PORT: '0', ...env } });
   let err = '';
   const port = await new Promise<string>((resolve, reject) => {
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
@@ -167,6 +168,70 @@ describe('MCP features: roots, server logs, OAuth', function () {
       await waitForServer(name, 'error', 30_000);
       assert.equal(await ui.count('workbench', signIn), 0, 'asked to sign in again right after signing out');
       assert.equal((await fixture.stats()).authorize, 1);
+    });
+
+    it('refuses an authorization URL that is not http(s): no prompt, nothing opened, the server says why', async () => {
+      const hostile = await startOAuthFixture({ AUTHORIZATION_ENDPOINT: 'vscode://evil.example/run?cmd=1' });
+      try {
+        const name = `hostile-${RUN}`;
+        await setUserSetting('servers', { [name]: { type: 'http', url: hostile.url } });
+        await waitForServer(name, 'error', 45_000);
+        assert.equal(await ui.count('workbench', '.notifications-toasts .notification-toast:has-text("wants you to sign in")'), 0);
+        const logged = await waitUntil('the refusal in the MCP Agent log', () => {
+          const found = logFilesWith(`[${name}] could not connect: refusing to open an authorization URL that is not http(s)`);
+          return found.length ? found : undefined;
+        }, 15_000, 500);
+        assert.ok(logged.length > 0);
+        assert.equal((await hostile.stats()).authorize, 0);
+      } finally {
+        await hostile.stop();
+      }
+    });
+  });
+
+  describe('progress', () => {
+    let srv: ScriptedOpenAI;
+
+    before(async () => {
+      srv = await startScriptedOpenAI();
+      await setUserSetting('llm.baseUrl', srv.url);
+      await setUserSetting('llm.model', 'scripted-features-model');
+    });
+
+    after(async () => {
+      await setUserSetting('llm.baseUrl', undefined);
+      await setUserSetting('llm.model', undefined);
+      await srv?.close();
+    });
+
+    it('shows server-everything\'s progress notifications live in the tool card', async () => {
+      await setUserSetting('servers', { progress: everythingServer(`progress-${RUN}`) });
+      await waitForServer('progress', 'connected');
+      const TOOL = 'trigger-long-running-operation';
+      srv.enqueue(
+        (req) => {
+          const name = (req.body.tools ?? []).map((t) => t.function.name).find((n) => n.endsWith(TOOL));
+          if (!name) throw new Error(`${TOOL} was not offered`);
+          return { toolCalls: [{ name, arguments: { duration: 8, steps: 8 } }] };
+        },
+        { text: 'The long operation finished.' },
+      );
+      await vscode.commands.executeCommand('mcpAgent.openChat');
+      await ui.waitFor('chat', CHAT.input, { timeoutMs: 30_000 });
+      await sendChat('Run the long operation of server-everything.');
+      const card = `${CHAT.toolCard}:has(.tool-name:text-is("${TOOL}"))`;
+      const seen = new Set<string>();
+      await waitUntil('a progress bar part of the way', async () => {
+        const text = (await ui.content('chat', `${card} .tool-progress-text`, { timeoutMs: 30_000 })).trim();
+        if (text) seen.add(text);
+        const m = /^(\d+)\/8$/.exec(text);
+        return m && Number(m[1]) >= 2 && Number(m[1]) < 8 ? true : undefined;
+      }, 30_000, 100);
+      assert.match(await ui.attr('chat', `${card} [role="progressbar"]`, 'aria-valuemax') ?? '', /^8$/);
+      await screenshot('chat-tool-progress');
+      await waitForAnswer('The long operation finished.', 60_000);
+      assert.equal(await ui.count('chat', `${card} .tool-progress:not([hidden])`), 0, 'the progress bar stayed after the result');
+      assert.ok(seen.size >= 2, `the progress did not move: ${[...seen].join(', ')}`);
     });
   });
 });
