@@ -19,6 +19,9 @@ export interface ToolCardInit {
   live: boolean;
 }
 
+/** Progress notifications can come by the hundred a second; the card repaints its bar at most this often. */
+const PROGRESS_PAINT_MS = 100;
+
 const running = new Set<ToolCard>();
 let clock: ReturnType<typeof setInterval> | undefined;
 
@@ -45,6 +48,9 @@ export class ToolCard {
   private readonly progressBar = h('div', { class: 'tool-progress-bar', role: 'progressbar', 'aria-valuemin': 0 }, this.progressFill);
   private readonly resultSlot = h('div', { class: 'tool-result-slot' });
   private durationMs?: number;
+  private latestProgress?: { progress: number; total?: number; message?: string };
+  private lastProgressPaint = -Infinity;
+  private progressTimer?: ReturnType<typeof setTimeout>;
   readonly displayName: string;
 
   constructor(init: ToolCardInit) {
@@ -102,8 +108,24 @@ export class ToolCard {
     this.paint();
   }
 
+  /**
+   * A progress notification: a bar when the total is known, else an indeterminate one, with the latest message (a
+   * notification without one keeps the one before). Painted at most every PROGRESS_PAINT_MS; the last one always is.
+   */
   progress(progress: number, total?: number, message?: string): void {
     if (this.status !== 'running' && this.status !== 'waiting') return;
+    this.latestProgress = { progress, total, message: message ?? this.latestProgress?.message };
+    const wait = this.lastProgressPaint + PROGRESS_PAINT_MS - performance.now();
+    if (wait <= 0) this.paintProgress();
+    else this.progressTimer ??= setTimeout(() => this.paintProgress(), wait);
+  }
+
+  private paintProgress(): void {
+    this.clearProgressTimer();
+    const p = this.latestProgress;
+    if (!p || (this.status !== 'running' && this.status !== 'waiting')) return;
+    this.lastProgressPaint = performance.now();
+    const { progress, total, message } = p;
     this.progressRow.hidden = false;
     const determinate = total !== undefined && total > 0;
     this.progressBar.classList.toggle('indeterminate', !determinate);
@@ -119,12 +141,19 @@ export class ToolCard {
     }
     const count = determinate ? `${formatNumber(progress)}/${formatNumber(total)}` : progress > 0 ? formatNumber(progress) : '';
     this.progressText.textContent = [message, count].filter(Boolean).join(' · ');
+    this.progressText.title = message ?? '';
+  }
+
+  private clearProgressTimer(): void {
+    if (this.progressTimer !== undefined) clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
   }
 
   result(content: string, isError: boolean, durationMs?: number, truncated?: boolean): void {
     this.status = isError ? 'failed' : 'done';
     this.durationMs = durationMs;
     running.delete(this);
+    this.clearProgressTimer();
     this.progressRow.hidden = true;
     this.resultSlot.replaceChildren(resultSection(content, isError, truncated));
     this.paint();
@@ -134,6 +163,7 @@ export class ToolCard {
   interrupted(): void {
     this.status = 'cancelled';
     running.delete(this);
+    this.clearProgressTimer();
     this.paint();
   }
 
@@ -143,6 +173,7 @@ export class ToolCard {
     this.status = 'cancelled';
     this.durationMs = performance.now() - this.startedAt;
     running.delete(this);
+    this.clearProgressTimer();
     this.progressRow.hidden = true;
     this.paint();
   }

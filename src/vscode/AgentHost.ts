@@ -17,7 +17,7 @@ import { resolveLlmConfig } from '../core/llm/config';
 import { createOpenAIProvider } from '../core/llm/openai';
 import type { ChatProvider } from '../core/llm/types';
 import { AgentManager } from '../core/mcp/AgentManager';
-import type { ServerStatus } from '../core/mcp/McpAgent';
+import { McpAgent, type ServerStatus } from '../core/mcp/McpAgent';
 import { Conversations } from '../core/store/Conversations';
 import { createBuiltinTools } from '../core/tools/builtins';
 import { loginShellPath, mergePaths } from '../core/util/shellPath';
@@ -28,7 +28,10 @@ import { ApprovalBroker, loadAlwaysAllowed, rememberAlwaysAllowed } from './appr
 import { AGENT_SETTINGS, SERVER_SETTINGS, readSettings } from './config';
 import { VsCodeLmProvider } from './lmProvider';
 import { ChannelLogger } from './logger';
+import { VsCodeAuth } from './oauth';
+import { watchRoots, workspaceRoots } from './roots';
 import { DISCOVERED, ServerDefinitionSource } from './serverDefinitions';
+import { LOG_LEVEL_SETTINGS, ServerLogs } from './serverLogs';
 
 export const API_KEY_SECRET = 'mcpAgent.apiKey';
 
@@ -36,6 +39,10 @@ export class AgentHost implements vscode.Disposable {
   readonly logger = new ChannelLogger();
   readonly approvals = new ApprovalBroker();
   readonly manager: AgentManager;
+  /** A log channel per server: its log notifications and stderr. */
+  readonly serverLogs: ServerLogs;
+  /** OAuth for HTTP/SSE servers: tokens in SecretStorage, the browser step through openExternal. */
+  readonly auth: VsCodeAuth;
   readonly cache: Cache;
   readonly store: Conversations;
   readonly root = workspaceRoot();
@@ -59,11 +66,21 @@ export class AgentHost implements vscode.Disposable {
     this.cache = new Cache({ dir: path.join(storage, 'cache'), redisUrl: readSettings().redisUrl, defaultTtlSeconds: readSettings().cacheTtlSeconds, logger: this.logger });
     // Conversations belong to the workspace they were had in, where there is one.
     this.store = new Conversations({ dataDir: (context.storageUri ?? context.globalStorageUri).fsPath, logger: this.logger });
+    this.serverLogs = new ServerLogs(this.logger);
+    this.auth = new VsCodeAuth(context, this.logger);
+    this.disposables.push(this.serverLogs);
     this.manager = new AgentManager({
       logger: this.logger,
+      handlers: { roots: workspaceRoots },
+      auth: this.auth.forServer,
       // Tools are known from the last session while servers start, so the first prompt can use them.
       toolListCache: { get: (key) => this.cache.get<Tool[]>(key), set: (key, tools) => this.cache.set(key, tools, { ttlSeconds: 7 * 24 * 3600 }) },
-      clientInfo: { name: 'mcp-agent-vscode', version: String((context.extension.packageJSON as { version?: string }).version ?? '0') } });
+      clientInfo: { name: 'mcp-agent-vscode', version: String((context.extension.packageJSON as { version?: string }).version ?? '0') } },
+      (def, options) => {
+        const agent = new McpAgent(def, options);
+        this.serverLogs.attach(agent);
+        return agent;
+      });
     this.manager.on('status', (s: ServerStatus) => {
       if (s.state === 'error' && s.lastError) this.logger.warn(`[${s.name}] ${s.lastError}`);
       this.changed.fire();
@@ -77,12 +94,14 @@ export class AgentHost implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (SERVER_SETTINGS.some((s) => e.affectsConfiguration(s))) this.scheduleApply();
         if (AGENT_SETTINGS.some((s) => e.affectsConfiguration(s))) this.resetAgent();
+        if (LOG_LEVEL_SETTINGS.some((s) => e.affectsConfiguration(s))) void this.serverLogs.applyLevels(this.manager.agents);
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this.resetAgent();
         this.scheduleApply();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleApply()),
+      watchRoots(this.manager, this.logger),
       this.ctx.secrets.onDidChange((e) => e.key === API_KEY_SECRET && this.resetAgent()),
     );
     const watcher = vscode.workspace.createFileSystemWatcher(`**/{${DISCOVERED.join(',')}}`);
@@ -126,6 +145,7 @@ export class AgentHost implements vscode.Disposable {
   }
 
   async restartServers(name?: string): Promise<void> {
+    this.auth.allowSignIn(name);
     await this.manager.restart(name);
     this.changed.fire();
   }

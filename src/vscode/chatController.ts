@@ -83,7 +83,7 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
         return this.runAction(msg.action);
       case 'server':
         if (msg.op === 'restart') await this.host.restartServers(msg.name);
-        else this.host.logger.channel.show(true);
+        else this.host.serverLogs.show(msg.name);
         return;
     }
   }

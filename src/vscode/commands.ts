@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { API_KEY_SECRET, type AgentHost } from './AgentHost';
 import { analyzeDocument } from './analyzeTool';
 import type { ChatViewProvider } from './chatView';
+import { showServerLog, signOutOfServer } from './serverCommands';
 
 /** The command table; the activation shim registers every contributed command and forwards to these. */
 export function registerCommands(host: AgentHost, view: ChatViewProvider): Record<string, (...args: unknown[]) => unknown> {
@@ -46,6 +47,8 @@ export function registerCommands(host: AgentHost, view: ChatViewProvider): Recor
       }),
     'mcpAgent.showServers': () => showServers(host),
     'mcpAgent.showLogs': () => host.logger.channel.show(),
+    'mcpAgent.showServerLog': (server?: unknown) => showServerLog(host, server),
+    'mcpAgent.signOut': (server?: unknown) => signOutOfServer(host, server),
     'mcpAgent.clearCache': async () => {
       await host.cache.clear({ includePersistent: true });
       void vscode.window.showInformationMessage(vscode.l10n.t('MCP Agent cache cleared.'));
@@ -97,5 +100,5 @@ async function showServers(host: AgentHost): Promise<void> {
   const logs = vscode.l10n.t('Show Logs');
   const action = await vscode.window.showQuickPick([restart, logs], { title: picked.server });
   if (action === restart) await host.restartServers(picked.server);
-  else if (action === logs) host.logger.channel.show();
+  else if (action === logs) host.serverLogs.show(picked.server);
 }

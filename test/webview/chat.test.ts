@@ -213,6 +213,42 @@ describe('chat webview (Chromium)', function () {
     assert.equal(await page.locator('.turn-note').textContent(), 'Stopped.');
   });
 
+  it('tool progress: a burst of notifications is painted a few times and ends on the latest; without a total, an indeterminate bar keeps the latest message', async () => {
+    const chat = await open();
+    const { page } = chat;
+    await chat.send(STATE, { type: 'turnStart', turnId: 'p1', userText: 'Index it' });
+    await chat.send(ev('p1', { type: 'tool_call', id: 'burst', name: 'everything__trigger-long-running-operation', server: 'everything', arguments: '{"steps":500}' }));
+    const card = page.locator('.tool-card[data-tool-id="burst"]');
+    // Count the repaints of the progress text from here on.
+    await card.locator('.tool-progress-text').evaluate((el) => {
+      const w = window as unknown as { __paints: number };
+      w.__paints = 0;
+      new MutationObserver((records) => (w.__paints += records.length)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    const burst = Array.from({ length: 500 }, (_, i) => ev('p1', { type: 'progress', id: 'burst', progress: i + 1, total: 500, message: `Step ${i + 1}` }));
+    await chat.send(...burst);
+    await page.waitForFunction(() => document.querySelector('.tool-card[data-tool-id="burst"] .tool-progress-text')?.textContent === 'Step 500 · 500/500');
+    assert.equal(await card.locator('.tool-progress-fill').evaluate((el) => (el as HTMLElement).style.width), '100%');
+    assert.equal(await card.locator('[role="progressbar"]').getAttribute('aria-valuenow'), '500');
+    const paints = await page.evaluate(() => (window as unknown as { __paints: number }).__paints);
+    assert.ok(paints > 0 && paints <= 50, `the progress text was repainted ${paints} times for 500 notifications`);
+
+    // No total: an indeterminate bar, the count, and the message of the latest notification that had one.
+    await chat.send(ev('p1', { type: 'tool_call', id: 'open', name: 'everything__index', server: 'everything', arguments: '{}' }));
+    const open2 = page.locator('.tool-card[data-tool-id="open"]');
+    await chat.send(ev('p1', { type: 'progress', id: 'open', progress: 1, message: 'Indexing workspace' }));
+    await page.waitForFunction(() => document.querySelector('.tool-card[data-tool-id="open"] .tool-progress-text')?.textContent === 'Indexing workspace · 1');
+    await chat.send(ev('p1', { type: 'progress', id: 'open', progress: 2 }));
+    await page.waitForFunction(() => document.querySelector('.tool-card[data-tool-id="open"] .tool-progress-text')?.textContent === 'Indexing workspace · 2');
+    assert.ok(await open2.locator('.tool-progress-bar.indeterminate').isVisible());
+    assert.equal(await open2.locator('[role="progressbar"]').getAttribute('aria-valuenow'), null);
+    // A result hides the bar, and a late notification does not bring it back.
+    await chat.send(ev('p1', { type: 'tool_result', id: 'open', name: 'everything__index', isError: false, content: 'ok', durationMs: 10 }), ev('p1', { type: 'progress', id: 'open', progress: 3, message: 'late' }));
+    await page.waitForTimeout(250);
+    assert.ok(!(await open2.locator('.tool-progress').isVisible()));
+    assert.equal(await open2.locator('.tool-progress-text').textContent(), 'Indexing workspace · 2');
+  });
+
   it('reopens a stored conversation with its tool cards', async () => {
     const chat = await open();
     const { page } = chat;
