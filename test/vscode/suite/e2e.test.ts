@@ -13,6 +13,7 @@ import { startScriptedOpenAI, type RecordedRequest, type ScriptedOpenAI, type Wi
 import { OUR_EXTENSION_ID } from '../protocol';
 import { activationTimes, canDriveUi, metric, runConfig, screenshot, ui } from './helpers';
 import {
+  answerTrustPrompt,
   CHAT,
   everythingServer,
   faultServer,
@@ -25,6 +26,7 @@ import {
   serverPids,
   toolResultText,
   serverStates,
+  trustPrompt,
   setUserSetting,
   sleep,
   waitForAnswer,
@@ -308,10 +310,14 @@ describe('MCP Agent end to end, as a user', function () {
     assert.deepEqual(serverPids(MARK.everything), everythingPids, 'server-everything was restarted by an unrelated change');
   });
 
-  it('discovers servers in .vscode/mcp.json (held back in Restricted Mode)', async () => {
+  it('discovers servers in .vscode/mcp.json, started once the user trusts them (held back in Restricted Mode)', async () => {
     fs.mkdirSync(path.dirname(mcpJson), { recursive: true });
     fs.writeFileSync(mcpJson, JSON.stringify({ servers: { discovered: faultServer('discovered', MARK.discovered) } }, null, 2));
     if (trusted) {
+      // A workspace-defined server waits for the user's trust (trust.test.ts has the details).
+      assert.match(await trustPrompt('discovered'), /fault-server\.mjs --name discovered/);
+      assert.deepEqual(serverPids(MARK.discovered), [], 'the workspace-defined server started before it was trusted');
+      await answerTrustPrompt('Trust and Start');
       await waitForServer('discovered', 'connected');
       assert.equal(serverPids(MARK.discovered).length, 1);
     } else {
