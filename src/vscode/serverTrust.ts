@@ -62,7 +62,7 @@ export class ServerTrust {
         : vscode.l10n.t('Start {0} MCP servers defined by this workspace?', servers.length);
     const detail = [
       vscode.l10n.t('A workspace server runs with your permissions (a local server is a program started on this computer). Start it only if you trust what it runs.'),
-      ...servers.map(describe),
+      ...servers.map(describeServer),
     ].join('\n\n');
     const items: vscode.MessageItem[] = [{ title: trustAll }, ...(servers.length > 1 ? [{ title: choose }] : []), { title: notNow, isCloseAffordance: true }];
     const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, ...items);
@@ -92,7 +92,7 @@ async function pick(servers: HeldBackServer[]): Promise<HeldBackServer[]> {
 }
 
 /** The definition as the prompt shows it: every line that decides what runs, env and header values left out. */
-export function describe(s: HeldBackServer): string {
+export function describeServer(s: HeldBackServer): string {
   const t = s.summary;
   const lines = [vscode.l10n.t('"{0}" from {1}', t.name, t.source)];
   if (t.commandLine !== undefined) lines.push(vscode.l10n.t('Command: {0}', t.commandLine));
