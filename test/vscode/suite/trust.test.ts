@@ -128,6 +128,28 @@ describe('Workspace-defined servers wait for the user\'s trust', function () {
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 
+  it('with several servers, Choose… starts only the ones the user checks', async function () {
+    if (!trusted) this.skip();
+    const marks = { a: `pick-a-${RUN}`, b: `pick-b-${RUN}` };
+    const def = (name: string, mark: string) => {
+      const { command, args, env } = faultServer(name, mark);
+      return { command, args, env };
+    };
+    fs.writeFileSync(file, JSON.stringify({ mcpServers: { 'pick-a': def('pick-a', marks.a), 'pick-b': def('pick-b', marks.b) } }, null, 2));
+    const shown = await trustPrompt('pick-b');
+    assert.match(shown, /Start 2 MCP servers/);
+    assert.match(shown, /--name pick-a/);
+    assert.match(shown, /--name pick-b/);
+    await answerTrustPrompt('Choose…');
+    const rows = '.quick-input-widget .quick-input-list .monaco-list-row';
+    await ui.click('workbench', rows, { hasText: 'pick-a' });
+    await ui.press('workbench', 'Enter', '.quick-input-widget input');
+    await waitForServer('pick-a', 'connected');
+    assert.equal(serverPids(marks.a).length, 1);
+    assert.equal((await serverStates()).get('pick-b')?.state, 'untrusted');
+    assert.deepEqual(serverPids(marks.b), [], 'a server the user did not check started');
+  });
+
   it('a remote server in workspace settings sends no request before it is trusted', async function () {
     if (!trusted) this.skip();
     fs.rmSync(file, { force: true });
