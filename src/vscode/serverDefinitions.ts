@@ -84,7 +84,8 @@ export class ServerDefinitionSource {
           continue;
         }
         seen.add(def.name);
-        if (workspace && !def.disabled) {
+        if (def.disabled) continue; // never started, so neither asked about nor asked inputs for
+        if (workspace) {
           if (!vscode.workspace.isTrusted) {
             restricted.push(def.name);
             continue;
