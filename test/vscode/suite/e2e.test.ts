@@ -248,6 +248,11 @@ describe('MCP Agent end to end, as a user', function () {
     assert.equal(editor.document.uri.fsPath, sample.fsPath);
     srv.enqueue({ text: 'sample.ts has a recursive fib and a small Counter class.' });
     const before = srv.chatRequests.length;
+    // As a user does: the file's text is on screen before the right-click. The screenshot is also what lets the
+    // click through on a loaded machine: without it Playwright could wait out its timeout for the editor to be
+    // "stable" after the earlier steps (4 of 4 full runs on a loaded 2-core machine failed here without it).
+    await ui.waitFor('workbench', '.editor-group-container .monaco-editor .view-lines', { hasText: 'export function fib' });
+    await screenshot('editor-sample');
     await ui.rightClick('workbench', '.editor-group-container .monaco-editor .view-lines');
     const clicked = performance.now();
     await ui.click('workbench', '.monaco-menu .action-item .action-label', { hasText: 'Analyze Current File' });
