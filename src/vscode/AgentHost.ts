@@ -32,6 +32,7 @@ import { VsCodeAuth } from './oauth';
 import { watchRoots, workspaceRoots } from './roots';
 import { DISCOVERED, ServerDefinitionSource } from './serverDefinitions';
 import { LOG_LEVEL_SETTINGS, ServerLogs } from './serverLogs';
+import type { HeldBackServer } from './serverTrust';
 
 export const API_KEY_SECRET = 'mcpAgent.apiKey';
 
@@ -48,7 +49,7 @@ export class AgentHost implements vscode.Disposable {
   readonly root = workspaceRoot();
   readonly grammarDir: string;
   private readonly runner: TerminalCommandRunner;
-  private readonly definitions: ServerDefinitionSource;
+  readonly definitions: ServerDefinitionSource;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when servers, tools or the model change, for the panels' status strips. */
@@ -57,6 +58,7 @@ export class AgentHost implements vscode.Disposable {
   private agentPromise?: Promise<{ agent: Agent; provider: ChatProvider }>;
   private applyTimer?: NodeJS.Timeout;
   restrictedServers: string[] = [];
+  untrustedServers: HeldBackServer[] = [];
 
   constructor(private readonly ctx: vscode.ExtensionContext) {
     const context = ctx;
@@ -127,17 +129,21 @@ export class AgentHost implements vscode.Disposable {
     })();
   }
 
-  private scheduleApply(): void {
+  scheduleApply(): void {
     if (this.applyTimer) clearTimeout(this.applyTimer);
     this.applyTimer = setTimeout(() => void this.applyServers(), 300);
   }
 
   async applyServers(): Promise<void> {
     try {
-      const { servers, restricted } = await this.definitions.gather();
+      const { servers, restricted, untrusted } = await this.definitions.gather();
       this.restrictedServers = restricted;
+      this.untrustedServers = untrusted;
       if (restricted.length) this.logger.info(`Restricted Mode: not starting workspace-defined servers ${restricted.join(', ')}`);
+      if (untrusted.length) this.logger.info(`not starting workspace-defined servers until trusted: ${untrusted.map((s) => s.name).join(', ')}`);
       await this.manager.apply(servers);
+      // Asked after the others are applied, without holding them up; a trusted server starts on the next apply.
+      if (untrusted.length) void this.definitions.trust.offer(untrusted).then((yes) => yes && this.scheduleApply());
     } catch (err) {
       this.logger.error(`could not apply server definitions: ${(err as Error).message}`);
     }

@@ -46,6 +46,17 @@ export function registerCommands(host: AgentHost, view: ChatViewProvider): Recor
         await host.restartServers();
       }),
     'mcpAgent.showServers': () => showServers(host),
+    'mcpAgent.trustServers': () => reviewTrust(host),
+    'mcpAgent.resetServerTrust': async () => {
+      await host.definitions.trust.reset();
+      await host.applyServers();
+      const held = host.untrustedServers.length;
+      void vscode.window.showInformationMessage(
+        held
+          ? vscode.l10n.t('Server trust reset: {0} workspace-defined servers are stopped until you trust them again (MCP Agent: Trust Workspace Servers…).', held)
+          : vscode.l10n.t('Server trust reset.'),
+      );
+    },
     'mcpAgent.showLogs': () => host.logger.channel.show(),
     'mcpAgent.showServerLog': (server?: unknown) => showServerLog(host, server),
     'mcpAgent.signOut': (server?: unknown) => signOutOfServer(host, server),
@@ -78,7 +89,7 @@ async function analyzeCurrentFile(host: AgentHost, view: ChatViewProvider, uri?:
 }
 
 async function showServers(host: AgentHost): Promise<void> {
-  type Item = vscode.QuickPickItem & { server?: string };
+  type Item = vscode.QuickPickItem & { server?: string; untrusted?: string };
   const icon: Record<string, string> = { connected: '$(pass-filled)', starting: '$(loading~spin)', error: '$(error)', stopped: '$(circle-slash)', idle: '$(circle-outline)' };
   const items: Item[] = host.manager.servers().map((s) => ({
     label: `${icon[s.state] ?? ''} ${s.name}`,
@@ -87,6 +98,9 @@ async function showServers(host: AgentHost): Promise<void> {
     server: s.name,
   }));
   for (const name of host.restrictedServers) items.push({ label: `$(shield) ${name}`, description: vscode.l10n.t('not started in Restricted Mode') });
+  for (const s of host.untrustedServers) {
+    items.push({ label: `$(workspace-untrusted) ${s.name}`, description: vscode.l10n.t('not trusted — pick to review'), detail: s.summary.commandLine ?? s.summary.url, untrusted: s.name });
+  }
   if (items.length === 0) {
     const add = vscode.l10n.t('Open Settings');
     if ((await vscode.window.showInformationMessage(vscode.l10n.t('No MCP servers are configured. Add them in settings or .vscode/mcp.json.'), add)) === add) {
@@ -95,10 +109,24 @@ async function showServers(host: AgentHost): Promise<void> {
     return;
   }
   const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('MCP servers'), placeHolder: vscode.l10n.t('Pick a server to restart it or see its log') });
+  if (picked?.untrusted) return reviewTrust(host, picked.untrusted);
   if (!picked?.server) return;
   const restart = vscode.l10n.t('Restart');
   const logs = vscode.l10n.t('Show Logs');
   const action = await vscode.window.showQuickPick([restart, logs], { title: picked.server });
   if (action === restart) await host.restartServers(picked.server);
   else if (action === logs) host.serverLogs.show(picked.server);
+}
+
+/** Shows the workspace-defined servers waiting for trust (or one of them) and starts the ones the user trusts. */
+async function reviewTrust(host: AgentHost, name?: string): Promise<void> {
+  const waiting = host.untrustedServers.filter((s) => name === undefined || s.name === name);
+  if (waiting.length === 0) {
+    const message = vscode.workspace.isTrusted
+      ? vscode.l10n.t('No workspace-defined MCP server is waiting for trust.')
+      : vscode.l10n.t('Workspace-defined MCP servers do not start in Restricted Mode. Trust this folder first.');
+    void vscode.window.showInformationMessage(message);
+    return;
+  }
+  if (await host.definitions.trust.review(waiting)) await host.applyServers();
 }

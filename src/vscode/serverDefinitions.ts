@@ -1,14 +1,17 @@
 /**
  * Server definitions as a VS Code user has them: `mcpAgent.servers` (user and workspace settings) and, with
  * `mcpAgent.discovery`, `.vscode/mcp.json`, `.mcp.json` and `config.yaml` in each workspace folder.
- * `${input:ID}` is asked once (passwords kept in SecretStorage, never written to a file). In Restricted Mode no
- * stdio server defined by the workspace starts.
+ * `${input:ID}` is asked once (passwords kept in SecretStorage, never written to a file), and only for servers that
+ * may start. A server the workspace defines starts only once the user has trusted that exact definition
+ * (serverTrust.ts); in Restricted Mode none starts and none is asked about.
  */
 import * as vscode from 'vscode';
 import { formatIssue, parseConfigText } from '../core/config/configFile';
 import { isObject, parseServerDefinitions, type ConfigIssue, type ServerDefinition } from '../core/mcp/serverConfig';
+import { inputsUsed, parseAsWritten, trustFingerprint, trustSummary } from '../core/mcp/trust';
 import type { Logger } from '../core/ports';
 import { readSettings, userLevelServers, workspaceLevelServers } from './config';
+import { ServerTrust, type HeldBackServer } from './serverTrust';
 
 export const DISCOVERED = ['.vscode/mcp.json', '.mcp.json', 'config.yaml'];
 
@@ -22,18 +25,23 @@ export interface ServerInput {
 export interface GatheredServers {
   servers: ServerDefinition[];
   issues: ConfigIssue[];
-  /** Workspace-defined stdio servers held back by Restricted Mode. */
+  /** Workspace-defined servers held back by Restricted Mode. */
   restricted: string[];
+  /** Workspace-defined servers held back until the user trusts their definition. */
+  untrusted: HeldBackServer[];
 }
 
 export class ServerDefinitionSource {
   private readonly inputCache = new Map<string, string>();
+  readonly trust: ServerTrust;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly logger: Logger,
     private readonly extraEnv: () => Record<string, string>,
-  ) {}
+  ) {
+    this.trust = new ServerTrust(context.globalState);
+  }
 
   async gather(): Promise<GatheredServers> {
     const docs: Array<{ doc: unknown; source: string; workspace: boolean; folder?: string }> = [];
@@ -62,32 +70,50 @@ export class ServerDefinitionSource {
 
     const servers: ServerDefinition[] = [];
     const restricted: string[] = [];
+    const untrusted: HeldBackServer[] = [];
     const seen = new Set<string>();
     for (const { doc, source, workspace, folder } of docs) {
       if (!isObject(doc)) continue;
-      const inputs = await this.resolveInputs(doc);
-      const parsed = parseServerDefinitions(doc, source, { workspaceFolder: folder, input: (id) => inputs.get(id) });
-      issues.push(...parsed.issues);
-      for (const def of parsed.servers) {
+      // Decided on the definition as written: no ${input:} is asked for a server that will not start.
+      const written = parseAsWritten(doc, source, { workspaceFolder: folder });
+      issues.push(...written.issues);
+      const allowed = new Set<string>();
+      for (const def of written.servers) {
         if (seen.has(def.name)) {
           issues.push({ source, server: def.name, message: 'is defined more than once; the first definition is used' });
           continue;
         }
         seen.add(def.name);
-        if (workspace && def.transport === 'stdio' && !vscode.workspace.isTrusted) {
-          restricted.push(def.name);
-          continue;
+        if (def.disabled) continue; // never started, so neither asked about nor asked inputs for
+        if (workspace) {
+          if (!vscode.workspace.isTrusted) {
+            restricted.push(def.name);
+            continue;
+          }
+          const fingerprint = trustFingerprint(def, folder);
+          if (!this.trust.isTrusted(fingerprint)) {
+            untrusted.push({ name: def.name, fingerprint, summary: trustSummary(def) });
+            continue;
+          }
         }
+        allowed.add(def.name);
+      }
+      if (allowed.size === 0) continue;
+      const inputs = await this.resolveInputs(doc, written.servers.filter((d) => allowed.has(d.name)).flatMap(inputsUsed));
+      const parsed = parseServerDefinitions(doc, source, { workspaceFolder: folder, input: (id) => inputs.get(id) });
+      issues.push(...parsed.issues.filter((i) => i.server !== undefined && allowed.has(i.server)));
+      for (const def of parsed.servers) {
+        if (!allowed.has(def.name)) continue;
         servers.push(def.transport === 'stdio' ? { ...def, env: { ...this.extraEnv(), ...def.env } } : def);
       }
     }
     for (const issue of issues) this.logger.warn(formatIssue(issue));
-    return { servers, issues, restricted };
+    return { servers, issues, restricted, untrusted };
   }
 
-  /** Values for every `${input:ID}` used in the document, asked for once and remembered. */
-  private async resolveInputs(doc: Record<string, unknown>): Promise<Map<string, string>> {
-    const used = new Set([...JSON.stringify(doc).matchAll(/\$\{input:([A-Za-z0-9_.-]+)\}/g)].map((m) => m[1]));
+  /** Values for the `${input:ID}`s of the servers that start, asked for once and remembered. */
+  private async resolveInputs(doc: Record<string, unknown>, ids: string[]): Promise<Map<string, string>> {
+    const used = new Set(ids);
     const out = new Map<string, string>();
     if (used.size === 0) return out;
     const declared = new Map<string, ServerInput>();

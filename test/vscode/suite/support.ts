@@ -98,7 +98,10 @@ export function serverPids(marker: string): number[] {
 
 export interface ServerRow {
   name: string;
-  /** connected | starting | error | stopped | idle, or `restricted` for a workspace server held back in Restricted Mode. */
+  /**
+   * connected | starting | error | stopped | idle, or `restricted` for a workspace server held back in Restricted Mode,
+   * `untrusted` for one held back until the user trusts its definition.
+   */
   state: string;
   description: string;
 }
@@ -120,7 +123,7 @@ export async function serverStates(): Promise<Map<string, ServerRow>> {
       const m = /^(?:[\w~-]+ {2})?\s*([^,]+), (.*)$/.exec(label.trim());
       if (!m) continue;
       const [, name, description] = m;
-      const state = /not started in Restricted Mode/i.test(description) ? 'restricted' : (description.split(/[\s·]/)[0] ?? '');
+      const state = /not started in Restricted Mode/i.test(description) ? 'restricted' : /not trusted/i.test(description) ? 'untrusted' : (description.split(/[\s·]/)[0] ?? '');
       rows.set(name.trim(), { name: name.trim(), state, description });
     }
     await ui.press('workbench', 'Escape');
@@ -144,6 +147,23 @@ export async function waitForServer(name: string, state: string, timeoutMs = 45_
   } catch (err) {
     throw new Error(`${(err as Error).message} (last seen: ${last ? `${last.state}: ${last.description}` : 'not listed'})`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The trust prompt for workspace-defined servers (a modal dialog in the workbench)
+
+export const TRUST_DIALOG = '.monaco-dialog-box';
+
+/** Waits for the trust prompt naming `server` and returns its whole text (message, definition, buttons). */
+export async function trustPrompt(server: string, timeoutMs = 20_000): Promise<string> {
+  await ui.waitFor('workbench', TRUST_DIALOG, { hasText: server, timeoutMs });
+  return ui.text('workbench', TRUST_DIALOG, { hasText: server });
+}
+
+/** Clicks a button of the open trust prompt ("Trust and Start", "Choose…", "Not Now") and waits for it to close. */
+export async function answerTrustPrompt(button: string): Promise<void> {
+  await ui.click('workbench', `${TRUST_DIALOG} .dialog-buttons .monaco-button`, { hasText: button });
+  await ui.waitFor('workbench', TRUST_DIALOG, { state: 'hidden' });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
