@@ -2,19 +2,17 @@
 import { createInterface } from 'node:readline/promises';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 import { unattendedApprover } from '../core/ports';
+import { oneAtATime } from './interaction';
 
 export function cliApprover(opts: { yes: boolean; interactive: boolean }): Approver {
   if (!opts.interactive) return unattendedApprover(opts.yes);
   const auto = unattendedApprover(true);
-  // One question at a time: parallel tool calls must not interleave their prompts.
-  let queue: Promise<unknown> = Promise.resolve();
   return {
     request(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
       // --yes covers everything but config writes, which are always put to the person at the terminal.
       if (opts.yes && req.kind !== 'config-write') return auto.request(req, signal);
-      const next = queue.then(() => ask(req, signal));
-      queue = next.catch(() => undefined);
-      return next;
+      // One question at a time: parallel tool calls (and server requests) must not interleave their prompts.
+      return oneAtATime(() => ask(req, signal));
     },
   };
 }

@@ -81,6 +81,11 @@ export function blockText(b: ContentBlock, opts: ResourceContextOptions = {}): s
   }
 }
 
+/** A blob's text when its MIME type is textual (e.g. `text/plain`, JSON) and it decodes as UTF-8. */
+export function blobText(c: { blob: string; mimeType?: string }): string | undefined {
+  return isTextual(c.mimeType) ? decodeText(c.blob) : undefined;
+}
+
 /** Blobs that are text in disguise (e.g. `text/plain`, JSON) are inlined like text. */
 function isTextual(mime: string | undefined): boolean {
   return !!mime && (/^text\//.test(mime) || /[/+](json|xml|yaml|x-yaml|javascript|typescript|csv|markdown)$/.test(mime));
