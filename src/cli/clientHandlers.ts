@@ -38,7 +38,7 @@ export function cliClientHandlers(opts: CliHandlerOptions): ClientHandlers {
   const notice = (kind: string, server: string) => {
     if (noticed.has(kind)) return;
     noticed.add(kind);
-    opts.notice?.(`server "${server}" made a ${kind} request; declined because no one is at a terminal to answer (pass --yes to accept${kind === 'elicitation' ? ' with defaults' : ''})`);
+    opts.notice?.(`server "${server}" made ${kind === 'elicitation' ? 'an' : 'a'} ${kind} request; declined because no one is at a terminal to answer (pass --yes to accept${kind === 'elicitation' ? ' with defaults' : ''})`);
   };
   const trusted = new Set(opts.trustSampling ?? []);
   for (const s of opts.servers ?? []) if (s.sampling?.trusted) trusted.add(s.name);
