@@ -10,7 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../fixtures/scriptedOpenAI';
-import { agentEnv, makeWorkspace, type TestWorkspace } from '../helpers/api';
+import { agentEnv, makeWorkspace, parseJson, request, startServe, type TestWorkspace } from '../helpers/api';
 import { assertNoStack, runCli } from '../helpers/cli';
 import { CLI, EVERYTHING, ROOT } from '../helpers/servers';
 
@@ -178,6 +178,33 @@ describe('mcp-agent CLI: sampling, elicitation, roots, resources, prompts, loggi
     const bad = await cli(['tools', '--log-level', 'loud']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--log-level must be one of debug, info, notice/);
+  });
+
+  it('serve: lists resources and prompts, reads a resource; with --yes accepts elicitations with defaults; roots = workspace', async () => {
+    const api = await startServe(['--yes'], { cwd: ws.dir, env: agentEnv(ws, srv.url) });
+    try {
+      const list = parseJson<{ resources: Array<{ server: string; uri: string }>; templates: unknown[] }>(await request(api.port, '/resources'));
+      assert.ok(list.resources.some((r) => r.server === 'everything' && r.uri.endsWith('/features.md')));
+      assert.ok(list.templates.length >= 2);
+      const prompts = parseJson<Array<{ server: string; name: string }>>(await request(api.port, '/prompts'));
+      assert.ok(prompts.some((p) => p.name === 'args-prompt'));
+      const read = await request(api.port, `/resources/read?server=everything&uri=${encodeURIComponent('demo://resource/static/document/features.md')}`);
+      assert.equal(read.status, 200);
+      assert.match(parseJson<{ contents: Array<{ text: string }> }>(read).contents[0].text, /^# Everything Server - Features/);
+      assert.equal((await request(api.port, '/resources/read?server=everything')).status, 400);
+      assert.equal((await request(api.port, '/resources/read?server=nope&uri=x')).status, 404);
+      assert.equal((await request(api.port, '/resources/read?server=everything&uri=demo%3A%2F%2Fnope')).status, 502);
+      // No one is at the terminal: --yes answers an elicitation with its defaults; the roots are the workspace.
+      srv.enqueue({ toolCalls: [{ name: 'ask__ask_defaults' }, { name: 'everything__get-roots-list' }] }, { text: 'done' });
+      const chat = parseJson<{ tool_calls: Array<{ name: string; result?: string; content?: string }> }>(
+        await request(api.port, '/chat', { method: 'POST', body: { prompt: 'go' } }),
+      );
+      const toolMsgs = (srv.chatRequests[1].body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'tool').map((m) => m.content).join('\n');
+      assert.match(toolMsgs, /\{"action":"accept","content":\{"size":"M","count":2\}\}/, JSON.stringify(chat));
+      assert.match(toolMsgs, new RegExp(`URI: ${pathToFileURL(ws.dir).href.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    } finally {
+      await api.stop();
+    }
   });
 
   describe('on a terminal (a pseudo-terminal through `script`)', function () {
