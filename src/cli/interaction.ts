@@ -3,7 +3,7 @@
  * sampling approvals. The questions go over any pair of streams (the terminal in use, real streams in tests),
  * one at a time across the whole process (tool approvals included).
  */
-import { createInterface } from 'node:readline/promises';
+import { createInterface, type Interface } from 'node:readline/promises';
 import type { ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { coerceField, type ElicitationView, type FieldValue, type FormField } from '../core/mcp/elicitation';
 import type { SamplingDecision, SamplingRequestView } from '../core/mcp/sampling';
@@ -27,14 +27,30 @@ export function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
+let shared: { input: NodeJS.ReadableStream; rl: Interface } | undefined;
+
+/**
+ * Makes questions on `input` go through this interface (the interactive chat's) rather than a second one on
+ * the same terminal, which would echo every key twice and pause the input when it closes. Returns the undo.
+ */
+export function shareInterface(input: NodeJS.ReadableStream, rl: Interface): () => void {
+  shared = { input, rl };
+  return () => {
+    if (shared?.rl === rl) shared = undefined;
+  };
+}
+
 /** One line of input; rejects on end of input or abort. */
 export async function askLine(io: TerminalIO, question: string, signal?: AbortSignal): Promise<string> {
-  const rl = createInterface({ input: io.input, output: io.output, terminal: (io.input as { isTTY?: boolean }).isTTY === true });
+  const own = shared?.input === io.input ? undefined : createInterface({ input: io.input, output: io.output, terminal: (io.input as { isTTY?: boolean }).isTTY === true });
+  const rl = own ?? shared!.rl;
+  let onClose: (() => void) | undefined;
   try {
-    const closed = new Promise<never>((_, reject) => rl.once('close', () => reject(new Error('end of input'))));
+    const closed = new Promise<never>((_, reject) => rl.once('close', (onClose = () => reject(new Error('end of input')))));
     return await Promise.race([rl.question(question, signal ? { signal } : {}), closed]);
   } finally {
-    rl.close();
+    if (onClose) rl.off('close', onClose);
+    own?.close();
   }
 }
 

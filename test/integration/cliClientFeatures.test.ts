@@ -212,7 +212,7 @@ describe('mcp-agent CLI: sampling, elicitation, roots, resources, prompts, loggi
       if (spawnSync('script', ['--version']).status !== 0) this.skip();
     });
 
-    /** Runs the CLI on a pty, giving each answer when a question (a line ending in ':') is waiting. */
+    /** Runs the CLI on a pty, giving each answer when a question (a line ending in ':', or chat's '> ') is waiting. */
     function onTerminal(args: string[], answers: string[]): Promise<{ code: number | null; output: string }> {
       const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
       const cmd = [process.execPath, CLI, ...args].map(quote).join(' ');
@@ -227,7 +227,7 @@ describe('mcp-agent CLI: sampling, elicitation, roots, resources, prompts, loggi
         child.stdout.setEncoding('utf8').on('data', (d: string) => {
           output += d;
           const plain = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''); // eslint-disable-line no-control-regex
-          if (/: *$/.test(plain) && plain.length > answeredAt && answers.length) {
+          if (/(: *|\n> )$/.test(plain) && plain.length > answeredAt && answers.length) {
             answeredAt = plain.length;
             child.stdin.write(`${answers.shift()}\r`);
           }
@@ -263,6 +263,16 @@ describe('mcp-agent CLI: sampling, elicitation, roots, resources, prompts, loggi
       const no = await onTerminal(['call', 'sample', '--args', '{"prompt":"tell me"}'], ['n']);
       assert.match(no.output, /User rejected sampling request/);
       assert.equal(srv.chatRequests.length, 1);
+    });
+
+    it('runs /prompt in an interactive chat, asking for a missing argument with the server\'s suggestions', async () => {
+      srv.enqueue({ text: 'Promoted.' });
+      const r = await onTerminal(['chat'], ['/prompt everything/completable-prompt department=Sales', 'Eve', '/exit']);
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.output, /suggestions: David, Eve, Frank/);
+      assert.match(r.output, /Promoted\./);
+      const msgs = srv.chatRequests[0].body.messages as Array<{ role: string; content: string }>;
+      assert.equal(msgs[msgs.length - 1].content, 'Please promote Eve to the head of the Sales team.');
     });
 
     it('confirms a URL before opening it with $BROWSER', async () => {

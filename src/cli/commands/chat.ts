@@ -7,7 +7,7 @@ import { promptToChat, resourceToContext, type PromptChatMessage } from '../../c
 import { McpServerError } from '../../core/mcp/errors';
 import { cliApprover } from '../approver';
 import { CliError, EXIT, type CommonOptions } from '../context';
-import { askLine, oneAtATime, terminalIO } from '../interaction';
+import { askLine, oneAtATime, shareInterface, terminalIO } from '../interaction';
 import { createRuntime } from '../runtime';
 
 export interface ChatOptions extends CommonOptions {
@@ -44,8 +44,12 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
       const r = await turn(prompt);
       return r;
     }
-    process.stderr.write(`mcp-agent chat (${runtime.llm.model}, ${runtime.toolbox.list().length} tools). Ctrl-C stops an answer; Ctrl-D quits.\n`);
+    process.stderr.write(
+      `mcp-agent chat (${runtime.llm.model}, ${runtime.toolbox.list().length} tools). /prompt SERVER/NAME [k=v ...] runs a server prompt, /attach SERVER:URI [text] attaches a resource. Ctrl-C stops an answer; Ctrl-D quits.\n`,
+    );
     const rl = createInterface({ input: process.stdin, output: process.stderr });
+    // Approvals and server questions during a turn are asked through this interface.
+    const unshare = shareInterface(process.stdin, rl);
     try {
       for (;;) {
         let line: string;
@@ -56,9 +60,26 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
         }
         if (!line.trim()) continue;
         if (line.trim() === '/exit' || line.trim() === '/quit') break;
+        const slash = /^\/(prompt|attach)\s+(.*)$/.exec(line.trim());
+        if (slash) {
+          // `/prompt SERVER/NAME [k=v ...]` and `/attach SERVER:URI [text]`, as --prompt and --attach do.
+          const [head, ...rest] = slash[2].split(/\s+/);
+          try {
+            const first =
+              slash[1] === 'prompt'
+                ? await firstMessages(runtime.manager, parsePromptRef(head), parseArgPairs(rest), [], undefined)
+                : await firstMessages(runtime.manager, undefined, {}, [parseAttachment(head)], rest.join(' ') || undefined);
+            await turn(first);
+          } catch (err) {
+            if (!(err instanceof CliError)) throw err;
+            process.stderr.write(`mcp-agent: ${err.message}\n`);
+          }
+          continue;
+        }
         await turn(line);
       }
     } finally {
+      unshare();
       rl.close();
     }
     return EXIT.ok;
