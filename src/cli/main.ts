@@ -18,7 +18,7 @@ const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Prot
 Usage:
   mcp-agent servers [--config FILE]... [--url URL] [--json]
   mcp-agent tools   [--config FILE]... [--url URL] [--json]
-  mcp-agent call TOOL [--args JSON] [--config FILE]... [--url URL] [--json]
+  mcp-agent call TOOL [--args JSON] [--config FILE]... [--url URL] [--json] [--yes]
   mcp-agent resources [--config FILE]... [--url URL] [--json]   resources and resource templates
   mcp-agent read SERVER URI [--config FILE]... [--json]         a resource's contents
   mcp-agent prompts [--config FILE]... [--url URL] [--json]     servers' prompts and their arguments
