@@ -1,26 +1,22 @@
 /** Approval in a terminal: ask on a TTY, approve all with --yes, and deny (telling the model) otherwise. */
-import { createInterface } from 'node:readline/promises';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 import { unattendedApprover } from '../core/ports';
+import { askLine, oneAtATime, terminalIO } from './interaction';
 
 export function cliApprover(opts: { yes: boolean; interactive: boolean }): Approver {
   if (!opts.interactive) return unattendedApprover(opts.yes);
   const auto = unattendedApprover(true);
-  // One question at a time: parallel tool calls must not interleave their prompts.
-  let queue: Promise<unknown> = Promise.resolve();
   return {
     request(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
       // --yes covers everything but config writes, which are always put to the person at the terminal.
       if (opts.yes && req.kind !== 'config-write') return auto.request(req, signal);
-      const next = queue.then(() => ask(req, signal));
-      queue = next.catch(() => undefined);
-      return next;
+      // One question at a time: parallel tool calls (and server requests) must not interleave their prompts.
+      return oneAtATime(() => ask(req, signal));
     },
   };
 }
 
 async function ask(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const what =
       req.kind === 'command'
@@ -29,13 +25,11 @@ async function ask(req: ApprovalRequest, signal?: AbortSignal): Promise<Approval
           ? `This may change MCP Agent's own configuration:\n  ${req.summary}\nAllow it?`
           : `Call ${req.summary}?`;
     const always = req.kind === 'tool' ? ', [a]lways for this tool' : '';
-    const answer = (await rl.question(`\n${what}\n[y]es, [n]o${always}: `, { signal })).trim().toLowerCase();
+    const answer = (await askLine(terminalIO(), `\n${what}\n[y]es, [n]o${always}: `, signal)).trim().toLowerCase();
     if (answer === 'y' || answer === 'yes') return 'allow';
     if (always && (answer === 'a' || answer === 'always')) return 'always';
     return 'deny';
   } catch {
     return 'deny';
-  } finally {
-    rl.close();
   }
 }

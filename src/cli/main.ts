@@ -1,13 +1,15 @@
 /** `mcp-agent`: the headless front of the agent core. One-line errors, documented exit codes, no stack traces. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as path from 'node:path';
-import { CliError, EXIT, type CommonOptions } from './context';
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { CliError, EXIT, LOG_LEVELS, type CommonOptions } from './context';
 import { runServers } from './commands/servers';
 import { runTools } from './commands/tools';
 import { runCall } from './commands/call';
 import { runChat } from './commands/chat';
 import { runServe } from './commands/serve';
 import { runConformance } from './commands/conformance';
+import { runPrompts, runRead, runResources } from './commands/resources';
 import { runLogin, runLogout } from './oauth/commands';
 import { version } from './version';
 
@@ -16,8 +18,12 @@ const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Prot
 Usage:
   mcp-agent servers [--config FILE]... [--url URL] [--json]
   mcp-agent tools   [--config FILE]... [--url URL] [--json]
-  mcp-agent call TOOL [--args JSON] [--config FILE]... [--url URL] [--json]
+  mcp-agent call TOOL [--args JSON] [--config FILE]... [--url URL] [--json] [--yes]
+  mcp-agent resources [--config FILE]... [--url URL] [--json]   resources and resource templates
+  mcp-agent read SERVER URI [--config FILE]... [--json]         a resource's contents
+  mcp-agent prompts [--config FILE]... [--url URL] [--json]     servers' prompts and their arguments
   mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
+                 [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]...
   mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
   mcp-agent login SERVER [--config FILE]...    sign in to an OAuth-protected server (tokens kept 0600)
   mcp-agent logout SERVER [--config FILE]...
@@ -29,7 +35,13 @@ Options:
   --workspace DIR  the workspace (default: the current directory)
   --json           machine-readable output (chat: one JSON event per line)
   --model M        the model (default: OPENAI_MODEL, the config's llm.model, or gpt-4o-mini)
-  --yes            approve every tool call without asking
+  --yes            approve every tool call and sampling request without asking, and answer
+                   servers' questions (elicitation) with their defaults
+  --trust-sampling SERVER  answer this server's sampling requests without asking (repeatable)
+  --log-level L    ask servers for log messages from level L (debug, info, notice, warning,
+                   error, ...) and show them on stderr (--verbose shows them too)
+  --prompt SERVER/NAME  chat: start with a server's prompt (--arg NAME=VALUE for its arguments)
+  --attach SERVER:URI   chat: attach a resource to the first message (repeatable)
   --conversation ID  continue a stored conversation
   --verbose        more detail on stderr
   -h, --help       this help;  --version  the version
@@ -43,6 +55,9 @@ const common = {
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   workspace: { type: 'string' },
+  yes: { type: 'boolean', default: false },
+  'trust-sampling': { type: 'string', multiple: true, default: [] },
+  'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -54,13 +69,27 @@ function parse<O extends ParseArgsConfig['options']>(argv: string[], extra: O) {
   }
 }
 
-function commonOptions(values: { config?: string[]; url?: string; json?: boolean; verbose?: boolean; workspace?: string }): CommonOptions {
+function commonOptions(values: {
+  config?: string[];
+  url?: string;
+  json?: boolean;
+  verbose?: boolean;
+  workspace?: string;
+  yes?: boolean;
+  'trust-sampling'?: string[];
+  'log-level'?: string;
+}): CommonOptions {
+  const level = values['log-level'];
+  if (level !== undefined && !LOG_LEVELS.includes(level as LoggingLevel)) throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`, EXIT.usage);
   return {
     config: values.config ?? [],
     url: values.url,
     json: values.json ?? false,
     verbose: values.verbose ?? false,
     workspace: path.resolve(values.workspace ?? process.cwd()),
+    yes: values.yes ?? false,
+    trustSampling: values['trust-sampling'] ?? [],
+    logLevel: level as LoggingLevel | undefined,
   };
 }
 
@@ -91,17 +120,38 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw new CliError('call needs exactly one TOOL name (see mcp-agent tools)', EXIT.usage);
       return runCall(commonOptions(values), positionals[0], values.args);
     }
-    case 'chat': {
-      const { values, positionals } = parse(rest, { model: { type: 'string' }, yes: { type: 'boolean', default: false }, conversation: { type: 'string' } });
+    case 'resources':
+    case 'prompts': {
+      const { values, positionals } = parse(rest, {});
       if (values.help) return help();
-      return runChat({ ...commonOptions(values), model: values.model, yes: values.yes ?? false, conversation: values.conversation }, positionals.length ? positionals.join(' ') : undefined);
+      if (positionals.length) throw new CliError(`${command} takes no arguments (got "${positionals[0]}")`, EXIT.usage);
+      return (command === 'resources' ? runResources : runPrompts)(commonOptions(values));
+    }
+    case 'read': {
+      const { values, positionals } = parse(rest, {});
+      if (values.help) return help();
+      if (positionals.length !== 2) throw new CliError('read needs SERVER and URI (see mcp-agent resources)', EXIT.usage);
+      return runRead(commonOptions(values), positionals[0], positionals[1]);
+    }
+    case 'chat': {
+      const { values, positionals } = parse(rest, {
+        model: { type: 'string' },
+        conversation: { type: 'string' },
+        prompt: { type: 'string' },
+        arg: { type: 'string', multiple: true, default: [] },
+        attach: { type: 'string', multiple: true, default: [] },
+      });
+      if (values.help) return help();
+      return runChat(
+        { ...commonOptions(values), model: values.model, yes: values.yes ?? false, conversation: values.conversation, prompt: values.prompt, args: values.arg, attach: values.attach },
+        positionals.length ? positionals.join(' ') : undefined,
+      );
     }
     case 'serve': {
       const { values, positionals } = parse(rest, {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '8000' },
         token: { type: 'string' },
-        yes: { type: 'boolean', default: false },
         model: { type: 'string' },
       });
       if (values.help) return help();

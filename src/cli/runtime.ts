@@ -15,7 +15,24 @@ import { Conversations } from '../core/store/Conversations';
 import { createBuiltinTools } from '../core/tools/builtins';
 import { NodeCommandRunner } from '../core/tools/nodeCommandRunner';
 import { NodeWorkspace } from '../core/tools/nodeWorkspace';
+import type { LoadedConfig } from '../core/config/configFile';
+import type { ChatProvider } from '../core/llm/types';
 import { CliError, EXIT, StderrLogger, loadConfig, startServers, type CommonOptions } from './context';
+
+/**
+ * The model service for answering sampling requests in commands that do not chat (`call`, `tools`, ...):
+ * undefined when the llm settings do not resolve (sampling is then not offered to servers).
+ */
+export function optionalProvider(opts: CommonOptions, config: LoadedConfig): ChatProvider | undefined {
+  try {
+    const llmSection = parseSection(llmSectionSchema, config.llm, 'llm', config.files[0] ?? 'config');
+    const llm = resolveLlmConfig({ envDir: opts.workspace, section: llmSection, overrides: {} });
+    if (llm.provider === 'vscode-lm') return undefined;
+    return createOpenAIProvider(llm, new StderrLogger(opts.verbose));
+  } catch {
+    return undefined;
+  }
+}
 
 export interface RuntimeOptions extends CommonOptions {
   model?: string;
@@ -55,8 +72,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     cacheSection.enabled === false
       ? new Cache({ backend: false, logger })
       : new Cache({ dir: cacheSection.dir, redisUrl: cacheSection.redisUrl, defaultTtlSeconds: cacheSection.ttlSeconds, logger });
+  const provider = createOpenAIProvider(llm, logger);
   const manager = await startServers(opts, config.servers, {
     interactive: opts.interactive,
+    provider,
     toolListCache: { get: (key) => cache.get<Tool[]>(key), set: (key, tools) => cache.set(key, tools, { ttlSeconds: 7 * 24 * 3600 }) },
   });
   const workspace = new NodeWorkspace(opts.workspace);
@@ -69,7 +88,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   const toolbox = new Toolbox({ builtins, manager, cache, cacheTtlSeconds: cacheSection.ttlSeconds });
   const approvals = new ApprovalPolicy(opts.approver, { allowCommands: tools.approval?.allowCommands, denyCommands: tools.approval?.denyCommands });
-  const provider = createOpenAIProvider(llm, logger);
   const session = new ChatSession({
     provider,
     toolbox,

@@ -1,5 +1,6 @@
 /**
- * The original system's HTTP API on node:http: POST /chat, POST /chat/stream (SSE), GET /health, /servers, /tools.
+ * The original system's HTTP API on node:http: POST /chat, POST /chat/stream (SSE), GET /health, /servers, /tools;
+ * and GET /resources, /resources/read?server=S&uri=U, /prompts.
  * Loopback by default; a token is required to bind anywhere else; the Host header is checked against DNS
  * rebinding; a client that goes away cancels its own run and nothing else.
  */
@@ -12,6 +13,7 @@ import type { Toolbox } from '../core/agent/toolbox';
 import type { AgentManager } from '../core/mcp/AgentManager';
 import { isObject } from '../core/mcp/serverConfig';
 import type { Logger } from '../core/ports';
+import { McpServerError } from '../core/mcp/errors';
 import { version } from './version';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -77,13 +79,33 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
         200,
         opts.toolbox.list().map((t) => ({ name: t.name, server: t.server ?? null, tool: t.tool, source: t.source, description: t.description, inputSchema: t.parameters, annotations: t.annotations })),
       );
+    case 'GET /resources':
+      return sendJson(res, 200, { resources: opts.manager.resources(), templates: opts.manager.resourceTemplates() });
+    case 'GET /resources/read':
+      return readResource(res, opts, url);
+    case 'GET /prompts':
+      return sendJson(res, 200, opts.manager.prompts());
     case 'POST /chat':
       return chat(req, res, opts, false);
     case 'POST /chat/stream':
       return chat(req, res, opts, true);
     default:
-      if (['/chat', '/chat/stream', '/health', '/servers', '/tools'].includes(url.pathname)) throw new HttpError(405, `method ${req.method} not allowed here`);
+      if (['/chat', '/chat/stream', '/health', '/servers', '/tools', '/resources', '/resources/read', '/prompts'].includes(url.pathname)) throw new HttpError(405, `method ${req.method} not allowed here`);
       throw new HttpError(404, `no route ${url.pathname}`);
+  }
+}
+
+/** GET /resources/read?server=S&uri=U: the server's `resources/read` result as is. */
+async function readResource(res: ServerResponse, opts: ApiServerOptions, url: URL): Promise<void> {
+  const server = url.searchParams.get('server');
+  const uri = url.searchParams.get('uri');
+  if (!server || !uri) throw new HttpError(400, 'pass the query parameters "server" and "uri"');
+  if (!opts.manager.agent(server)) throw new HttpError(404, `no server named "${server}"`);
+  try {
+    sendJson(res, 200, await opts.manager.readResource(server, uri));
+  } catch (err) {
+    if (err instanceof McpServerError) throw new HttpError(err.kind === 'protocol' ? 502 : 503, err.message);
+    throw err;
   }
 }
 

@@ -1,3 +1,4 @@
+import { optionalProvider } from '../runtime';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { McpServerError } from '../../core/mcp/errors';
 import { isObject } from '../../core/mcp/serverConfig';
@@ -18,7 +19,7 @@ export async function runCall(opts: CommonOptions, toolName: string, argsJson: s
   }
   const config = await loadConfig(opts);
   if (config.servers.filter((s) => !s.disabled).length === 0) throw new CliError('no MCP servers are defined (use --config FILE or --url URL)', EXIT.usage);
-  const manager = await startServers(opts, config.servers);
+  const manager = await startServers(opts, config.servers, { provider: optionalProvider(opts, config) });
   try {
     const tool = manager.resolveTool(toolName);
     if (!tool) {

@@ -2,19 +2,32 @@
 import { createInterface } from 'node:readline/promises';
 import type { AgentEvent } from '../../core/agent/ChatSession';
 import { ChatRequestError } from '../../core/agent/Agent';
+import type { AgentManager } from '../../core/mcp/AgentManager';
+import { promptToChat, resourceToContext, type PromptChatMessage } from '../../core/mcp/chatContext';
+import { McpServerError } from '../../core/mcp/errors';
 import { cliApprover } from '../approver';
 import { CliError, EXIT, type CommonOptions } from '../context';
+import { askLine, oneAtATime, shareInterface, terminalIO } from '../interaction';
 import { createRuntime } from '../runtime';
 
 export interface ChatOptions extends CommonOptions {
   model?: string;
   yes: boolean;
   conversation?: string;
+  /** `SERVER/NAME`: the server's prompt is the first message. */
+  prompt?: string;
+  /** `k=v` arguments for the prompt. */
+  args?: string[];
+  /** `SERVER:URI` resources attached to the first message. */
+  attach?: string[];
 }
 
 export async function runChat(opts: ChatOptions, prompt: string | undefined): Promise<number> {
+  const promptRef = opts.prompt === undefined ? undefined : parsePromptRef(opts.prompt);
+  const promptArgs = parseArgPairs(opts.args ?? []);
+  const attachments = (opts.attach ?? []).map(parseAttachment);
   const interactive = prompt === undefined;
-  if (interactive && !process.stdin.isTTY) {
+  if (interactive && !process.stdin.isTTY && !promptRef) {
     // Piped input: the whole of stdin is the prompt.
     prompt = await readStdin();
     if (!prompt.trim()) throw new CliError('no prompt given (pass one as an argument or on stdin)', EXIT.usage);
@@ -22,12 +35,21 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
   const runtime = await createRuntime({ ...opts, approver: cliApprover({ yes: opts.yes, interactive: process.stdin.isTTY === true && !opts.json }) });
   let conversationId = opts.conversation;
   try {
-    if (prompt !== undefined) {
+    if (promptRef || attachments.length) {
+      // The first message: the server's prompt and/or the attached resources, then any text given.
+      const first = await firstMessages(runtime.manager, promptRef, promptArgs, attachments, prompt);
+      const r = await turn(first);
+      if (prompt !== undefined || !process.stdin.isTTY) return r;
+    } else if (prompt !== undefined) {
       const r = await turn(prompt);
       return r;
     }
-    process.stderr.write(`mcp-agent chat (${runtime.llm.model}, ${runtime.toolbox.list().length} tools). Ctrl-C stops an answer; Ctrl-D quits.\n`);
+    process.stderr.write(
+      `mcp-agent chat (${runtime.llm.model}, ${runtime.toolbox.list().length} tools). /prompt SERVER/NAME [k=v ...] runs a server prompt, /attach SERVER:URI [text] attaches a resource. Ctrl-C stops an answer; Ctrl-D quits.\n`,
+    );
     const rl = createInterface({ input: process.stdin, output: process.stderr });
+    // Approvals and server questions during a turn are asked through this interface.
+    const unshare = shareInterface(process.stdin, rl);
     try {
       for (;;) {
         let line: string;
@@ -38,9 +60,26 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
         }
         if (!line.trim()) continue;
         if (line.trim() === '/exit' || line.trim() === '/quit') break;
+        const slash = /^\/(prompt|attach)\s+(.*)$/.exec(line.trim());
+        if (slash) {
+          // `/prompt SERVER/NAME [k=v ...]` and `/attach SERVER:URI [text]`, as --prompt and --attach do.
+          const [head, ...rest] = slash[2].split(/\s+/);
+          try {
+            const first =
+              slash[1] === 'prompt'
+                ? await firstMessages(runtime.manager, parsePromptRef(head), parseArgPairs(rest), [], undefined)
+                : await firstMessages(runtime.manager, undefined, {}, [parseAttachment(head)], rest.join(' ') || undefined);
+            await turn(first);
+          } catch (err) {
+            if (!(err instanceof CliError)) throw err;
+            process.stderr.write(`mcp-agent: ${err.message}\n`);
+          }
+          continue;
+        }
         await turn(line);
       }
     } finally {
+      unshare();
       rl.close();
     }
     return EXIT.ok;
@@ -48,7 +87,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
     await runtime.dispose();
   }
 
-  async function turn(text: string): Promise<number> {
+  async function turn(input: string | PromptChatMessage[]): Promise<number> {
     const ac = new AbortController();
     const onSigint = () => {
       if (ac.signal.aborted) process.exit(130);
@@ -59,7 +98,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
     let endedWithNewline = true;
     try {
       const r = await runtime.agent.chat({
-        prompt: text,
+        ...(typeof input === 'string' ? { prompt: input } : { messages: input }),
         conversationId,
         signal: ac.signal,
         onEvent: (e) => {
@@ -78,6 +117,95 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
     } finally {
       process.off('SIGINT', onSigint);
     }
+  }
+}
+
+function parsePromptRef(ref: string): { server: string; name: string } {
+  const i = ref.indexOf('/');
+  if (i <= 0 || i === ref.length - 1) throw new CliError(`--prompt needs SERVER/NAME (see mcp-agent prompts), not "${ref}"`, EXIT.usage);
+  return { server: ref.slice(0, i), name: ref.slice(i + 1) };
+}
+
+function parseArgPairs(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new CliError(`--arg needs NAME=VALUE, not "${p}"`, EXIT.usage);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+function parseAttachment(a: string): { server: string; uri: string } {
+  const i = a.indexOf(':');
+  if (i <= 0 || i === a.length - 1) throw new CliError(`--attach needs SERVER:URI (see mcp-agent resources), not "${a}"`, EXIT.usage);
+  return { server: a.slice(0, i), uri: a.slice(i + 1) };
+}
+
+/** Runs a server call for the first message; its failures become CLI errors with the right exit code. */
+async function serverCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof McpServerError) throw new CliError(err.message, err.kind === 'protocol' ? EXIT.toolError : err.kind === 'not-found' ? EXIT.usage : EXIT.unreachable);
+    throw err;
+  }
+}
+
+async function firstMessages(
+  manager: AgentManager,
+  ref: { server: string; name: string } | undefined,
+  args: Record<string, string>,
+  attachments: Array<{ server: string; uri: string }>,
+  text: string | undefined,
+): Promise<PromptChatMessage[]> {
+  let messages: PromptChatMessage[] = [];
+  if (ref) {
+    const status = manager.servers().find((s) => s.name === ref.server);
+    if (!status) throw new CliError(`no server named "${ref.server}" (see mcp-agent servers)`, EXIT.usage);
+    if (status.state !== 'connected') throw new CliError(`server "${ref.server}" is not connected${status.lastError ? `: ${status.lastError}` : ''}`, EXIT.unreachable);
+    const spec = manager.prompts().find((p) => p.server === ref.server && p.name === ref.name);
+    if (!spec) throw new CliError(`server "${ref.server}" has no prompt "${ref.name}" (see mcp-agent prompts)`, EXIT.usage);
+    const missing = (spec.arguments ?? []).filter((a) => a.required && !(a.name in args));
+    if (missing.length) {
+      if (!process.stdin.isTTY) throw new CliError(`prompt ${ref.server}/${ref.name} needs ${missing.map((a) => `--arg ${a.name}=...`).join(' ')}`, EXIT.usage);
+      await oneAtATime(async () => {
+        for (const a of missing) args[a.name] = await askArgument(manager, ref, a, args);
+      });
+    }
+    const result = await serverCall(() => manager.getPrompt(ref.server, ref.name, args));
+    messages = promptToChat(result, { server: ref.server });
+  }
+  const attached: string[] = [];
+  for (const a of attachments) {
+    const r = await serverCall(() => manager.readResource(a.server, a.uri));
+    attached.push(resourceToContext(r.contents, { server: a.server }));
+  }
+  const extra = [...attached, ...(text?.trim() ? [text] : [])].join('\n\n');
+  if (extra) {
+    const last = messages[messages.length - 1];
+    if (last?.role === 'user') last.content = `${last.content}\n\n${extra}`;
+    else messages.push({ role: 'user', content: extra });
+  }
+  return messages;
+}
+
+/** Asks for one prompt argument on the terminal, offering the server's completions. */
+async function askArgument(manager: AgentManager, ref: { server: string; name: string }, arg: { name: string; description?: string }, known: Record<string, string>): Promise<string> {
+  const io = terminalIO();
+  const hints = await manager
+    .complete(ref.server, { type: 'ref/prompt', name: ref.name }, { name: arg.name, value: '' }, known)
+    .then((c) => c.values)
+    .catch(() => [] as string[]);
+  io.output.write(`\n${arg.name}${arg.description ? `: ${arg.description}` : ''}\n${hints.length ? `  suggestions: ${hints.slice(0, 10).join(', ')}\n` : ''}`);
+  for (;;) {
+    let answer: string;
+    try {
+      answer = (await askLine(io, `${arg.name}: `)).trim();
+    } catch {
+      throw new CliError(`prompt ${ref.server}/${ref.name} needs --arg ${arg.name}=...`, EXIT.usage);
+    }
+    if (answer) return answer;
   }
 }
 

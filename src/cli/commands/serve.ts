@@ -32,7 +32,7 @@ export async function runServe(opts: ServeOptions): Promise<number> {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const shown = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  process.stderr.write(`mcp-agent: listening on http://${shown}:${port} (POST /chat, POST /chat/stream, GET /health, /servers, /tools)\n`);
+  process.stderr.write(`mcp-agent: listening on http://${shown}:${port} (POST /chat, POST /chat/stream, GET /health, /servers, /tools, /resources, /prompts)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -1,10 +1,11 @@
+import { optionalProvider } from '../runtime';
 import { EXIT, loadConfig, startServers, type CommonOptions } from '../context';
 import { printTable } from '../format';
 
 /** `mcp-agent servers`: each server's state, transport, tool count and last error. */
 export async function runServers(opts: CommonOptions): Promise<number> {
   const config = await loadConfig(opts);
-  const manager = await startServers(opts, config.servers);
+  const manager = await startServers(opts, config.servers, { provider: optionalProvider(opts, config) });
   try {
     const statuses = manager.servers();
     const disabled = config.servers.filter((s) => s.disabled).map((s) => s.name);

@@ -1,10 +1,11 @@
+import { optionalProvider } from '../runtime';
 import { EXIT, loadConfig, startServers, type CommonOptions } from '../context';
 import { oneLine, printTable } from '../format';
 
 /** `mcp-agent tools`: every connected server's tools under their namespaced names. */
 export async function runTools(opts: CommonOptions): Promise<number> {
   const config = await loadConfig(opts);
-  const manager = await startServers(opts, config.servers);
+  const manager = await startServers(opts, config.servers, { provider: optionalProvider(opts, config) });
   try {
     const tools = manager.tools();
     if (opts.json) {

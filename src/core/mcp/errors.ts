@@ -35,7 +35,7 @@ export function describeError(err: unknown, command?: string): string {
   if (err instanceof McpError) {
     if (err.code === (ErrorCode.ConnectionClosed as number)) return 'the connection closed';
     if (err.code === (ErrorCode.RequestTimeout as number)) return 'the request timed out';
-    return err.message.replace(/^MCP error -?\d+: /, '');
+    return err.message.replace(/^(MCP error -?\d+: )+/, '');
   }
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT' && command) return `command "${command}" was not found; check that it is installed and on PATH`;

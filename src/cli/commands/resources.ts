@@ -1,0 +1,89 @@
+/** `mcp-agent resources`, `read SERVER URI` and `prompts`: what servers offer besides tools. */
+import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type { AgentManager } from '../../core/mcp/AgentManager';
+import { blobText } from '../../core/mcp/chatContext';
+import { base64Bytes } from '../../core/mcp/sampling';
+import { McpServerError } from '../../core/mcp/errors';
+import { CliError, EXIT, loadConfig, startServers, type CommonOptions } from '../context';
+import { oneLine, printTable } from '../format';
+import { optionalProvider } from '../runtime';
+
+async function withServers(opts: CommonOptions, fn: (manager: AgentManager) => Promise<number>): Promise<number> {
+  const config = await loadConfig(opts);
+  const manager = await startServers(opts, config.servers, { provider: optionalProvider(opts, config) });
+  try {
+    return await fn(manager);
+  } finally {
+    await manager.dispose();
+  }
+}
+
+function allDown(manager: AgentManager): boolean {
+  const statuses = manager.servers();
+  return statuses.length > 0 && statuses.every((s) => s.state !== 'connected');
+}
+
+/** `mcp-agent resources`: every connected server's resources and resource templates. */
+export function runResources(opts: CommonOptions): Promise<number> {
+  return withServers(opts, async (manager) => {
+    const resources = manager.resources();
+    const templates = manager.resourceTemplates();
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ resources, templates }, null, 2)}\n`);
+    } else if (resources.length === 0 && templates.length === 0) {
+      process.stderr.write('mcp-agent: no resources (no server connected or none has resources)\n');
+    } else {
+      printTable(
+        ['SERVER', 'URI', 'NAME', 'MIME TYPE'],
+        [
+          ...resources.map((r) => [r.server, r.uri, oneLine(r.title ?? r.name, 40), r.mimeType ?? '']),
+          ...templates.map((t) => [t.server, t.uriTemplate, oneLine(`${t.title ?? t.name} (template)`, 40), t.mimeType ?? '']),
+        ],
+      );
+    }
+    return allDown(manager) ? EXIT.unreachable : EXIT.ok;
+  });
+}
+
+/** `mcp-agent read SERVER URI`: text contents on stdout; binary contents summarized (or everything with --json). */
+export function runRead(opts: CommonOptions, server: string, uri: string): Promise<number> {
+  return withServers(opts, async (manager) => {
+    const agent = manager.agent(server);
+    if (!agent) throw new CliError(`no server named "${server}" (see mcp-agent servers)`, EXIT.usage);
+    let result: ReadResourceResult;
+    try {
+      result = await manager.readResource(server, uri);
+    } catch (err) {
+      if (err instanceof McpServerError) throw new CliError(err.message, err.kind === 'protocol' ? EXIT.toolError : EXIT.unreachable);
+      throw err;
+    }
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    for (const c of result.contents) {
+      if ('text' in c && typeof c.text === 'string') process.stdout.write(c.text.endsWith('\n') ? c.text : `${c.text}\n`);
+      else if ('blob' in c && typeof c.blob === 'string' && blobText(c) !== undefined) process.stdout.write(`${blobText(c)}\n`);
+      else if ('blob' in c && typeof c.blob === 'string') process.stderr.write(`[${c.uri}: ${c.mimeType ?? 'binary'}, ${base64Bytes(c.blob)} bytes; use --json for the base64 data]\n`);
+    }
+    return EXIT.ok;
+  });
+}
+
+/** `mcp-agent prompts`: every connected server's prompts and their arguments. */
+export function runPrompts(opts: CommonOptions): Promise<number> {
+  return withServers(opts, async (manager) => {
+    const prompts = manager.prompts();
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(prompts, null, 2)}\n`);
+    } else if (prompts.length === 0) {
+      process.stderr.write('mcp-agent: no prompts (no server connected or none has prompts)\n');
+    } else {
+      printTable(
+        ['PROMPT', 'ARGUMENTS', 'DESCRIPTION'],
+        prompts.map((p) => [`${p.server}/${p.name}`, (p.arguments ?? []).map((a) => (a.required ? a.name : `[${a.name}]`)).join(' '), oneLine(p.description ?? p.title)]),
+      );
+    }
+    return allDown(manager) ? EXIT.unreachable : EXIT.ok;
+  });
+}
