@@ -28,6 +28,7 @@ export const REQUIRED_KEYS = [
   'bundle_bytes',
   'webview_long_tasks',
   'webview_renders_per_s',
+  'webview_tokens_complete',
   'memory_mb_20_servers',
   'notes',
 ] as const;
@@ -76,8 +77,20 @@ export interface BenchResult {
   bundle_host_bytes: Figure;
   /** media/dist/chat.js, the chat webview's script. */
   bundle_webview_bytes: Figure;
+  activation_code_loading_ms: Figure;
+  activation_activate_ms: Figure;
+  activation_total_ms: Figure;
+  activation_runs: number;
+  vscode_version: string | null;
   webview_long_tasks: Figure;
+  webview_longest_task_ms: Figure;
   webview_renders_per_s: Figure;
+  /** Every streamed token arrived in the webview, in every run (null when not measured). */
+  webview_tokens_complete: boolean | null;
+  webview_tokens: number;
+  webview_tokens_per_s: number;
+  webview_runs: number;
+  webview_priority: 'realtime' | 'normal' | null;
   memory_mb_20_servers: Figure;
   memory_servers: number;
   memory_mb_baseline: Figure;
@@ -144,8 +157,19 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     bundle_bytes: null,
     bundle_host_bytes: null,
     bundle_webview_bytes: null,
+    activation_code_loading_ms: null,
+    activation_activate_ms: null,
+    activation_total_ms: null,
+    activation_runs: 0,
+    vscode_version: null,
     webview_long_tasks: null,
+    webview_longest_task_ms: null,
     webview_renders_per_s: null,
+    webview_tokens_complete: null,
+    webview_tokens: profile.webviewTokens,
+    webview_tokens_per_s: profile.webviewTokensPerSecond,
+    webview_runs: 0,
+    webview_priority: null,
     memory_mb_20_servers: null,
     memory_servers: profile.memoryServers,
     memory_mb_baseline: null,
@@ -230,9 +254,20 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
   });
   await scenario('vscode', async () => {
     const v = await benchVsCode(ctx, opts.vscode);
-    r.activation_ms = v.activation_ms;
+    r.activation_ms = round(v.activation_ms, 1);
+    r.activation_code_loading_ms = round(v.activation_code_loading_ms, 1);
+    r.activation_activate_ms = round(v.activation_activate_ms, 1);
+    r.activation_total_ms = round(v.activation_total_ms, 1);
+    r.activation_runs = v.activation_runs;
+    r.vscode_version = v.vscode_version;
     r.webview_long_tasks = v.webview_long_tasks;
-    r.webview_renders_per_s = v.webview_renders_per_s;
+    r.webview_longest_task_ms = v.webview_longest_task_ms;
+    r.webview_renders_per_s = round(v.webview_renders_per_s, 1);
+    r.webview_tokens_complete = v.webview_tokens_complete;
+    r.webview_tokens = v.webview_tokens;
+    r.webview_tokens_per_s = v.webview_tokens_per_s;
+    r.webview_runs = v.webview_runs;
+    r.webview_priority = v.webview_priority;
   });
   return r;
 }
