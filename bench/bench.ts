@@ -69,6 +69,10 @@ export interface BenchResult {
   startup_cpu_bound_ratio: Figure;
   startup_cpu_per_server_parallel_ms: Figure;
   startup_cores_used: Figure;
+  /** With the tool-list cache warm (as the CLI and the extension run): apply() to every server's tools offered. */
+  startup_tools_offered_ms: Figure;
+  startup_tools_offered_ratio: Figure;
+  startup_parallel_cached_ms: Figure;
   cache_memory_hit_p50_us: Figure;
   cache_file_hit_p50_us: Figure;
   activation_ms: Figure;
@@ -151,6 +155,9 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     startup_cpu_bound_ratio: null,
     startup_cpu_per_server_parallel_ms: null,
     startup_cores_used: null,
+    startup_tools_offered_ms: null,
+    startup_tools_offered_ratio: null,
+    startup_parallel_cached_ms: null,
     cache_memory_hit_p50_us: null,
     cache_file_hit_p50_us: null,
     activation_ms: null,
@@ -230,6 +237,9 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.startup_cpu_bound_ratio = round(s.cpu_bound_ratio);
     r.startup_cpu_per_server_parallel_ms = round(s.cpu_per_server_parallel_ms, 0);
     r.startup_cores_used = round(s.cores_used, 2);
+    r.startup_tools_offered_ms = round(s.tools_offered_ms, 0);
+    r.startup_tools_offered_ratio = round(s.tools_offered_ratio, 4);
+    r.startup_parallel_cached_ms = round(s.parallel_cached_ms, 0);
     if (s.singles_timed < s.servers) ctx.notes.push(`startup_ratio: ${s.singles_timed} of the ${s.servers} servers were timed alone in this profile (all of them in a full run).`);
   });
   await scenario('cache', async () => {
