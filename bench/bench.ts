@@ -40,6 +40,8 @@ export interface Machine {
   cpu: string;
   node: string;
   platform: string;
+  /** 1-minute load average when the run started. */
+  loadavg?: number;
 }
 
 export interface BenchResult {
@@ -85,6 +87,7 @@ export interface BenchResult {
   activation_activate_ms: Figure;
   activation_total_ms: Figure;
   activation_runs: number;
+  activation_min_ms: Figure;
   vscode_version: string | null;
   webview_long_tasks: Figure;
   webview_longest_task_ms: Figure;
@@ -103,6 +106,8 @@ export interface BenchResult {
   profile: Profile['name'];
   machine: Machine;
   date: string;
+  /** 1-minute load average when the run ended. */
+  loadavg_end: Figure;
   /** Scenarios that threw (their figures are null). */
   failed: string[];
   notes: string[];
@@ -121,7 +126,7 @@ export function machine(): Machine {
   } catch {
     // Not Linux: os.cpus() it is.
   }
-  return { nproc: os.availableParallelism(), cpu: cpu.trim(), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return { nproc: os.availableParallelism(), cpu: cpu.trim(), node: process.version, platform: `${process.platform}-${process.arch}`, loadavg: round(os.loadavg()[0], 2) ?? undefined };
 }
 
 export async function runBench(profile: Profile, opts: RunOptions = {}): Promise<BenchResult> {
@@ -168,6 +173,7 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     activation_activate_ms: null,
     activation_total_ms: null,
     activation_runs: 0,
+    activation_min_ms: null,
     vscode_version: null,
     webview_long_tasks: null,
     webview_longest_task_ms: null,
@@ -185,6 +191,7 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     profile: profile.name,
     machine: machine(),
     date: new Date().toISOString(),
+    loadavg_end: null,
     failed,
     notes: ctx.notes,
   };
@@ -269,6 +276,7 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.activation_activate_ms = round(v.activation_activate_ms, 1);
     r.activation_total_ms = round(v.activation_total_ms, 1);
     r.activation_runs = v.activation_runs;
+    r.activation_min_ms = round(v.activation_min_ms, 1);
     r.vscode_version = v.vscode_version;
     r.webview_long_tasks = v.webview_long_tasks;
     r.webview_longest_task_ms = v.webview_longest_task_ms;
@@ -279,5 +287,6 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.webview_runs = v.webview_runs;
     r.webview_priority = v.webview_priority;
   });
+  r.loadavg_end = round(os.loadavg()[0], 2);
   return r;
 }

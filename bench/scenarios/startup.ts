@@ -54,6 +54,12 @@ export interface StartupResult {
   parallel_cached_ms: number;
 }
 
+/**
+ * The start is timed, not bounded: with other jobs loading the 2 cores, 20 servers have taken longer than McpAgent's
+ * default 30 s connect timeout (a run failed that way), and the raw SDK contender has no timeout at all.
+ */
+const CONNECT_TIMEOUT_MS = 180_000;
+
 export async function benchStartup(ctx: Ctx): Promise<StartupResult> {
   const { profile, log } = ctx;
   const n = profile.startupServers;
@@ -70,7 +76,7 @@ export async function benchStartup(ctx: Ctx): Promise<StartupResult> {
   const parallelCached: number[] = [];
 
   const runParallel = async () => {
-    const manager = new AgentManager();
+    const manager = new AgentManager({ connectTimeoutMs: CONNECT_TIMEOUT_MS });
     try {
       const own0 = process.cpuUsage();
       const t0 = performance.now();
@@ -93,7 +99,7 @@ export async function benchStartup(ctx: Ctx): Promise<StartupResult> {
   const runSingles = async () => {
     const times: number[] = [];
     for (const def of defs.slice(0, profile.startupSingles)) {
-      const manager = new AgentManager();
+      const manager = new AgentManager({ connectTimeoutMs: CONNECT_TIMEOUT_MS });
       try {
         const t0 = performance.now();
         await manager.apply([def]);
@@ -141,6 +147,7 @@ export async function benchStartup(ctx: Ctx): Promise<StartupResult> {
   const runCached = async () => {
     const cache = new Cache({ dir: cacheDir });
     const manager = new AgentManager({
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
       toolListCache: { get: (key) => cache.get<Tool[]>(key), set: (key, tools) => cache.set(key, tools, { ttlSeconds: 7 * 24 * 3600 }) },
     });
     try {
