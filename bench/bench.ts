@@ -28,6 +28,7 @@ export const REQUIRED_KEYS = [
   'bundle_bytes',
   'webview_long_tasks',
   'webview_renders_per_s',
+  'webview_tokens_complete',
   'memory_mb_20_servers',
   'notes',
 ] as const;
@@ -39,6 +40,8 @@ export interface Machine {
   cpu: string;
   node: string;
   platform: string;
+  /** 1-minute load average when the run started. */
+  loadavg?: number;
 }
 
 export interface BenchResult {
@@ -68,6 +71,10 @@ export interface BenchResult {
   startup_cpu_bound_ratio: Figure;
   startup_cpu_per_server_parallel_ms: Figure;
   startup_cores_used: Figure;
+  /** With the tool-list cache warm (as the CLI and the extension run): apply() to every server's tools offered. */
+  startup_tools_offered_ms: Figure;
+  startup_tools_offered_ratio: Figure;
+  startup_parallel_cached_ms: Figure;
   cache_memory_hit_p50_us: Figure;
   cache_file_hit_p50_us: Figure;
   activation_ms: Figure;
@@ -76,8 +83,21 @@ export interface BenchResult {
   bundle_host_bytes: Figure;
   /** media/dist/chat.js, the chat webview's script. */
   bundle_webview_bytes: Figure;
+  activation_code_loading_ms: Figure;
+  activation_activate_ms: Figure;
+  activation_total_ms: Figure;
+  activation_runs: number;
+  activation_min_ms: Figure;
+  vscode_version: string | null;
   webview_long_tasks: Figure;
+  webview_longest_task_ms: Figure;
   webview_renders_per_s: Figure;
+  /** Every streamed token arrived in the webview, in every run (null when not measured). */
+  webview_tokens_complete: boolean | null;
+  webview_tokens: number;
+  webview_tokens_per_s: number;
+  webview_runs: number;
+  webview_priority: 'realtime' | 'normal' | null;
   memory_mb_20_servers: Figure;
   memory_servers: number;
   memory_mb_baseline: Figure;
@@ -86,6 +106,8 @@ export interface BenchResult {
   profile: Profile['name'];
   machine: Machine;
   date: string;
+  /** 1-minute load average when the run ended. */
+  loadavg_end: Figure;
   /** Scenarios that threw (their figures are null). */
   failed: string[];
   notes: string[];
@@ -104,7 +126,7 @@ export function machine(): Machine {
   } catch {
     // Not Linux: os.cpus() it is.
   }
-  return { nproc: os.availableParallelism(), cpu: cpu.trim(), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return { nproc: os.availableParallelism(), cpu: cpu.trim(), node: process.version, platform: `${process.platform}-${process.arch}`, loadavg: round(os.loadavg()[0], 2) ?? undefined };
 }
 
 export async function runBench(profile: Profile, opts: RunOptions = {}): Promise<BenchResult> {
@@ -138,14 +160,29 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     startup_cpu_bound_ratio: null,
     startup_cpu_per_server_parallel_ms: null,
     startup_cores_used: null,
+    startup_tools_offered_ms: null,
+    startup_tools_offered_ratio: null,
+    startup_parallel_cached_ms: null,
     cache_memory_hit_p50_us: null,
     cache_file_hit_p50_us: null,
     activation_ms: null,
     bundle_bytes: null,
     bundle_host_bytes: null,
     bundle_webview_bytes: null,
+    activation_code_loading_ms: null,
+    activation_activate_ms: null,
+    activation_total_ms: null,
+    activation_runs: 0,
+    activation_min_ms: null,
+    vscode_version: null,
     webview_long_tasks: null,
+    webview_longest_task_ms: null,
     webview_renders_per_s: null,
+    webview_tokens_complete: null,
+    webview_tokens: profile.webviewTokens,
+    webview_tokens_per_s: profile.webviewTokensPerSecond,
+    webview_runs: 0,
+    webview_priority: null,
     memory_mb_20_servers: null,
     memory_servers: profile.memoryServers,
     memory_mb_baseline: null,
@@ -154,6 +191,7 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     profile: profile.name,
     machine: machine(),
     date: new Date().toISOString(),
+    loadavg_end: null,
     failed,
     notes: ctx.notes,
   };
@@ -206,6 +244,9 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.startup_cpu_bound_ratio = round(s.cpu_bound_ratio);
     r.startup_cpu_per_server_parallel_ms = round(s.cpu_per_server_parallel_ms, 0);
     r.startup_cores_used = round(s.cores_used, 2);
+    r.startup_tools_offered_ms = round(s.tools_offered_ms, 0);
+    r.startup_tools_offered_ratio = round(s.tools_offered_ratio, 4);
+    r.startup_parallel_cached_ms = round(s.parallel_cached_ms, 0);
     if (s.singles_timed < s.servers) ctx.notes.push(`startup_ratio: ${s.singles_timed} of the ${s.servers} servers were timed alone in this profile (all of them in a full run).`);
   });
   await scenario('cache', async () => {
@@ -230,9 +271,22 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
   });
   await scenario('vscode', async () => {
     const v = await benchVsCode(ctx, opts.vscode);
-    r.activation_ms = v.activation_ms;
+    r.activation_ms = round(v.activation_ms, 1);
+    r.activation_code_loading_ms = round(v.activation_code_loading_ms, 1);
+    r.activation_activate_ms = round(v.activation_activate_ms, 1);
+    r.activation_total_ms = round(v.activation_total_ms, 1);
+    r.activation_runs = v.activation_runs;
+    r.activation_min_ms = round(v.activation_min_ms, 1);
+    r.vscode_version = v.vscode_version;
     r.webview_long_tasks = v.webview_long_tasks;
-    r.webview_renders_per_s = v.webview_renders_per_s;
+    r.webview_longest_task_ms = v.webview_longest_task_ms;
+    r.webview_renders_per_s = round(v.webview_renders_per_s, 1);
+    r.webview_tokens_complete = v.webview_tokens_complete;
+    r.webview_tokens = v.webview_tokens;
+    r.webview_tokens_per_s = v.webview_tokens_per_s;
+    r.webview_runs = v.webview_runs;
+    r.webview_priority = v.webview_priority;
   });
+  r.loadavg_end = round(os.loadavg()[0], 2);
   return r;
 }

@@ -142,7 +142,16 @@ export async function makeFloor(srv: ScriptedOpenAI): Promise<Contender> {
 async function makeAgents(srv: ScriptedOpenAI): Promise<Contender> {
   const { Agent, Runner, MCPServerStdio } = await import('@openai/agents');
   const { OpenAIProvider: AgentsOpenAIProvider } = await import('@openai/agents-openai');
-  const mcp = new MCPServerStdio({ name: 'everything', command: process.execPath, args: [EVERYTHING, 'stdio'], cacheToolsList: true, logger: undefined });
+  const mcp = new MCPServerStdio({
+    name: 'everything',
+    command: process.execPath,
+    args: [EVERYTHING, 'stdio'],
+    cacheToolsList: true,
+    logger: undefined,
+    // Bounds only, for a loaded machine (its default request timeout failed a set-up once): nothing here is timed.
+    timeout: 60_000,
+    clientSessionTimeoutSeconds: 60,
+  });
   await mcp.connect();
   const provider = new AgentsOpenAIProvider({ baseURL: srv.url, apiKey: 'sk-bench', useResponses: false });
   const runner = new Runner({ modelProvider: provider, tracingDisabled: true });

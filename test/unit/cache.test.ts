@@ -179,6 +179,19 @@ describe('Cache', () => {
       await cache.clear();
       assert.equal(await new Cache({ dir: tmp }).get('k'), undefined, 'the old persistent copy must not resurface');
     });
+
+    it('a miss spares the set right after it an unlink, but only that one set', async () => {
+      // FileBackend remembers a key it just found absent so the set that follows a miss (a cached tool call) skips
+      // removing the other variant; the memo is used up by that set, so a later flip of the persist flag still
+      // removes the old file.
+      const cache = new Cache({ dir: tmp });
+      assert.equal(await cache.get('k'), undefined);
+      await cache.set('k', 1, { persist: true });
+      await cache.set('k', 2);
+      assert.equal((await listEntryFiles(tmp)).length, 1);
+      await cache.clear();
+      assert.equal(await new Cache({ dir: tmp }).get('k'), undefined, 'the old persistent copy must not resurface');
+    });
   });
 
   describe('memory bounds', () => {

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const CACHE_ROOT = path.join(REPO_ROOT, '.cache', 'vscode-test');
-export const ARTIFACTS_ROOT = path.join(REPO_ROOT, 'test-artifacts', 'vscode');
+/** Screenshots, logs, results.json and metrics.json; MCP_AGENT_VSCODE_ARTIFACTS moves them (the bench uses a temp dir). */
+export const ARTIFACTS_ROOT = process.env.MCP_AGENT_VSCODE_ARTIFACTS ? path.resolve(process.env.MCP_AGENT_VSCODE_ARTIFACTS) : path.join(REPO_ROOT, 'test-artifacts', 'vscode');
 
 /** A prerequisite cannot be had here: the harness prints one SKIP line and exits 0. */
 export class Skip extends Error {}

@@ -37,6 +37,9 @@ const SHARD_RE = /^[0-9a-f]{2}$/;
 /** Temp files older than this are leftovers of a crashed writer. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 const LOW_WATER = 0.9;
+/** How long, and for how many keys, a miss is remembered for the set() that usually follows (see `absent`). */
+const ABSENT_TTL_MS = 10_000;
+const ABSENT_MAX = 256;
 
 function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
@@ -84,6 +87,11 @@ export class FileBackend implements CacheBackend {
   private scanning: Promise<void> | undefined;
   private evicting: Promise<void> | undefined;
   private readonly madeDirs = new Set<string>();
+  /**
+   * Keys whose two files the last get() found absent, with when: the usual set() right after such a miss (a cached
+   * tool call) then skips unlinking the other variant, one filesystem round trip fewer. Consumed by the next set().
+   */
+  private readonly absent = new Map<string, number>();
 
   constructor(opts: FileBackendOptions) {
     this.root = path.join(opts.dir, 'v1');
@@ -113,6 +121,11 @@ export class FileBackend implements CacheBackend {
     const files = this.filesFor(key);
     // Both candidates at once: a miss (the common case before a set) then costs one threadpool round trip, not two.
     const reads = await Promise.all(files.map((f) => readText(f).then((text) => ({ text, err: undefined }), (err: unknown) => ({ text: undefined, err }))));
+    if (reads.every((r) => errCode(r.err) === 'ENOENT')) {
+      if (this.absent.size >= ABSENT_MAX) this.absent.clear();
+      this.absent.set(key, Date.now());
+      return undefined;
+    }
     for (let i = 0; i < 2; i++) {
       const file = files[i];
       const { text, err } = reads[i];
@@ -143,6 +156,11 @@ export class FileBackend implements CacheBackend {
     const [plain, persistent] = this.filesFor(key);
     const target = entry.persist ? persistent : plain;
     const other = entry.persist ? plain : persistent;
+    // Found absent a moment ago: nothing of ours to unlink. (Another process writing the other variant in between
+    // wrote an equally valid value for the same key.)
+    const seenAbsent = this.absent.get(key);
+    this.absent.delete(key);
+    const otherAbsent = seenAbsent !== undefined && Date.now() - seenAbsent < ABSENT_TTL_MS;
     const stored: StoredFile = {
       v: 1,
       key,
@@ -175,7 +193,7 @@ export class FileBackend implements CacheBackend {
       this.disable(err);
       return;
     }
-    await this.remove(other);
+    if (!otherAbsent) await this.remove(other);
     this.totalBytes = (this.totalBytes ?? 0) + bytes;
     if (this.totalBytes > this.maxBytes) await this.evict();
   }
