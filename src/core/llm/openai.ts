@@ -77,6 +77,9 @@ export class OpenAIProvider implements ChatProvider {
       stream: true,
       stream_options: { include_usage: true },
       ...(request.tools && request.tools.length > 0 ? { tools: toWireTools(request.tools) } : {}),
+      ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.stop?.length ? { stop: request.stop.slice(0, 4) } : {}),
     };
     for (let attempt = 0; ; attempt++) {
       const progress = { emitted: false };

@@ -38,6 +38,10 @@ export interface ChatRequest {
   tools?: FunctionSpec[];
   model?: string;
   signal?: AbortSignal;
+  /** Generation limits (MCP sampling passes the server's); unset means the endpoint's defaults. */
+  maxTokens?: number;
+  temperature?: number;
+  stop?: string[];
 }
 
 export interface ChatProvider {

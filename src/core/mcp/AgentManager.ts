@@ -4,11 +4,23 @@
  * their server.
  */
 import { EventEmitter } from 'node:events';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  CompleteRequest,
+  CompleteResult,
+  GetPromptResult,
+  LoggingLevel,
+  LoggingMessageNotification,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../ports';
 import { silentLogger } from '../ports';
 import { McpServerError } from './errors';
-import { McpAgent, type CallOptions, type McpAgentOptions, type ServerStatus } from './McpAgent';
+import { McpAgent, type CallOptions, type McpAgentOptions, type RequestOptions, type ServerStatus } from './McpAgent';
 import { definitionHash, type ServerDefinition } from './serverConfig';
 import { serverParts, toolNamesFor } from './toolNames';
 
@@ -21,9 +33,23 @@ export interface NamespacedTool {
   spec: Tool;
 }
 
+/** A server's resource, prompt or template, with the server's name. */
+export type FromServer<T> = T & { server: string };
+
+export type ServerResource = FromServer<Resource>;
+export type ServerResourceTemplate = FromServer<ResourceTemplate>;
+export type ServerPrompt = FromServer<Prompt>;
+
 interface Events {
   status: [ServerStatus];
   toolsChanged: [];
+  /** A server's resources or resource templates changed (connect, list_changed, stop). */
+  resourcesChanged: [server: string];
+  promptsChanged: [server: string];
+  /** `notifications/message` from a server. */
+  log: [server: string, params: LoggingMessageNotification['params']];
+  /** `notifications/resources/updated` for a URI subscribed through `subscribe`. */
+  resourceUpdated: [server: string, uri: string];
 }
 
 interface Entry {
@@ -56,6 +82,7 @@ export class AgentManager extends EventEmitter<Events> {
     if (this.disposed) throw new Error('AgentManager is disposed');
     const wanted = new Map(defs.filter((d) => !d.disabled).map((d) => [d.name, d]));
     const stopping: Promise<void>[] = [];
+    const removed: string[] = [];
     for (const [name, entry] of this.entries) {
       const next = wanted.get(name);
       if (!next || definitionHash(next) !== entry.hash) {
@@ -63,9 +90,14 @@ export class AgentManager extends EventEmitter<Events> {
         entry.agent.removeAllListeners();
         stopping.push(entry.agent.stop());
         this.logger.info(`[${name}] ${next ? 'definition changed; restarting' : 'removed'}`);
+        removed.push(name);
       }
     }
     await Promise.allSettled(stopping);
+    for (const name of removed) {
+      this.emit('resourcesChanged', name);
+      this.emit('promptsChanged', name);
+    }
     const starting: Promise<void>[] = [];
     for (const def of wanted.values()) {
       if (this.entries.has(def.name)) continue;
@@ -73,6 +105,11 @@ export class AgentManager extends EventEmitter<Events> {
       agent.on('status', (s) => this.emit('status', s));
       agent.on('tools', () => this.reindex());
       agent.on('stderr', (line) => this.logger.debug(`[${def.name}] stderr: ${line}`));
+      agent.on('resources', () => this.emit('resourcesChanged', def.name));
+      agent.on('resourceTemplates', () => this.emit('resourcesChanged', def.name));
+      agent.on('prompts', () => this.emit('promptsChanged', def.name));
+      agent.on('log', (params) => this.emit('log', def.name, params));
+      agent.on('resourceUpdated', (uri) => this.emit('resourceUpdated', def.name, uri));
       this.entries.set(def.name, { agent, hash: definitionHash(def) });
       starting.push(agent.start());
     }
@@ -128,6 +165,82 @@ export class AgentManager extends EventEmitter<Events> {
     if (!agent) throw new McpServerError(t.server, 'not-found', 'server is no longer configured');
     const readOnly = t.spec.annotations?.readOnlyHint === true;
     return agent.callTool(t.tool, args, { retryable: readOnly, ...opts });
+  }
+
+  /** Every connected server's resources. */
+  resources(): ServerResource[] {
+    return this.agents.flatMap((a) => a.resources.map((r) => ({ ...r, server: a.name })));
+  }
+
+  /** Every connected server's resource templates. */
+  resourceTemplates(): ServerResourceTemplate[] {
+    return this.agents.flatMap((a) => a.resourceTemplates.map((t) => ({ ...t, server: a.name })));
+  }
+
+  /** Every connected server's prompts. */
+  prompts(): ServerPrompt[] {
+    return this.agents.flatMap((a) => a.prompts.map((p) => ({ ...p, server: a.name })));
+  }
+
+  readResource(server: string, uri: string, opts?: RequestOptions): Promise<ReadResourceResult> {
+    return this.require(server).readResource(uri, opts);
+  }
+
+  /**
+   * Subscribes to a resource where the server supports it (else rejects); `onUpdated` runs on each
+   * `notifications/resources/updated` for it. The returned function unsubscribes.
+   */
+  async subscribe(server: string, uri: string, onUpdated?: (uri: string) => void, opts?: RequestOptions): Promise<() => Promise<void>> {
+    const agent = this.require(server);
+    const listener = (updated: string) => {
+      if (updated === uri) onUpdated?.(updated);
+    };
+    await agent.subscribe(uri, opts);
+    agent.on('resourceUpdated', listener);
+    return async () => {
+      agent.off('resourceUpdated', listener);
+      await agent.unsubscribe(uri);
+    };
+  }
+
+  async unsubscribe(server: string, uri: string): Promise<void> {
+    await this.require(server).unsubscribe(uri);
+  }
+
+  getPrompt(server: string, name: string, args?: Record<string, string>, opts?: RequestOptions): Promise<GetPromptResult> {
+    return this.require(server).getPrompt(name, args, opts);
+  }
+
+  /** `completion/complete` for a prompt argument or a resource-template variable; empty where unsupported. */
+  complete(
+    server: string,
+    ref: CompleteRequest['params']['ref'],
+    argument: { name: string; value: string },
+    context?: Record<string, string>,
+    opts?: RequestOptions,
+  ): Promise<CompleteResult['completion']> {
+    return this.require(server).complete(ref, argument, context, opts);
+  }
+
+  /**
+   * `logging/setLevel` on one server, or on all (`server` undefined). Returns the servers that took it; the
+   * level is kept for servers that connect (or reconnect) later.
+   */
+  async setLogLevel(server: string | undefined, level: LoggingLevel, opts?: RequestOptions): Promise<string[]> {
+    const targets = server === undefined ? this.agents : [this.require(server)];
+    const results = await Promise.all(targets.map(async (a) => ((await a.setLogLevel(level, opts).catch(() => false)) ? a.name : undefined)));
+    return results.filter((n): n is string => n !== undefined);
+  }
+
+  /** Tells every connected server that the roots changed (the `roots` handler gives the new list). */
+  async notifyRootsChanged(): Promise<void> {
+    await Promise.allSettled(this.agents.map((a) => a.notifyRootsChanged()));
+  }
+
+  private require(server: string): McpAgent {
+    const agent = this.entries.get(server)?.agent;
+    if (!agent) throw new McpServerError(server, 'not-found', 'no such server is configured');
+    return agent;
   }
 
   async restart(name?: string): Promise<void> {

@@ -17,8 +17,16 @@ import {
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   McpError,
+  ResourceUpdatedNotificationSchema,
   type CallToolResult,
   type ClientCapabilities,
+  type CompleteRequest,
+  type CompleteResult,
+  type GetPromptResult,
+  type LoggingLevel,
+  type ReadResourceResult,
+  type ResourceTemplate,
+  type ServerCapabilities,
   type CreateMessageRequest,
   type CreateMessageResult,
   type ElicitRequest,
@@ -108,9 +116,19 @@ interface Events {
   status: [ServerStatus];
   tools: [Tool[]];
   resources: [Resource[]];
+  resourceTemplates: [ResourceTemplate[]];
   prompts: [Prompt[]];
   stderr: [string];
   log: [LoggingMessageNotification['params']];
+  /** `notifications/resources/updated` for a subscribed URI. */
+  resourceUpdated: [string];
+}
+
+/** Options for the requests beyond tools (resources, prompts, completions, logging). */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Overrides the definition's timeout. */
+  timeoutMs?: number;
 }
 
 /** Sign-ins (browser steps) one connection attempt may go through before it gives up. */
@@ -133,7 +151,11 @@ export class McpAgent extends EventEmitter<Events> {
   private generation = 0;
   private toolList: Tool[] = [];
   private resourceList: Resource[] = [];
+  private templateList: ResourceTemplate[] = [];
   private promptList: Prompt[] = [];
+  /** Resource subscriptions and the log level, re-applied after every (re)connect. */
+  private readonly subscriptions = new Set<string>();
+  private logLevel?: LoggingLevel;
   private readonly restartPolicy: RestartPolicy;
   private readonly logger: Logger;
 
@@ -160,6 +182,83 @@ export class McpAgent extends EventEmitter<Events> {
 
   get prompts(): readonly Prompt[] {
     return this.promptList;
+  }
+
+  get resourceTemplates(): readonly ResourceTemplate[] {
+    return this.templateList;
+  }
+
+  /** What the connected server declared (undefined while not connected). */
+  get serverCapabilities(): ServerCapabilities | undefined {
+    return this.sdkClient?.getServerCapabilities();
+  }
+
+  /** `resources/read`. */
+  async readResource(uri: string, opts: RequestOptions = {}): Promise<ReadResourceResult> {
+    return this.request(`reading ${uri}`, opts, (client, o) => client.readResource({ uri }, o));
+  }
+
+  /**
+   * `resources/subscribe`: the agent emits `resourceUpdated` with the URI on each update, and subscribes again
+   * after a reconnect. Fails when the server does not support subscriptions.
+   */
+  async subscribe(uri: string, opts: RequestOptions = {}): Promise<void> {
+    if (this.state === 'connected' && !this.serverCapabilities?.resources?.subscribe) {
+      throw new McpServerError(this.name, 'protocol', 'does not support resource subscriptions');
+    }
+    await this.request(`subscribing to ${uri}`, opts, (client, o) => client.subscribeResource({ uri }, o));
+    this.subscriptions.add(uri);
+  }
+
+  async unsubscribe(uri: string, opts: RequestOptions = {}): Promise<void> {
+    if (!this.subscriptions.delete(uri)) return;
+    if (this.state === 'connected') await this.request(`unsubscribing from ${uri}`, opts, (client, o) => client.unsubscribeResource({ uri }, o));
+  }
+
+  /** `prompts/get`. */
+  async getPrompt(name: string, args: Record<string, string> = {}, opts: RequestOptions = {}): Promise<GetPromptResult> {
+    return this.request(`prompt "${name}"`, opts, (client, o) => client.getPrompt({ name, arguments: args }, o));
+  }
+
+  /** `completion/complete`; an empty list when the server has no completions capability. */
+  async complete(
+    ref: CompleteRequest['params']['ref'],
+    argument: { name: string; value: string },
+    context?: Record<string, string>,
+    opts: RequestOptions = {},
+  ): Promise<CompleteResult['completion']> {
+    await this.ready(opts.timeoutMs ?? this.definition.timeoutMs, opts.signal);
+    if (!this.serverCapabilities?.completions) return { values: [] };
+    const r = await this.request(`completing "${argument.name}"`, opts, (client, o) =>
+      client.complete({ ref, argument, ...(context ? { context: { arguments: context } } : {}) }, o),
+    );
+    return r.completion;
+  }
+
+  /**
+   * `logging/setLevel`: the lowest level of `notifications/message` the server should send. Kept and re-applied
+   * after a reconnect. Returns false (and sends nothing) when the server does not declare logging.
+   */
+  async setLogLevel(level: LoggingLevel, opts: RequestOptions = {}): Promise<boolean> {
+    this.logLevel = level;
+    if (this.state !== 'connected') return false;
+    if (!this.serverCapabilities?.logging) return false;
+    await this.request('setting the log level', opts, (client, o) => client.setLoggingLevel(level, o));
+    return true;
+  }
+
+  /** One request on the connection (waiting for one on its way), errors as McpServerError naming the server. */
+  private async request<T>(what: string, opts: RequestOptions, fn: (client: Client, o: { signal?: AbortSignal; timeout: number }) => Promise<T>): Promise<T> {
+    const timeout = opts.timeoutMs ?? this.definition.timeoutMs;
+    const client = await this.ready(timeout, opts.signal);
+    try {
+      return await fn(client, { signal: opts.signal, timeout });
+    } catch (err) {
+      const failure = this.callError(err, what, timeout, opts.signal);
+      // The server refused (unknown URI or prompt, bad arguments): say what was being done, unquoted.
+      if (failure instanceof McpServerError && failure.kind === 'protocol') throw new McpServerError(this.name, 'protocol', `${what} failed: ${describeError(err)}`);
+      throw failure;
+    }
   }
 
   get status(): ServerStatus {
@@ -420,6 +519,9 @@ export class McpAgent extends EventEmitter<Events> {
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       this.emit('log', n.params);
     });
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      this.emit('resourceUpdated', n.params.uri);
+    });
     client.onerror = (err) => this.logger.debug(`[${this.name}] transport: ${describeError(err)}`);
     return client;
   }
@@ -476,16 +578,30 @@ export class McpAgent extends EventEmitter<Events> {
 
   private async refreshLists(client: Client): Promise<void> {
     const caps = client.getServerCapabilities() ?? {};
-    const [tools, resources, prompts] = await Promise.all([
+    const [tools, resources, templates, prompts] = await Promise.all([
       caps.tools ? collect((cursor) => client.listTools({ cursor }).then((r) => ({ items: r.tools, next: r.nextCursor }))) : [],
       caps.resources ? collect((cursor) => client.listResources({ cursor }).then((r) => ({ items: r.resources, next: r.nextCursor }))).catch(() => []) : [],
+      caps.resources ? this.listTemplates(client) : [],
       caps.prompts ? collect((cursor) => client.listPrompts({ cursor }).then((r) => ({ items: r.prompts, next: r.nextCursor }))).catch(() => []) : [],
     ]);
     this.toolList = dedupeByName(tools);
     void this.options.toolListCache?.set(this.cacheKey(), this.toolList).catch(() => undefined);
     this.resourceList = resources;
+    this.templateList = templates;
     this.promptList = prompts;
     this.emit('tools', this.toolList);
+    this.emit('resources', this.resourceList);
+    this.emit('resourceTemplates', this.templateList);
+    this.emit('prompts', this.promptList);
+    // What the user asked of the previous connection holds for this one.
+    if (this.logLevel && caps.logging) await client.setLoggingLevel(this.logLevel).catch((err: unknown) => this.logger.warn(`[${this.name}] setting the log level failed: ${describeError(err)}`));
+    if (caps.resources?.subscribe) {
+      for (const uri of this.subscriptions) await client.subscribeResource({ uri }).catch((err: unknown) => this.logger.warn(`[${this.name}] subscribing to ${uri} again failed: ${describeError(err)}`));
+    }
+  }
+
+  private listTemplates(client: Client): Promise<ResourceTemplate[]> {
+    return collect((cursor) => client.listResourceTemplates({ cursor }).then((r) => ({ items: r.resourceTemplates, next: r.nextCursor }))).catch(() => []);
   }
 
   private onListChanged(what: 'tools' | 'resources' | 'prompts', err: Error | null, items: Tool[] | Resource[] | Prompt[] | null): void {
@@ -500,6 +616,15 @@ export class McpAgent extends EventEmitter<Events> {
     } else if (what === 'resources') {
       this.resourceList = items as Resource[];
       this.emit('resources', this.resourceList);
+      // The spec has one list_changed for both lists; templates are refreshed with resources.
+      const client = this.client;
+      if (client) {
+        void this.listTemplates(client).then((t) => {
+          if (client !== this.client) return;
+          this.templateList = t;
+          this.emit('resourceTemplates', this.templateList);
+        });
+      }
     } else {
       this.promptList = items;
       this.emit('prompts', this.promptList);
@@ -571,6 +696,7 @@ export class McpAgent extends EventEmitter<Events> {
     if (!client) await transport?.close().catch(() => undefined);
     this.toolList = [];
     this.resourceList = [];
+    this.templateList = [];
     this.promptList = [];
     this.setState(next);
   }

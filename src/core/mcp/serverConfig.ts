@@ -33,6 +33,8 @@ export interface ServerDefinition {
   timeoutMs: number;
   disabled: boolean;
   oauth?: OAuthSettings;
+  /** Sampling: `trusted` answers the server's sampling requests without asking (rate limits still apply). */
+  sampling?: { trusted?: boolean };
   /** Where the definition came from (a file path, `settings`, `--url`): shown in errors and used for trust. */
   source: string;
 }
@@ -82,6 +84,7 @@ const entrySchema = z.object({
   timeout: z.number().positive('must be a positive number of seconds').max(3600, 'must be at most 3600 seconds').optional(),
   disabled: z.boolean().optional(),
   oauth: oauthSchema.optional(),
+  sampling: z.object({ trusted: z.boolean().optional() }).strict().optional(),
 });
 type RawEntry = z.infer<typeof entrySchema>;
 
@@ -180,6 +183,7 @@ function normalizeEntry(name: string, raw: unknown, source: string, ctx: Substit
       timeoutMs: (e.timeout ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
       disabled: e.disabled ?? false,
       oauth: e.oauth,
+      ...(e.sampling ? { sampling: e.sampling } : {}),
       source,
     },
   };
