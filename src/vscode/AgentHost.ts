@@ -29,12 +29,14 @@ import { AGENT_SETTINGS, SERVER_SETTINGS, readSettings } from './config';
 import { VsCodeLmProvider } from './lmProvider';
 import { ChannelLogger } from './logger';
 import { DISCOVERED, ServerDefinitionSource } from './serverDefinitions';
+import { ServerRequests } from './serverRequests';
 
 export const API_KEY_SECRET = 'mcpAgent.apiKey';
 
 export class AgentHost implements vscode.Disposable {
   readonly logger = new ChannelLogger();
   readonly approvals = new ApprovalBroker();
+  readonly serverRequests: ServerRequests;
   readonly manager: AgentManager;
   readonly cache: Cache;
   readonly store: Conversations;
@@ -59,8 +61,11 @@ export class AgentHost implements vscode.Disposable {
     this.cache = new Cache({ dir: path.join(storage, 'cache'), redisUrl: readSettings().redisUrl, defaultTtlSeconds: readSettings().cacheTtlSeconds, logger: this.logger });
     // Conversations belong to the workspace they were had in, where there is one.
     this.store = new Conversations({ dataDir: (context.storageUri ?? context.globalStorageUri).fsPath, logger: this.logger });
+    this.serverRequests = new ServerRequests({ logger: this.logger, state: context.workspaceState, provider: async () => (await this.agent()).provider, model: () => this.providerInfo().model, manager: () => this.manager });
+    this.disposables.push(this.serverRequests);
     this.manager = new AgentManager({
       logger: this.logger,
+      handlers: this.serverRequests.handlers(),
       // Tools are known from the last session while servers start, so the first prompt can use them.
       toolListCache: { get: (key) => this.cache.get<Tool[]>(key), set: (key, tools) => this.cache.set(key, tools, { ttlSeconds: 7 * 24 * 3600 }) },
       clientInfo: { name: 'mcp-agent-vscode', version: String((context.extension.packageJSON as { version?: string }).version ?? '0') } });
