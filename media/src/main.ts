@@ -47,6 +47,7 @@ const transcript = new Transcript({
 // Sampling and elicitation cards, at the end of the conversation.
 const requests = new ServerRequests({
   list: () => transcript.el.querySelector<HTMLElement>('.messages') ?? transcript.el,
+  runningTurnId: () => runningTurnId,
   follow: () => transcript.follow(),
   say: (text) => transcript.live.say(text),
   busyTyping: () => document.activeElement === composer.textarea && composer.textarea.value.trim() !== '',

@@ -15,6 +15,8 @@ type Msg = Extract<HostMessage, { type: 'serverRequest' | 'serverRequestSettled'
 export interface RequestHost {
   /** The list the conversation's messages are in. */
   list(): HTMLElement;
+  /** The turn running now, if any (its cards go into it, next to the server's tool call). */
+  runningTurnId(): string | undefined;
   /** Keep the newest content in view. */
   follow(): void;
   say(text: string): void;
@@ -57,7 +59,7 @@ export class ServerRequests {
         else card = urlCard(msg.requestId, r);
         const wrap = h('article', { class: 'message server-request', 'aria-label': t('requestFrom', r.server) }, card.el);
         this.cards.set(msg.requestId, { card, form, wrap });
-        this.host.list().appendChild(wrap);
+        this.place(wrap, r.server);
         this.host.say(t('requestAnnounce', r.server, card.el.querySelector('.approval-title')?.textContent ?? ''));
         this.host.follow();
         if (!this.host.busyTyping()) (card.el.querySelector<HTMLElement>('input:not([type=checkbox]), select') ?? card.primaryButton)?.focus({ preventScroll: true });
@@ -74,6 +76,30 @@ export class ServerRequests {
         return;
       }
     }
+  }
+
+  /**
+   * Into the running turn, after the server's running tool call (and its approval) when there is one, so the
+   * answer that follows comes after it; else at the end of the conversation.
+   */
+  private place(wrap: HTMLElement, server: string): void {
+    const turnId = this.host.runningTurnId();
+    const list = this.host.list();
+    const body = turnId ? Array.from(list.querySelectorAll<HTMLElement>('.message.assistant')).find((t) => t.dataset.turnId === turnId)?.querySelector('.assistant-body') : null;
+    if (!body) {
+      list.appendChild(wrap);
+      return;
+    }
+    const calls = Array.from(body.querySelectorAll<HTMLElement>('.tool-card')).filter(
+      (c) => (c.dataset.status === 'running' || c.dataset.status === 'waiting') && c.querySelector('.tool-server')?.textContent === server,
+    );
+    let after = calls.at(-1);
+    if (!after) {
+      body.appendChild(wrap);
+      return;
+    }
+    while (after.nextElementSibling instanceof HTMLElement && after.nextElementSibling.matches('.approval-card, .server-request')) after = after.nextElementSibling;
+    after.insertAdjacentElement('afterend', wrap);
   }
 
   /** The conversation was replaced: unanswered cards go back at its end; answered ones went with the old one. */

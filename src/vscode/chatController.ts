@@ -177,7 +177,7 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
       }
       shown = `${text}\n\n${vscode.l10n.t('Attached: {0}', attachments.map((a) => a.name).join(', '))}`;
     }
-    await this.runTurn(shown, { prompt }, text);
+    await this.runTurn(shown, { prompt });
   }
 
   /** Runs a server prompt (a `/` command): its messages become the user's turn. */
@@ -198,11 +198,12 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
     await this.runTurn(`/${name}\n\n${last}`, request);
   }
 
-  private async runTurn(userText: string, request: { prompt: string } | { messages: Array<{ role: string; content: string }> }, retryText?: string): Promise<void> {
+  private async runTurn(userText: string, request: { prompt: string } | { messages: Array<{ role: string; content: string }> }): Promise<void> {
     const turnId = randomUUID();
     const abort = new AbortController();
     this.running = { turnId, abort };
-    this.lastPrompt = retryText ?? ('prompt' in request ? request.prompt : userText);
+    // Retry sends the same text again (attached resources included, as read the first time).
+    this.lastPrompt = 'prompt' in request ? request.prompt : userText;
     await this.post({ type: 'turnStart', turnId, userText });
     const emit = (event: TurnEvent) => void this.post({ type: 'turnEvent', turnId, event });
     try {

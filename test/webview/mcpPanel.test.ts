@@ -233,6 +233,25 @@ describe('chat webview: MCP cards and pickers (Chromium)', function () {
     assert.equal(await card.locator('.request-outcome').textContent(), 'Cancelled');
   });
 
+  it('a request during a turn goes next to the server\'s running tool call, before the rest of the answer', async () => {
+    const chat = await open();
+    const { page } = chat;
+    const ev = (event: Extract<HostMessage, { type: 'turnEvent' }>['event']): HostMessage => ({ type: 'turnEvent', turnId: 't1', event });
+    await chat.send(
+      { type: 'turnStart', turnId: 't1', userText: 'Sample something' },
+      ev({ type: 'tool_call', id: 'c1', name: 'everything__trigger-sampling-request', server: 'everything', arguments: '{}' }),
+      ev({ type: 'tool_call', id: 'c2', name: 'other__slow', server: 'other', arguments: '{}' }),
+      SAMPLING,
+    );
+    const order = async () =>
+      page.locator('.message.assistant[data-turn-id="t1"] .assistant-body > *').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.toolId ?? (e.classList.contains('server-request') ? 'request' : e.className)));
+    assert.deepEqual((await order()).slice(0, 3), ['c1', 'request', 'c2']);
+    await chat.send(ev({ type: 'tool_result', id: 'c1', name: 'everything__trigger-sampling-request', isError: false, content: 'ok', durationMs: 5 }), ev({ type: 'text', delta: 'Done.' }), ev({ type: 'done', stopReason: 'completed' }));
+    const after = await order();
+    assert.equal(after.indexOf('request'), 1);
+    assert.ok(after.findIndex((c) => /markdown/.test(c)) > 1, `the answer's text is not after the card: ${after.join(', ')}`);
+  });
+
   it('URL elicitation: shows the link and where it goes; Open posts open; a non-http link cannot be opened', async () => {
     const chat = await open();
     const { page } = chat;
