@@ -300,7 +300,11 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
           }
         },
       });
-      void this.post({ type: 'serverRequest', requestId, request });
+      // Not delivered: the view is hidden (its webview is gone until shown). Show it; on `ready` it gets the card.
+      void (async () => {
+        const delivered = await this.post({ type: 'serverRequest', requestId, request });
+        if (!delivered && !this.disposed) await vscode.commands.executeCommand('mcpAgent.openChat');
+      })().catch((err: unknown) => this.host.logger.debug(`showing a server request: ${(err as Error).message}`));
     });
   }
 

@@ -213,12 +213,9 @@ export class ServerRequests {
   /** The panel running a turn, else the latest ready one, else the chat view revealed for it. */
   private async surface(signal: AbortSignal): Promise<RequestSurface | undefined> {
     const pick = () => [...this.surfaces].reverse().find((s) => s.canShow && s.busy) ?? [...this.surfaces].reverse().find((s) => s.canShow);
+    // A panel that is hidden reveals itself when the card cannot be delivered (ChatController.showRequest).
     const now = pick();
-    if (now) {
-      // Make sure the user sees it.
-      void Promise.resolve(vscode.commands.executeCommand('mcpAgent.openChat')).catch(() => undefined);
-      return now;
-    }
+    if (now) return now;
     if (signal.aborted) return undefined;
     const appeared = new Promise<RequestSurface | undefined>((resolve) => {
       const timer = setTimeout(() => done(undefined), REVEAL_WAIT_MS);
