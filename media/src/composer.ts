@@ -1,10 +1,19 @@
+/** `@word` just before the caret (at the start or after a space): the resource picker's query. */
+const MENTION = /(?:^|\s)@([^\s@]*)$/;
+/** `/word` as the whole input: the prompt picker's query. */
+const SLASH = /^\/(\S*)$/;
+
 /**
  * The input: a growing textarea (Enter sends, Shift+Enter adds a line, Enter while an IME composes is left to the
  * IME), Send that becomes Stop while a turn runs, and the model and last answer's token count under it.
  */
-import type { TurnEvent } from '../../src/shared/protocol';
-import { append, h, icon, uid } from './dom';
+import type { AttachmentRef, TurnEvent } from '../../src/shared/protocol';
+import { Catalog } from './catalog';
+import { append, h, icon, iconButton, uid } from './dom';
 import { formatCompact, formatNumber } from './format';
+import { attachmentFor, resourceItems } from './mentionPicker';
+import { Picker, type PickerItem } from './picker';
+import { promptItems, promptRunFor, type PromptRun } from './slashCommands';
 import { t } from './strings';
 import { loadState, post, saveState } from './vscode';
 
@@ -22,8 +31,16 @@ export class Composer {
   private running = false;
   private composing = false;
   private saveTimer?: ReturnType<typeof setTimeout>;
-  /** The user sent `text` (not called while a turn runs). */
-  onSend?: (text: string) => void;
+  /** The user sent `text` with resources attached from the `@` picker (not called while a turn runs). */
+  onSend?: (text: string, attachments: AttachmentRef[]) => void;
+  /** The user picked a server prompt from the `/` menu and gave its arguments. */
+  onRunPrompt?: (run: PromptRun) => void;
+  readonly catalog = new Catalog();
+  readonly picker = new Picker('composer-picker');
+  private pickerMode?: { kind: '@' | '/'; start: number };
+  private attachments: AttachmentRef[] = [];
+  private readonly chips = h('div', { class: 'attachment-chips', hidden: true, role: 'list', 'aria-label': t('attachments') });
+  private readonly attachButton: HTMLButtonElement;
 
   constructor() {
     const hintId = uid('input-hint');
@@ -32,12 +49,23 @@ export class Composer {
     this.sendButton = h('button', { type: 'button', class: 'send-button' });
     this.modelButton = h('button', { type: 'button', class: 'model-chip' });
     this.modelButton.addEventListener('click', () => post({ type: 'action', action: 'openSettings' }));
+    this.attachButton = iconButton('mention', t('attachResource'), { class: 'icon-button attach-button' });
+    this.attachButton.addEventListener('click', () => this.startMention());
     this.el = h(
       'div',
       { class: 'composer' },
       this.hint,
-      h('div', { class: 'input-box' }, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, h('span', { class: 'spacer' }), this.sendButton)),
+      this.picker.el,
+      h('div', { class: 'input-box' }, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, h('span', { class: 'spacer' }), this.attachButton, this.sendButton)),
     );
+    this.textarea.setAttribute('aria-controls', this.picker.listId);
+    this.catalog.onChange = () => this.updatePicker();
+    this.picker.onPick = (item) => void this.onPicked(item);
+    this.picker.onClose = () => {
+      this.pickerMode = undefined;
+      this.textarea.removeAttribute('aria-activedescendant');
+      this.textarea.setAttribute('aria-expanded', 'false');
+    };
 
     this.textarea.addEventListener('compositionstart', () => (this.composing = true));
     this.textarea.addEventListener('compositionend', () => (this.composing = false));
@@ -46,6 +74,13 @@ export class Composer {
       this.autosize();
       this.paintButton();
       this.queueSave();
+      if (!this.composing) this.updatePicker();
+    });
+    this.textarea.addEventListener('blur', () => {
+      // Leaving for the picker's own form (a template's variables, a prompt's arguments) keeps it open.
+      setTimeout(() => {
+        if (!this.picker.inForm && !this.picker.el.contains(document.activeElement)) this.picker.close();
+      }, 150);
     });
     this.sendButton.addEventListener('click', () => {
       if (this.running) post({ type: 'stop' });
@@ -66,6 +101,31 @@ export class Composer {
   }
 
   private onKeyDown(e: KeyboardEvent): void {
+    if (this.picker.isOpen && !this.picker.inForm && !e.isComposing && !this.composing) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        this.picker.move(e.key === 'ArrowDown' ? 1 : -1);
+        this.markActive();
+        e.preventDefault();
+        return;
+      }
+      if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+        e.preventDefault();
+        this.picker.pick();
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        this.picker.close();
+        return;
+      }
+    }
+    if (e.key === 'Backspace' && this.textarea.selectionStart === 0 && this.textarea.selectionEnd === 0 && this.attachments.length) {
+      // Backspace at the very start removes the last chip, as in other chat inputs.
+      this.removeAttachment(this.attachments.length - 1);
+      e.preventDefault();
+      return;
+    }
     if (e.key !== 'Enter' || e.shiftKey || e.altKey) return;
     // Enter that confirms an IME composition (e.g. pinyin to Hanzi) is not a send.
     if (e.isComposing || this.composing || e.keyCode === 229) return;
@@ -76,8 +136,110 @@ export class Composer {
   private submit(): void {
     const text = this.textarea.value;
     if (this.running || !text.trim()) return;
+    this.picker.close();
+    const attachments = this.attachments;
     this.setText('');
-    this.onSend?.(text);
+    this.setAttachments([]);
+    this.onSend?.(text, attachments);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // `@` resources and `/` prompts
+
+  /** Opens the resource picker as if `@` had been typed at the caret. */
+  startMention(): void {
+    const ta = this.textarea;
+    const at = ta.selectionStart;
+    const before = ta.value.slice(0, at);
+    const insert = before === '' || /\s$/.test(before) ? '@' : ' @';
+    ta.setRangeText(insert, at, ta.selectionEnd, 'end');
+    ta.focus();
+    this.updatePicker();
+  }
+
+  private updatePicker(): void {
+    const ta = this.textarea;
+    const caret = ta.selectionStart;
+    const before = ta.value.slice(0, caret);
+    const slash = ta.selectionStart === ta.value.length ? SLASH.exec(ta.value) : null;
+    const mention = slash ? null : MENTION.exec(before);
+    if (!slash && !mention) {
+      if (!this.picker.inForm) this.picker.close();
+      return;
+    }
+    const opening = !this.picker.isOpen;
+    if (opening) this.catalog.refresh();
+    if (slash) {
+      this.pickerMode = { kind: '/', start: 0 };
+      const items = promptItems(this.catalog, slash[1]);
+      this.picker.show(t('promptsTitle'), items, this.emptyText('/', items, slash[1]));
+    } else if (mention) {
+      const query = mention[1];
+      this.pickerMode = { kind: '@', start: caret - query.length - 1 };
+      const items = resourceItems(this.catalog, query);
+      this.picker.show(t('resourcesTitle'), items, this.emptyText('@', items, query));
+    }
+    this.textarea.setAttribute('aria-expanded', 'true');
+    this.markActive();
+  }
+
+  private emptyText(kind: '@' | '/', items: PickerItem[], query: string): string {
+    if (items.length) return '';
+    if (!this.catalog.loaded) return t('pickerLoading');
+    if (query) return t('pickerNoMatch');
+    return kind === '@' ? t('pickerEmptyResources') : t('pickerEmptyPrompts');
+  }
+
+  private markActive(): void {
+    const id = this.picker.activeId;
+    if (id) this.textarea.setAttribute('aria-activedescendant', id);
+    else this.textarea.removeAttribute('aria-activedescendant');
+  }
+
+  private async onPicked(item: PickerItem): Promise<void> {
+    const mode = this.pickerMode;
+    if (!mode) return;
+    const ta = this.textarea;
+    // Take the typed `@query` / `/query` out of the input.
+    const end = ta.selectionStart;
+    ta.setRangeText('', mode.start, end, 'end');
+    this.paintButton();
+    if (mode.kind === '@') {
+      const ref = await attachmentFor(this.catalog, this.picker, item);
+      this.picker.close();
+      if (ref && !this.attachments.some((a) => a.server === ref.server && a.name === ref.name)) this.setAttachments([...this.attachments, ref]);
+    } else {
+      const run = await promptRunFor(this.catalog, this.picker, item);
+      this.picker.close();
+      if (run && !this.running) this.onRunPrompt?.(run);
+    }
+    this.autosize();
+    this.paintButton();
+    ta.focus();
+  }
+
+  get attached(): readonly AttachmentRef[] {
+    return this.attachments;
+  }
+
+  setAttachments(list: AttachmentRef[]): void {
+    this.attachments = list;
+    this.chips.replaceChildren(
+      ...list.map((a, i) => {
+        const remove = iconButton('close', t('removeAttachment', a.name), { class: 'icon-button chip-remove' });
+        remove.addEventListener('click', () => {
+          this.removeAttachment(i);
+          this.focus();
+        });
+        return h('span', { class: 'attachment-chip', role: 'listitem', title: `${a.server}: ${a.name}`, 'data-uri': a.uri }, icon('file'), h('span', { class: 'chip-label' }, a.name), h('span', { class: 'chip-server' }, a.server), remove);
+      }),
+    );
+    this.chips.hidden = list.length === 0;
+    this.paintButton();
+  }
+
+  private removeAttachment(i: number): void {
+    this.setAttachments(this.attachments.filter((_, j) => j !== i));
   }
 
   /** Puts `text` in the box (cursor at the end), replacing what was there. */

@@ -1,12 +1,13 @@
 /** The chat webview's entry: builds the view, routes host messages, and sends the user's actions back. */
 import '../chat.css';
-import type { HostMessage } from '../../src/shared/protocol';
+import type { AttachmentRef, HostMessage } from '../../src/shared/protocol';
 import { Banners } from './banners';
 import { Composer } from './composer';
 import { h, icon, iconButton } from './dom';
 import { setLocale } from './format';
 import { warmUp } from './render/markdown';
 import { HistoryPanel } from './history';
+import { ServerRequests } from './serverRequests';
 import { ServerStrip } from './servers';
 import { scheduler } from './stream';
 import { setStrings, t } from './strings';
@@ -43,6 +44,15 @@ const transcript = new Transcript({
   },
 });
 
+// Sampling and elicitation cards, at the end of the conversation.
+const requests = new ServerRequests({
+  list: () => transcript.el.querySelector<HTMLElement>('.messages') ?? transcript.el,
+  runningTurnId: () => runningTurnId,
+  follow: () => transcript.follow(),
+  say: (text) => transcript.live.say(text),
+  busyTyping: () => document.activeElement === composer.textarea && composer.textarea.value.trim() !== '',
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // Layout
 
@@ -74,13 +84,17 @@ banners.onFocusLost = () => composer.focus();
 // ---------------------------------------------------------------------------------------------------------------
 // User actions
 
-function send(text: string): void {
+let pendingAttachments: AttachmentRef[] = [];
+
+function send(text: string, attachments: AttachmentRef[] = []): void {
   if (text.length > MAX_SEND) {
     banners.show('warning', t('tooLong', text.length, MAX_SEND), []);
     composer.setText(text);
+    composer.setAttachments(attachments);
     return;
   }
-  post({ type: 'send', text });
+  pendingAttachments = attachments;
+  post({ type: 'send', text, ...(attachments.length ? { attachments } : {}) });
   transcript.addPendingUser(text);
   setRunning(true);
   // The host answers with turnStart at once; if nothing comes, give the text back rather than hang.
@@ -93,10 +107,12 @@ function restorePending(): void {
   if (text !== undefined && !runningTurnId) {
     setRunning(false);
     if (!composer.textarea.value) composer.setText(text);
+    if (!composer.attached.length) composer.setAttachments(pendingAttachments);
   }
 }
 
 composer.onSend = send;
+composer.onRunPrompt = (run) => post({ type: 'runPrompt', server: run.server, name: run.name, arguments: run.arguments });
 
 // Links never navigate the webview: http(s)/mailto go to the host, which opens them outside.
 function onLinkActivation(e: MouseEvent): void {
@@ -129,7 +145,7 @@ transcript.el.addEventListener('click', (e) => {
 
 // A settled approval card took the focused button away: continue in the input.
 transcript.el.addEventListener('approval-focus-lost', () => {
-  const next = transcript.openApproval?.primaryButton;
+  const next = transcript.openApproval?.primaryButton ?? requests.open?.primaryButton;
   if (next) next.focus();
   else composer.focus();
 });
@@ -142,6 +158,7 @@ function isHostMessage(data: unknown): data is HostMessage {
 }
 
 function onHostMessage(msg: HostMessage): void {
+  if (requests.handle(msg) || composer.catalog.handle(msg)) return;
   switch (msg.type) {
     case 'state':
       setLocale(msg.locale);
@@ -159,6 +176,7 @@ function onHostMessage(msg: HostMessage): void {
     case 'turnStart':
       if (pendingTimer !== undefined) clearTimeout(pendingTimer);
       pendingTimer = undefined;
+      pendingAttachments = [];
       transcript.startTurn(msg.turnId, msg.userText);
       runningTurnId = msg.turnId;
       composer.setUsage(undefined);
@@ -186,6 +204,7 @@ function onHostMessage(msg: HostMessage): void {
       return;
     case 'conversation':
       transcript.show(msg.items ?? []);
+      requests.reattach();
       history.setCurrent(msg.id);
       if (!runningTurnId) setRunning(false);
       if (!msg.items?.length) banners.clear();

@@ -41,6 +41,86 @@ export type TurnEvent =
   | { type: 'error'; message: string; actions?: BannerAction[] }
   | { type: 'done'; stopReason: 'completed' | 'cancelled' | 'round-cap' | 'error'; conversationId?: string };
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server-initiated requests (sampling, elicitation) and "beyond tools" (resources, prompts)
+
+/** One part of a sampling message: text, or an image/audio (images carry their data for a thumbnail, capped). */
+export type SamplingPart = { type: 'text'; text: string } | { type: 'image'; mimeType: string; data?: string; bytes: number } | { type: 'audio'; mimeType: string; bytes: number } | { type: 'other'; label: string };
+
+/** A field of an elicitation form, as the host's form model built it from the requested schema. */
+export interface FormFieldView {
+  name: string;
+  kind: 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'multi-enum';
+  title: string;
+  description?: string;
+  required: boolean;
+  default?: string | number | boolean | string[];
+  options?: Array<{ value: string; label: string }>;
+  format?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  maxItems?: number;
+}
+
+/** What a server asks of the user, as the panel shows it. */
+export type ServerRequestView =
+  | {
+      kind: 'sampling';
+      server: string;
+      messages: Array<{ role: 'user' | 'assistant'; parts: SamplingPart[] }>;
+      systemPrompt?: string;
+      maxTokens: number;
+      temperature?: number;
+      /** The configured model the request goes to, and the server's hints / priorities. */
+      model: string;
+      modelHints: string[];
+      priorities?: { cost?: number; speed?: number; intelligence?: number };
+      includeContext?: string;
+    }
+  | { kind: 'samplingReview'; server: string; model: string; text: string; stopReason: string }
+  | { kind: 'elicitation'; server: string; message: string; fields: FormFieldView[] }
+  | { kind: 'elicitationUrl'; server: string; message: string; url: string; host: string; openable: boolean };
+
+export type ServerRequestOutcome = 'approved' | 'trusted' | 'denied' | 'sent' | 'discarded' | 'accepted' | 'declined' | 'cancelled' | 'opened' | 'failed';
+
+/** A resource or template the `@` picker offers. */
+export interface ResourceItem {
+  server: string;
+  /** The URI, or the URI template for a template. */
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+  template?: boolean;
+  /** A template's variables, in order. */
+  variables?: string[];
+}
+
+/** A server prompt the `/` menu offers. */
+export interface PromptItem {
+  server: string;
+  name: string;
+  title?: string;
+  description?: string;
+  arguments: Array<{ name: string; description?: string; required: boolean }>;
+  /** The server answers `completion/complete`. */
+  completions: boolean;
+}
+
+/** A resource attached to a message (a template with its variables filled in is sent with them). */
+export interface AttachmentRef {
+  server: string;
+  uri: string;
+  name: string;
+  template?: boolean;
+  variables?: Record<string, string>;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Host -> webview
 
@@ -66,18 +146,36 @@ export type HostMessage =
   /** Host -> webview: put text into the input box (and send it when `send`). */
   | { type: 'prefill'; text: string; send: boolean }
   /** Host -> webview: translated UI strings for the webview's own labels. */
-  | { type: 'strings'; strings: Record<string, string> };
+  | { type: 'strings'; strings: Record<string, string> }
+  /** Host -> webview: a server asks something of the user (sampling approval or answer review, elicitation); answer with `serverRequestReply`. */
+  | { type: 'serverRequest'; requestId: string; request: ServerRequestView }
+  /** Host -> webview: a server request was settled (by the user, elsewhere, or cancelled by the server); remove its buttons. */
+  | { type: 'serverRequestSettled'; requestId: string; outcome: ServerRequestOutcome; detail?: string }
+  /** Host -> webview: the host rejected the values of an elicitation form; show these messages by field name. */
+  | { type: 'serverRequestErrors'; requestId: string; errors: Record<string, string> }
+  /** Host -> webview: every connected server's resources, templates and prompts (answers `catalog`). */
+  | { type: 'catalog'; resources: ResourceItem[]; prompts: PromptItem[]; errors: string[] }
+  /** Host -> webview: completion values for a prompt argument or template variable (answers `complete`). */
+  | { type: 'completion'; requestId: string; values: string[] };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Webview -> host (validated)
 
 const id = z.string().min(1).max(200);
+const attachment = z.object({
+  server: id,
+  uri: z.string().min(1).max(4096),
+  name: z.string().max(500),
+  template: z.boolean().optional(),
+  variables: z.record(z.string().max(200), z.string().max(4096)).optional(),
+});
+const formValue = z.union([z.string().max(100_000), z.number(), z.boolean(), z.array(z.string().max(10_000)).max(1000)]);
 
 export const webviewMessageSchema = z.discriminatedUnion('type', [
   /** Webview -> host: the script loaded; send `state` and the current conversation. */
   z.object({ type: z.literal('ready') }),
-  /** Webview -> host: the user sent a message. */
-  z.object({ type: z.literal('send'), text: z.string().min(1).max(200_000) }),
+  /** Webview -> host: the user sent a message, with resources attached from the `@` picker (read on send). */
+  z.object({ type: z.literal('send'), text: z.string().min(1).max(200_000), attachments: z.array(attachment).max(20).optional() }),
   /** Webview -> host: stop the running turn (model and tool calls). */
   z.object({ type: z.literal('stop') }),
   /** Webview -> host: start a new conversation. */
@@ -98,6 +196,29 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('action'), action: z.enum(['setApiKey', 'openSettings', 'showLogs', 'showServers', 'restartServers', 'retry']) }),
   /** Webview -> host: restart one server, or show its log. */
   z.object({ type: z.literal('server'), name: id, op: z.enum(['restart', 'logs']) }),
+  /**
+   * Webview -> host: the user's answer to a `serverRequest`: sampling `approve` / `trust` / `deny`, review `send` /
+   * `discard`, elicitation `accept` (with `values`) / `decline` / `cancel`, URL elicitation `open` / `decline` / `cancel`.
+   */
+  z.object({
+    type: z.literal('serverRequestReply'),
+    requestId: id,
+    action: z.enum(['approve', 'trust', 'deny', 'send', 'discard', 'accept', 'decline', 'cancel', 'open']),
+    values: z.record(z.string().max(200), formValue).optional(),
+  }),
+  /** Webview -> host: list resources, templates and prompts of the connected servers (answered by `catalog`). */
+  z.object({ type: z.literal('catalog') }),
+  /** Webview -> host: completion suggestions for a prompt argument or template variable (answered by `completion`). */
+  z.object({
+    type: z.literal('complete'),
+    requestId: id,
+    server: id,
+    ref: z.discriminatedUnion('type', [z.object({ type: z.literal('prompt'), name: z.string().min(1).max(500) }), z.object({ type: z.literal('resource'), uri: z.string().min(1).max(4096) })]),
+    argument: z.object({ name: z.string().min(1).max(200), value: z.string().max(4096) }),
+    context: z.record(z.string().max(200), z.string().max(4096)).optional(),
+  }),
+  /** Webview -> host: run a server prompt with these arguments; its messages become the user turn. */
+  z.object({ type: z.literal('runPrompt'), server: id, name: z.string().min(1).max(500), arguments: z.record(z.string().max(200), z.string().max(100_000)) }),
 ]);
 
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;

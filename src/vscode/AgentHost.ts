@@ -33,12 +33,14 @@ import { watchRoots, workspaceRoots } from './roots';
 import { DISCOVERED, ServerDefinitionSource } from './serverDefinitions';
 import { LOG_LEVEL_SETTINGS, ServerLogs } from './serverLogs';
 import type { HeldBackServer } from './serverTrust';
+import { ServerRequests } from './serverRequests';
 
 export const API_KEY_SECRET = 'mcpAgent.apiKey';
 
 export class AgentHost implements vscode.Disposable {
   readonly logger = new ChannelLogger();
   readonly approvals = new ApprovalBroker();
+  readonly serverRequests: ServerRequests;
   readonly manager: AgentManager;
   /** A log channel per server: its log notifications and stderr. */
   readonly serverLogs: ServerLogs;
@@ -70,10 +72,11 @@ export class AgentHost implements vscode.Disposable {
     this.store = new Conversations({ dataDir: (context.storageUri ?? context.globalStorageUri).fsPath, logger: this.logger });
     this.serverLogs = new ServerLogs(this.logger);
     this.auth = new VsCodeAuth(context, this.logger);
-    this.disposables.push(this.serverLogs);
+    this.serverRequests = new ServerRequests({ logger: this.logger, state: context.workspaceState, provider: async () => (await this.agent()).provider, model: () => this.providerInfo().model, manager: () => this.manager });
+    this.disposables.push(this.serverLogs, this.serverRequests);
     this.manager = new AgentManager({
       logger: this.logger,
-      handlers: { roots: workspaceRoots },
+      handlers: { ...this.serverRequests.handlers(), roots: workspaceRoots },
       auth: this.auth.forServer,
       // Tools are known from the last session while servers start, so the first prompt can use them.
       toolListCache: { get: (key) => this.cache.get<Tool[]>(key), set: (key, tools) => this.cache.set(key, tools, { ttlSeconds: 7 * 24 * 3600 }) },

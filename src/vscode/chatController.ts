@@ -7,11 +7,30 @@ import * as vscode from 'vscode';
 import type { AgentEvent } from '../core/agent/ChatSession';
 import { LlmError, type ChatMessage } from '../core/llm/types';
 import type { ApprovalDecision, ApprovalRequest } from '../core/ports';
-import { parseWebviewMessage, type BannerAction, type ConversationListItem, type HostMessage, type ServerSummary, type TranscriptItem, type TurnEvent } from '../shared/protocol';
+import {
+  parseWebviewMessage,
+  type AttachmentRef,
+  type BannerAction,
+  type ConversationListItem,
+  type HostMessage,
+  type ServerRequestView,
+  type ServerSummary,
+  type TranscriptItem,
+  type TurnEvent,
+  type WebviewMessage,
+} from '../shared/protocol';
 import type { AgentHost } from './AgentHost';
 import type { ApprovalSurface } from './approvalBroker';
+import { catalog, promptMessages, readAttachments } from './mcpContext';
+import type { Reply, RequestSurface, Verdict } from './serverRequests';
 
-export class ChatController implements ApprovalSurface, vscode.Disposable {
+interface PendingRequest {
+  request: ServerRequestView;
+  reply(r: Reply): Promise<void>;
+  cancel(): void;
+}
+
+export class ChatController implements ApprovalSurface, RequestSurface, vscode.Disposable {
   private conversationId?: string;
   private running?: { turnId: string; abort: AbortController };
   private readonly pending = new Map<string, (d: ApprovalDecision) => void>();
@@ -19,6 +38,10 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
   private lastPrompt?: string;
   /** What the header shows (provider, model, Restricted Mode), to tell when a change needs the whole state again. */
   private shownHeader?: string;
+  /** Server requests (sampling, elicitation) waiting for the user here. */
+  private readonly requests = new Map<string, PendingRequest>();
+  private loaded = false;
+  private disposed = false;
 
   constructor(
     private readonly host: AgentHost,
@@ -28,6 +51,7 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
       webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)),
       // A settings change may switch the model (or trust may be granted): the header then needs the whole state.
       host.onDidChange(() => void (this.shownHeader !== undefined && this.shownHeader !== this.header() ? this.sendState() : this.post({ type: 'servers', servers: this.servers() }))),
+      host.serverRequests.register(this),
     );
   }
 
@@ -46,9 +70,22 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
       case 'ready':
         await this.sendState();
         await this.showConversation(this.conversationId);
+        // A reloaded view shows the requests still waiting for an answer.
+        for (const [requestId, p] of this.requests) await this.post({ type: 'serverRequest', requestId, request: p.request });
+        this.loaded = true;
+        this.host.serverRequests.surfaceReady();
         return;
       case 'send':
-        return this.send(msg.text);
+        return this.send(msg.text, msg.attachments ?? []);
+      case 'serverRequestReply':
+        await this.requests.get(msg.requestId)?.reply({ action: msg.action, values: msg.values });
+        return;
+      case 'catalog':
+        return this.sendCatalog();
+      case 'complete':
+        return this.complete(msg);
+      case 'runPrompt':
+        return this.runPrompt(msg.server, msg.name, msg.arguments);
       case 'stop':
         this.running?.abort.abort();
         return;
@@ -120,21 +157,59 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
     await this.post({ type: 'conversation', items: [] });
   }
 
-  async send(text: string): Promise<void> {
+  /**
+   * Sends the user's text as a turn. Attached resources are read first and added to the prompt as context; one
+   * that cannot be read stops the send with a banner naming it (the webview gives the text back).
+   */
+  async send(text: string, attachments: AttachmentRef[] = []): Promise<void> {
     if (this.running) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Wait for the current answer, or stop it first.'));
       return;
     }
+    let prompt = text;
+    let shown = text;
+    if (attachments.length) {
+      try {
+        prompt = `${text}\n\n${await readAttachments(this.host.manager, attachments)}`;
+      } catch (err) {
+        await this.banner(vscode.l10n.t('Could not read the attached resource: {0}', (err as Error).message), ['showLogs']);
+        return;
+      }
+      shown = `${text}\n\n${vscode.l10n.t('Attached: {0}', attachments.map((a) => a.name).join(', '))}`;
+    }
+    await this.runTurn(shown, { prompt });
+  }
+
+  /** Runs a server prompt (a `/` command): its messages become the user's turn. */
+  async runPrompt(server: string, name: string, args: Record<string, string>): Promise<void> {
+    if (this.running) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Wait for the current answer, or stop it first.'));
+      return;
+    }
+    let messages;
+    try {
+      messages = await promptMessages(this.host.manager, server, name, args);
+    } catch (err) {
+      await this.banner(vscode.l10n.t('Could not run the prompt /{0} of {1}: {2}', name, server, (err as Error).message), ['showLogs']);
+      return;
+    }
+    const last = messages[messages.length - 1]?.content ?? '';
+    const request = messages.length === 1 ? { prompt: last } : { messages };
+    await this.runTurn(`/${name}\n\n${last}`, request);
+  }
+
+  private async runTurn(userText: string, request: { prompt: string } | { messages: Array<{ role: string; content: string }> }): Promise<void> {
     const turnId = randomUUID();
     const abort = new AbortController();
     this.running = { turnId, abort };
-    this.lastPrompt = text;
-    await this.post({ type: 'turnStart', turnId, userText: text });
+    // Retry sends the same text again (attached resources included, as read the first time).
+    this.lastPrompt = 'prompt' in request ? request.prompt : userText;
+    await this.post({ type: 'turnStart', turnId, userText });
     const emit = (event: TurnEvent) => void this.post({ type: 'turnEvent', turnId, event });
     try {
       const { agent } = await this.host.agent();
       const r = await this.host.approvals.runWith(this, () =>
-        agent.chat({ prompt: text, conversationId: this.conversationId, signal: abort.signal, onEvent: (e) => toTurnEvent(e, emit) }),
+        agent.chat({ ...request, conversationId: this.conversationId, signal: abort.signal, onEvent: (e) => toTurnEvent(e, emit) }),
       );
       this.conversationId = r.conversation_id ?? this.conversationId;
       if (r.error) await this.banner(r.error, errorActions(r.error));
@@ -178,6 +253,88 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
         args: JSON.stringify(req.args, null, 2),
       });
     });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Server requests (sampling, elicitation): cards here, answered through `decide` (ServerRequests)
+
+  get canShow(): boolean {
+    return this.loaded && !this.disposed;
+  }
+
+  get busy(): boolean {
+    return !!this.running;
+  }
+
+  showRequest<T>(request: ServerRequestView, signal: AbortSignal, decide: (reply: Reply) => Promise<Verdict<T>>): Promise<T | undefined> {
+    const requestId = randomUUID();
+    return new Promise<T | undefined>((resolve) => {
+      let deciding = false;
+      const finish = (value: T | undefined, outcome: Parameters<ChatController['settleRequest']>[1], detail?: string) => {
+        if (!this.requests.delete(requestId)) return;
+        signal.removeEventListener('abort', onAbort);
+        if (!this.disposed) void this.settleRequest(requestId, outcome, detail);
+        resolve(value);
+      };
+      const onAbort = () => finish(undefined, 'cancelled');
+      if (signal.aborted) {
+        resolve(undefined);
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.requests.set(requestId, {
+        request,
+        cancel: onAbort,
+        reply: async (r) => {
+          if (deciding) return;
+          deciding = true;
+          try {
+            const verdict = await decide(r);
+            if ('errors' in verdict) await this.post({ type: 'serverRequestErrors', requestId, errors: verdict.errors });
+            else finish(verdict.result, verdict.outcome, verdict.detail);
+          } catch (err) {
+            this.host.logger.warn(`answering a server request failed: ${(err as Error).message}`);
+            finish(undefined, 'failed', (err as Error).message);
+          } finally {
+            deciding = false;
+          }
+        },
+      });
+      // Not delivered: the view is hidden (its webview is gone until shown). Show it; on `ready` it gets the card.
+      void (async () => {
+        const delivered = await this.post({ type: 'serverRequest', requestId, request });
+        if (!delivered && !this.disposed) await vscode.commands.executeCommand('mcpAgent.openChat');
+      })().catch((err: unknown) => this.host.logger.debug(`showing a server request: ${(err as Error).message}`));
+    });
+  }
+
+  private settleRequest(requestId: string, outcome: Extract<HostMessage, { type: 'serverRequestSettled' }>['outcome'], detail?: string): Thenable<boolean> {
+    return this.post({ type: 'serverRequestSettled', requestId, outcome, ...(detail ? { detail } : {}) });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Resources and prompts for `@` and `/`
+
+  private async sendCatalog(): Promise<void> {
+    const errors: string[] = [];
+    let c: ReturnType<typeof catalog> = { resources: [], prompts: [] };
+    try {
+      c = catalog(this.host.manager);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+    await this.post({ type: 'catalog', resources: c.resources, prompts: c.prompts, errors });
+  }
+
+  private async complete(msg: Extract<WebviewMessage, { type: 'complete' }>): Promise<void> {
+    let values: string[] = [];
+    try {
+      const ref = msg.ref.type === 'prompt' ? { type: 'ref/prompt' as const, name: msg.ref.name } : { type: 'ref/resource' as const, uri: msg.ref.uri };
+      values = (await this.host.manager.complete(msg.server, ref, msg.argument, msg.context, { timeoutMs: 5_000 })).values.slice(0, 100);
+    } catch (err) {
+      this.host.logger.debug(`[${msg.server}] completion failed: ${(err as Error).message}`);
+    }
+    await this.post({ type: 'completion', requestId: msg.requestId, values });
   }
 
   private async banner(message: string, actions: BannerAction[]): Promise<void> {
@@ -229,8 +386,11 @@ export class ChatController implements ApprovalSurface, vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.running?.abort.abort();
     for (const d of this.disposables) d.dispose();
+    // Requests waiting here are cancelled: the server hears "cancel", not silence.
+    for (const p of [...this.requests.values()]) p.cancel();
   }
 }
 
