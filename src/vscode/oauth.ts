@@ -5,11 +5,11 @@
  * http(s) authorization URLs are ever opened. A server whose sign-in the user cancelled, or signed out of, is not
  * asked about again until the user restarts it.
  */
-import { createServer, type Server } from 'node:http';
 import * as vscode from 'vscode';
 import { oauthStoreKey } from '../core/mcp/oauth/authorizationCodeProvider';
 import { createServerAuth } from '../core/mcp/oauth/serverAuth';
-import { AuthorizationUrlRefusedError, assertHttpAuthorizationUrl, parseAuthorizationRedirect, type AuthorizationResponse, type ServerAuth } from '../core/mcp/oauth/types';
+import { listenForRedirect } from '../core/mcp/oauth/loopback';
+import { AuthorizationUrlRefusedError, assertHttpAuthorizationUrl, type AuthorizationResponse, type ServerAuth } from '../core/mcp/oauth/types';
 import type { ServerDefinition } from '../core/mcp/serverConfig';
 import type { Logger, SecretStore } from '../core/ports';
 
@@ -115,7 +115,12 @@ export class VsCodeAuth {
       this.quiet.add(server);
       throw new SignInCancelledError();
     }
-    const listener = await listen(redirect, url.searchParams.get('state') ?? undefined).catch((err: unknown) => {
+    const listener = await listenForRedirect(redirect, url.searchParams.get('state') ?? undefined, SIGN_IN_TIMEOUT_MS, {
+      signedIn: { title: vscode.l10n.t('Signed in'), text: vscode.l10n.t('MCP Agent is signed in. You can close this tab and return to VS Code.') },
+      failed: vscode.l10n.t('Sign-in failed'),
+      timedOut: (ms) => vscode.l10n.t('sign-in timed out after {0} minutes', ms / 60_000),
+      portInUse: (port) => vscode.l10n.t('port {0} for the sign-in redirect is in use; restart the server to try another', port),
+    }).catch((err: unknown) => {
       // Someone else took our port: choose another for the next attempt.
       void this.ctx.globalState.update(PORT_KEY, undefined);
       throw err;
@@ -135,58 +140,7 @@ export class VsCodeAuth {
       if (err instanceof SignInCancelledError) this.quiet.add(server);
       throw err;
     } finally {
-      listener.server.closeAllConnections();
-      await new Promise<void>((r) => listener.server.close(() => r()));
+      await listener.close();
     }
   }
-}
-
-/** The loopback listener: only a GET of the redirect path carrying the request's state is taken. */
-async function listen(redirect: URL, expectedState: string | undefined): Promise<{ server: Server; result: Promise<AuthorizationResponse> }> {
-  if (redirect.protocol !== 'http:' || redirect.hostname !== '127.0.0.1') throw new Error(`the redirect URI ${redirect.href} is not a loopback address`);
-  let settle!: (r: AuthorizationResponse | Error) => void;
-  const result = new Promise<AuthorizationResponse>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(vscode.l10n.t('sign-in timed out after {0} minutes', SIGN_IN_TIMEOUT_MS / 60_000))), SIGN_IN_TIMEOUT_MS);
-    timer.unref();
-    settle = (r) => {
-      clearTimeout(timer);
-      if (r instanceof Error) reject(r);
-      else resolve(r);
-    };
-  });
-  // Raced against the user's cancel: a later timeout must not surface as an unhandled rejection.
-  result.catch(() => undefined);
-  const server = createServer((req, res) => {
-    const got = new URL(req.url ?? '/', redirect);
-    if (req.method !== 'GET' || got.pathname !== redirect.pathname) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-      return;
-    }
-    if (expectedState !== undefined && got.searchParams.get('state') !== expectedState) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end('Unexpected sign-in response');
-      return;
-    }
-    try {
-      const r = parseAuthorizationRedirect(got);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page(vscode.l10n.t('Signed in'), vscode.l10n.t('MCP Agent is signed in. You can close this tab and return to VS Code.')));
-      settle(r);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page(vscode.l10n.t('Sign-in failed'), message));
-      settle(new Error(message));
-    }
-  });
-  const port = Number(redirect.port || 80);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(vscode.l10n.t('port {0} for the sign-in redirect is in use; restart the server to try another', port)) : err),
-    );
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return { server, result };
-}
-
-function page(title: string, text: string): string {
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><meta charset="utf-8"><title>${esc(title)}</title><body style="font-family:sans-serif;margin:3em"><h1>${esc(title)}</h1><p>${esc(text)}</p></body>`;
 }

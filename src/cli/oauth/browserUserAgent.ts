@@ -5,8 +5,8 @@
  * handed to a program, always as one argument and never through a shell.
  */
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import { assertHttpAuthorizationUrl, parseAuthorizationRedirect, type AuthorizationResponse, type UserAgent } from '../../core/mcp/oauth/types';
+import { listenForRedirect, type LoopbackTexts } from '../../core/mcp/oauth/loopback';
+import { assertHttpAuthorizationUrl, type AuthorizationResponse, type UserAgent } from '../../core/mcp/oauth/types';
 
 /** The loopback port when MCP_AGENT_OAUTH_PORT does not say otherwise. */
 export const DEFAULT_REDIRECT_PORT = 33419;
@@ -43,62 +43,23 @@ export class BrowserUserAgent implements UserAgent {
   private async run(url: URL, redirect: URL): Promise<AuthorizationResponse> {
     const print = this.opts.print ?? ((t: string) => void process.stderr.write(t));
     const timeoutMs = this.opts.timeoutMs ?? 5 * 60_000;
-    const { server, result } = await listen(redirect, url.searchParams.get('state') ?? undefined, timeoutMs);
+    const listener = await listenForRedirect(redirect, url.searchParams.get('state') ?? undefined, timeoutMs, TEXTS);
     try {
       const opened = await openBrowser(url.href, this.opts.env ?? process.env, this.opts.platform ?? process.platform);
       print(`mcp-agent: sign in to ${url.host} ${opened ? 'in the browser that just opened' : 'in a browser'}; if it did not open, visit:\n  ${url.href}\n`);
-      return await result;
+      return await listener.result;
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await listener.close();
     }
   }
 }
 
-async function listen(redirect: URL, expectedState: string | undefined, timeoutMs: number): Promise<{ server: Server; result: Promise<AuthorizationResponse> }> {
-  if (redirect.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(redirect.hostname)) {
-    throw new Error(`the redirect URI ${redirect.href} is not a loopback http URL`);
-  }
-  let settle!: (r: AuthorizationResponse | Error) => void;
-  const result = new Promise<AuthorizationResponse>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sign-in timed out after ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
-    timer.unref();
-    settle = (r) => {
-      clearTimeout(timer);
-      if (r instanceof Error) reject(r);
-      else resolve(r);
-    };
-  });
-  const server = createServer((req, res) => {
-    const got = new URL(req.url ?? '/', redirect);
-    if (req.method !== 'GET' || got.pathname !== redirect.pathname) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
-      return;
-    }
-    // Only the redirect of our own request counts; anything else (another page probing the port) is turned away.
-    if (expectedState !== undefined && got.searchParams.get('state') !== expectedState) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end('Unexpected sign-in response');
-      return;
-    }
-    try {
-      const r = parseAuthorizationRedirect(got);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page('Signed in', 'mcp-agent is signed in. You can close this tab.'));
-      settle(r);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page('Sign-in failed', message));
-      settle(new Error(message));
-    }
-  });
-  const port = Number(redirect.port || 80);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`cannot take the sign-in redirect: port ${port} on 127.0.0.1 is in use (set MCP_AGENT_OAUTH_PORT to another port)`) : err),
-    );
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return { server, result };
-}
+const TEXTS: LoopbackTexts = {
+  signedIn: { title: 'Signed in', text: 'mcp-agent is signed in. You can close this tab.' },
+  failed: 'Sign-in failed',
+  timedOut: (ms) => `sign-in timed out after ${Math.round(ms / 1000)} s`,
+  portInUse: (port) => `cannot take the sign-in redirect: port ${port} on 127.0.0.1 is in use (set MCP_AGENT_OAUTH_PORT to another port)`,
+};
 
 /**
  * Opens an http(s) URL: each command of `$BROWSER` (colon-separated, `%s` replaced by the URL or the URL appended),
@@ -137,9 +98,4 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<boo
       resolve(false);
     }
   });
-}
-
-function page(title: string, text: string): string {
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><meta charset="utf-8"><title>${esc(title)}</title><body style="font-family:sans-serif;margin:3em"><h1>${esc(title)}</h1><p>${esc(text)}</p></body>`;
 }
