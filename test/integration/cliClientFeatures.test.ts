@@ -141,9 +141,9 @@ describe('mcp-agent CLI: sampling, elicitation, roots, resources, prompts, loggi
       const r = await cli(['call', 'sample', '--yes', '--args', '{"prompt":"hello"}']);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(answerOf(r.stdout), { model: 'test-model', stopReason: 'endTurn', role: 'assistant', content: { type: 'text', text: 'Hi from the model.' } });
-      const body = srv.chatRequests[0].body as unknown as { messages: Array<{ content: string }>; max_completion_tokens: number };
+      const body = srv.chatRequests[0].body as unknown as { messages: Array<{ content: string }>; max_tokens: number };
       assert.equal(body.messages[0].content, 'hello');
-      assert.equal(body.max_completion_tokens, 64);
+      assert.equal(body.max_tokens, 64);
     });
 
     it('answers a trusted server without asking (--trust-sampling, or sampling.trusted in the definition)', async () => {

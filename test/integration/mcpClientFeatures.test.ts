@@ -88,7 +88,8 @@ describe('MCP client features against server-everything', function () {
       assert.equal(asked[0].maxTokens, 77);
       assert.match(asked[0].messages[0].text, /Say something/);
       const body = srv.chatRequests[0].body as Record<string, unknown>;
-      assert.equal(body.max_completion_tokens, 77);
+      assert.equal(body.max_tokens, 77, "a non-OpenAI base URL gets max_tokens");
+      assert.equal(body.max_completion_tokens, undefined);
       assert.equal(body.temperature, 0.7);
       assert.deepEqual((body.messages as Array<{ role: string }>).map((m) => m.role), ['system', 'user']);
     });

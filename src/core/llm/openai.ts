@@ -77,7 +77,9 @@ export class OpenAIProvider implements ChatProvider {
       stream: true,
       stream_options: { include_usage: true },
       ...(request.tools && request.tools.length > 0 ? { tools: toWireTools(request.tools) } : {}),
-      ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
+      // OpenAI's own API wants max_completion_tokens (its reasoning models refuse max_tokens); most other
+      // OpenAI-compatible servers (DeepSeek, Ollama, older vLLM) only know max_tokens.
+      ...(request.maxTokens !== undefined ? (isOpenAIPlatform(this.baseUrl) ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }) : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.stop?.length ? { stop: request.stop.slice(0, 4) } : {}),
     };
