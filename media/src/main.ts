@@ -10,7 +10,7 @@ import { HistoryPanel } from './history';
 import { ServerRequests } from './serverRequests';
 import { ServerStrip } from './servers';
 import { scheduler } from './stream';
-import { DEFAULT_STRINGS, setStrings, t, type StringKey } from './strings';
+import { setStrings, t } from './strings';
 import { Transcript } from './transcript';
 import { post } from './vscode';
 
@@ -223,47 +223,14 @@ function onHostMessage(msg: HostMessage): void {
         composer.focus();
       }
       return;
-    case 'strings': {
-      const shown = fixedLabels();
+    case 'strings':
       setStrings(msg.strings ?? {});
-      relabel(shown);
+      relabel();
       return;
-    }
   }
 }
 
-/** The labels without placeholders as shown now, text -> key (the first key wins where two share a text). */
-function fixedLabels(): Map<string, StringKey> {
-  const out = new Map<string, StringKey>();
-  for (const key of Object.keys(DEFAULT_STRINGS) as StringKey[]) {
-    const text = t(key);
-    if (!/\{\d+\}/.test(DEFAULT_STRINGS[key]) && !out.has(text)) out.set(text, key);
-  }
-  return out;
-}
-
-const LABEL_ATTRIBUTES = ['title', 'aria-label', 'placeholder'];
-
-/**
- * Puts the new strings on what is already drawn: the named labels, then every text or label attribute that is
- * exactly one of the old fixed labels (the welcome, buttons, hints built before the strings came). Messages are
- * left alone: their text is the user's and the model's.
- */
-function relabel(shown: Map<string, StringKey>): void {
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
-    acceptNode: (node) => (node instanceof Element && node.matches('.messages, textarea') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
-  });
-  for (let node: Node | null = walker.nextNode(); node; node = walker.nextNode()) {
-    if (node instanceof Element) {
-      for (const name of LABEL_ATTRIBUTES) {
-        const key = shown.get(node.getAttribute(name) ?? '');
-        if (key) node.setAttribute(name, t(key));
-      }
-    } else if (node.nodeValue) {
-      const key = shown.get(node.nodeValue);
-      if (key) node.nodeValue = t(key);
-    }
-  }
+function relabel(): void {
   historyButton.title = t('history');
   historyButton.setAttribute('aria-label', t('history'));
   newChatButton.title = t('newChat');

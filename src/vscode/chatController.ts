@@ -69,9 +69,6 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
     }
     switch (msg.type) {
       case 'ready': {
-        // First, so the labels are translated before the state, conversation and cards are drawn.
-        const strings = webviewStrings();
-        if (Object.keys(strings).length) await this.post({ type: 'strings', strings });
         await this.sendState();
         await this.showConversation(this.conversationId);
         // A reloaded view shows the requests still waiting for an answer.
@@ -467,7 +464,7 @@ async function openLink(href: string, logger: { warn(m: string): void }): Promis
 }
 
 /** The webview's labels in the UI language: each English text looked up in the loaded l10n bundle (none in English). */
-function webviewStrings(): Record<string, string> {
+export function webviewStrings(): Record<string, string> {
   const bundle = vscode.l10n.bundle;
   const out: Record<string, string> = {};
   if (!bundle) return out;
