@@ -17,6 +17,13 @@ export interface ChatHtmlOptions {
   codiconsUri: string;
   /** The UI language (`vscode.env.language`), e.g. `en` or `zh-cn`. */
   lang: string;
+  /** The webview's labels in the UI language (key -> text), read before anything is drawn; absent in English. */
+  strings?: Record<string, string>;
+}
+
+/** JSON inside a <script> data block: `<` escaped so no text can close the element. Data blocks never run. */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 function attr(value: string): string {
@@ -24,7 +31,7 @@ function attr(value: string): string {
 }
 
 /** The document for the chat view: a strict CSP, the stylesheets, an empty app root and the nonce'd script. */
-export function chatHtml({ cspSource, nonce, scriptUri, styleUri, codiconsUri, lang }: ChatHtmlOptions): string {
+export function chatHtml({ cspSource, nonce, scriptUri, styleUri, codiconsUri, lang, strings }: ChatHtmlOptions): string {
   // A CSP source or nonce containing a quote or semicolon could widen the policy: refuse rather than emit it.
   // (VS Code's own cspSource is a source list with a quoted keyword, `'self' https://*.vscode-cdn.net`: single
   // quotes are allowed there; a semicolon, double quote or line break would still start a new directive or attribute.)
@@ -50,7 +57,7 @@ export function chatHtml({ cspSource, nonce, scriptUri, styleUri, codiconsUri, l
 </head>
 <body>
 <div id="app"></div>
-<noscript>MCP Agent needs scripts enabled in this view.</noscript>
+${strings && Object.keys(strings).length ? `<script type="application/json" id="mcp-agent-strings">${jsonForScript(strings)}</script>\n` : ''}<noscript>MCP Agent needs scripts enabled in this view.</noscript>
 <script nonce="${attr(nonce)}" src="${attr(scriptUri)}"></script>
 </body>
 </html>

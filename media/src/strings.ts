@@ -202,3 +202,15 @@ export function t(key: StringKey, ...args: Array<string | number>): string {
   const template = overrides[key] ?? DEFAULT_STRINGS[key];
   return args.length ? template.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m)) : template;
 }
+
+/** Translated labels the host put in the page (`chatHtml`), applied before any component draws one. */
+function embeddedStrings(): void {
+  const text = typeof document === 'undefined' ? null : document.getElementById('mcp-agent-strings')?.textContent;
+  if (!text) return;
+  try {
+    setStrings(JSON.parse(text) as Record<string, unknown>);
+  } catch {
+    // A malformed block: the English labels stay.
+  }
+}
+embeddedStrings();

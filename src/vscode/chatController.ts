@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import { DEFAULT_STRINGS } from '../../media/src/strings';
 import type { AgentEvent } from '../core/agent/ChatSession';
 import { LlmError, type ChatMessage } from '../core/llm/types';
 import type { ApprovalDecision, ApprovalRequest } from '../core/ports';
@@ -67,7 +68,7 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
       return;
     }
     switch (msg.type) {
-      case 'ready':
+      case 'ready': {
         await this.sendState();
         await this.showConversation(this.conversationId);
         // A reloaded view shows the requests still waiting for an answer.
@@ -75,6 +76,7 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
         this.loaded = true;
         this.host.serverRequests.surfaceReady();
         return;
+      }
       case 'send':
         return this.send(msg.text, msg.attachments ?? []);
       case 'serverRequestReply':
@@ -459,4 +461,16 @@ async function openLink(href: string, logger: { warn(m: string): void }): Promis
     return;
   }
   await vscode.env.openExternal(uri);
+}
+
+/** The webview's labels in the UI language: each English text looked up in the loaded l10n bundle (none in English). */
+export function webviewStrings(): Record<string, string> {
+  const bundle = vscode.l10n.bundle;
+  const out: Record<string, string> = {};
+  if (!bundle) return out;
+  for (const [key, english] of Object.entries(DEFAULT_STRINGS)) {
+    const translated = bundle[english];
+    if (typeof translated === 'string' && translated) out[key] = translated;
+  }
+  return out;
 }

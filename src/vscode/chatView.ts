@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { chatHtml } from '../../media/src/html';
 import type { AgentHost } from './AgentHost';
-import { ChatController } from './chatController';
+import { ChatController, webviewStrings } from './chatController';
 
 export const VIEW_ID = 'mcpAgent.chat';
 
@@ -94,6 +94,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'chat.css')).toString(),
       codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicon.css')).toString(),
       lang: vscode.env.language,
+      strings: webviewStrings(),
     });
     return controller;
   }

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_STRINGS } from '../../media/src/strings';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -26,6 +27,15 @@ describe('translations', () => {
     const zh = JSON.parse(readFileSync(path.join(ROOT, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
     const missing = [...l10nStrings()].filter((s) => !(s in zh));
     assert.deepEqual(missing, []);
+  });
+
+  it('has a Simplified Chinese string, with the same placeholders, for every webview label', () => {
+    const zh = JSON.parse(readFileSync(path.join(ROOT, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+    const placeholders = (s: string): string[] => [...new Set(s.match(/\{\d+\}/g) ?? [])].sort();
+    const missing = Object.values(DEFAULT_STRINGS).filter((s) => typeof zh[s] !== 'string' || !zh[s]);
+    assert.deepEqual(missing, []);
+    const mismatched = Object.values(DEFAULT_STRINGS).filter((s) => placeholders(zh[s]).join() !== placeholders(s).join());
+    assert.deepEqual(mismatched, []);
   });
 
   it('translates every manifest string (package.nls.json) into zh-cn, and the manifest uses only defined keys', () => {

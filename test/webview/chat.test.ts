@@ -546,6 +546,18 @@ describe('chat webview (Chromium)', function () {
     assert.equal(await page.getByRole('button', { name: 'History' }).count(), 1, 'untranslated keys keep English');
   });
 
+  it('draws every label in the UI language from the first paint (strings embedded in the page)', async () => {
+    const chat = await harness.open({ strings: { send: 'Senden', inputPlaceholder: 'Frag MCP Agent…', history: 'Verlauf' } });
+    pages.push(chat);
+    const { page } = chat;
+    // Before any host message: the labels drawn at load are already translated.
+    assert.equal(await page.locator('.send-button').getAttribute('aria-label'), 'Senden');
+    assert.equal(await page.getByRole('button', { name: 'Verlauf' }).count(), 1);
+    assert.equal(await page.locator('textarea').getAttribute('placeholder'), 'Frag MCP Agent…');
+    await chat.send(STATE);
+    assert.equal(await page.locator('.send-button').getAttribute('aria-label'), 'Senden');
+  });
+
   it('streams 10,000 tokens at 1,000 tokens/s without a long task, and every token arrives', async function () {
     this.timeout(180_000);
     // Long tasks are wall-clock: on a machine busy with other work any page gets them. The browser runs at

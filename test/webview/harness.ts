@@ -202,6 +202,8 @@ export interface OpenOptions {
   height?: number;
   /** What `getState()` returns at load (e.g. a saved draft). */
   state?: unknown;
+  /** Translated labels the host puts in the page (`chatHtml`'s `strings`). */
+  strings?: Record<string, string>;
 }
 
 export interface ChatPage {
@@ -287,6 +289,7 @@ export async function startHarness(): Promise<Harness> {
           styleUri: `${origin}/dist/chat.css`,
           codiconsUri: `${origin}/dist/codicon.css`,
           lang: url.searchParams.get('lang') ?? 'en',
+          strings: url.searchParams.has('strings') ? (JSON.parse(url.searchParams.get('strings') ?? '{}') as Record<string, string>) : undefined,
         });
         res.writeHead(200, { 'content-type': contentType('index.html'), 'cache-control': 'no-store' });
         res.end(html);
@@ -354,7 +357,7 @@ export async function startHarness(): Promise<Harness> {
       },
       { vars: THEMES[theme], theme, state: options.state },
     );
-    await page.goto(`${origin}/index.html`);
+    await page.goto(`${origin}/index.html${options.strings ? `?strings=${encodeURIComponent(JSON.stringify(options.strings))}` : ''}`);
     const chat: ChatPage = {
       page,
       send: async (...messages) => {
