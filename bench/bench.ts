@@ -13,7 +13,7 @@ import { benchMemory } from './scenarios/memory';
 import { benchStartup } from './scenarios/startup';
 import { bundleSizes } from './scenarios/static';
 import { benchTurn } from './scenarios/turn';
-import { benchVsCode, type VsCodeProvider } from './scenarios/vscode';
+import { benchVsCode, emptyVsCodeFigures, type VsCodeProvider } from './scenarios/vscode';
 
 /** The keys every run's JSON has (null where a figure could not be had, with a note saying why). */
 export const REQUIRED_KEYS = [
@@ -165,24 +165,10 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     startup_parallel_cached_ms: null,
     cache_memory_hit_p50_us: null,
     cache_file_hit_p50_us: null,
-    activation_ms: null,
+    ...emptyVsCodeFigures(ctx),
     bundle_bytes: null,
     bundle_host_bytes: null,
     bundle_webview_bytes: null,
-    activation_code_loading_ms: null,
-    activation_activate_ms: null,
-    activation_total_ms: null,
-    activation_runs: 0,
-    activation_min_ms: null,
-    vscode_version: null,
-    webview_long_tasks: null,
-    webview_longest_task_ms: null,
-    webview_renders_per_s: null,
-    webview_tokens_complete: null,
-    webview_tokens: profile.webviewTokens,
-    webview_tokens_per_s: profile.webviewTokensPerSecond,
-    webview_runs: 0,
-    webview_priority: null,
     memory_mb_20_servers: null,
     memory_servers: profile.memoryServers,
     memory_mb_baseline: null,

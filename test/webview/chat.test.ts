@@ -5,12 +5,11 @@
  *   npx mocha --no-config --node-option import=tsx --extension ts --timeout 60000 test/webview/*.test.ts
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import * as path from 'node:path';
 import type { HostMessage, TurnEvent, WebviewMessage } from '../../src/shared/protocol';
-import { ARTIFACTS, CHROMIUM, startHarness, type ChatPage, type Harness, type Theme } from './harness';
+import { ARTIFACTS, suiteHarness, type ChatPage, type Theme } from './harness';
 import { measureStreaming, type StreamMeasurement } from './measure';
 
 const STATE: HostMessage = {
@@ -68,27 +67,11 @@ const ANSWER = [
 ].join('\n');
 
 describe('chat webview (Chromium)', function () {
-  let harness: Harness;
-  const pages: ChatPage[] = [];
-
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
-    this.timeout(120_000);
-    harness = await startHarness();
-  });
-
-  after(async () => {
-    await harness?.close();
-  });
-
-  afterEach(async () => {
-    for (const p of pages.splice(0)) await p.page.context().close();
-  });
+  const suite = suiteHarness();
+  const pages = suite.pages;
 
   async function open(theme: Theme = 'dark', state?: unknown, size?: { width: number; height: number }): Promise<ChatPage> {
-    const chat = await harness.open({ theme, state, ...size });
-    pages.push(chat);
-    return chat;
+    return suite.open({ theme, state, ...size });
   }
 
   const lastPosted = async (chat: ChatPage, type: WebviewMessage['type']): Promise<WebviewMessage | undefined> =>
@@ -335,7 +318,7 @@ describe('chat webview (Chromium)', function () {
       void d.dismiss();
     });
     page.on('request', (r) => {
-      if (!r.url().startsWith(harness.origin)) foreign.push(r.url());
+      if (!r.url().startsWith(suite.harness.origin)) foreign.push(r.url());
     });
     const evil = [
       'Hello <script>window.__xss = 1; alert(1)</script> there.',
@@ -396,7 +379,7 @@ describe('chat webview (Chromium)', function () {
     assert.deepEqual((await chat.posted()).filter((m) => m.type === 'openLink'), []);
     assert.deepEqual(dialogs, []);
     assert.deepEqual(foreign, [], 'no request left the page origin');
-    assert.equal(page.url(), `${harness.origin}/index.html`);
+    assert.equal(page.url(), `${suite.harness.origin}/index.html`);
   });
 
   it('link clicks post openLink and never navigate the webview', async () => {
@@ -411,7 +394,7 @@ describe('chat webview (Chromium)', function () {
     await page.locator('.markdown a', { hasText: 'example.org' }).click();
     assert.deepEqual(await lastPosted(chat, 'openLink'), { type: 'openLink', href: 'https://example.org/auto' });
     await chat.frames(2);
-    assert.equal(page.url(), `${harness.origin}/index.html`);
+    assert.equal(page.url(), `${suite.harness.origin}/index.html`);
     assert.equal(page.context().pages().length, 1, 'no window opened');
   });
 
@@ -547,8 +530,7 @@ describe('chat webview (Chromium)', function () {
   });
 
   it('draws every label in the UI language from the first paint (strings embedded in the page)', async () => {
-    const chat = await harness.open({ strings: { send: 'Senden', inputPlaceholder: 'Frag MCP Agent…', history: 'Verlauf' } });
-    pages.push(chat);
+    const chat = await suite.open({ strings: { send: 'Senden', inputPlaceholder: 'Frag MCP Agent…', history: 'Verlauf' } });
     const { page } = chat;
     // Before any host message: the labels drawn at load are already translated.
     assert.equal(await page.locator('.send-button').getAttribute('aria-label'), 'Senden');

@@ -414,3 +414,35 @@ export async function startHarness(): Promise<Harness> {
     },
   };
 }
+
+/**
+ * Mocha hooks for a suite on one harness: started before the suite (skipped without Chromium), closed after it;
+ * pages opened through `open` are closed after each test.
+ */
+export function suiteHarness(): { readonly harness: Harness; readonly pages: ChatPage[]; open(options?: OpenOptions): Promise<ChatPage> } {
+  let started: Harness | undefined;
+  const pages: ChatPage[] = [];
+  before(async function () {
+    if (!existsSync(CHROMIUM)) this.skip();
+    this.timeout(120_000);
+    started = await startHarness();
+  });
+  after(async () => {
+    await started?.close();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.page.context().close();
+  });
+  return {
+    get harness(): Harness {
+      if (!started) throw new Error('the webview harness has not started');
+      return started;
+    },
+    pages,
+    async open(options?: OpenOptions): Promise<ChatPage> {
+      const chat = await this.harness.open(options);
+      pages.push(chat);
+      return chat;
+    },
+  };
+}

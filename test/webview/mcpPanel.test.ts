@@ -6,11 +6,10 @@
  *   npx mocha --no-config --node-option import=tsx --extension ts --timeout 60000 test/webview/mcpPanel.test.ts
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FormFieldView, HostMessage, WebviewMessage } from '../../src/shared/protocol';
-import { ARTIFACTS, CHROMIUM, startHarness, type ChatPage, type Harness, type Theme } from './harness';
+import { ARTIFACTS, suiteHarness, type ChatPage, type Theme } from './harness';
 
 const STATE: HostMessage = {
   type: 'state',
@@ -86,25 +85,11 @@ const CATALOG: HostMessage = {
 };
 
 describe('chat webview: MCP cards and pickers (Chromium)', function () {
-  let harness: Harness;
-  const pages: ChatPage[] = [];
-
-  before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
-    this.timeout(120_000);
-    harness = await startHarness();
-  });
-
-  after(async () => {
-    await harness?.close();
-  });
-
-  afterEach(async () => {
-    for (const p of pages.splice(0)) await p.page.context().close();
-  });
+  const suite = suiteHarness();
+  const pages = suite.pages;
 
   async function open(theme: Theme = 'dark', size?: { width: number; height: number }): Promise<ChatPage> {
-    const chat = await harness.open({ theme, ...size });
+    const chat = await suite.open({ theme, ...size });
     pages.push(chat);
     await chat.send(STATE);
     return chat;
