@@ -88,4 +88,30 @@ describe('tool lists cached for fast start', function () {
       await second.dispose();
     }
   });
+
+  it('offers every server\'s cached tools before it starts any server process', async () => {
+    const cache = new Cache({ backend: false });
+    const toolListCache = { get: (k: string) => cache.get<Tool[]>(k), set: (k: string, v: Tool[]) => cache.set(k, v) };
+    const defs = ['a', 'b', 'c', 'd'].map((n) => faultDef(n));
+    const first = new AgentManager({ toolListCache });
+    await first.apply(defs);
+    const expected = first.tools().map((t) => t.name).sort();
+    await first.dispose();
+
+    const second = new AgentManager({ toolListCache });
+    let statesWhenAllOffered: string[] | undefined;
+    second.on('toolsChanged', () => {
+      if (statesWhenAllOffered === undefined && second.tools().length === expected.length) {
+        statesWhenAllOffered = second.servers().map((s) => s.state);
+      }
+    });
+    try {
+      await second.apply(defs);
+      assert.deepEqual(second.tools().map((t) => t.name).sort(), expected);
+      assert.deepEqual(statesWhenAllOffered, ['idle', 'idle', 'idle', 'idle'], 'no process was started before every cached list was offered');
+      assert.deepEqual(second.servers().map((s) => s.state), ['connected', 'connected', 'connected', 'connected']);
+    } finally {
+      await second.dispose();
+    }
+  });
 });

@@ -256,6 +256,48 @@ describe('Cache', () => {
     });
   });
 
+  describe('file tier index (misses without I/O)', () => {
+    it("answers a miss from the listing, sees its own writes and removals, and relists to see other processes' entries", async () => {
+      const clock = manualClock();
+      const logger = recordingLogger();
+      const ours = new FileBackend({ dir: tmp, maxBytes: 1 << 20, logger, now: clock.now });
+      const other = new FileBackend({ dir: tmp, maxBytes: 1 << 20, logger, now: clock.now });
+      const entry = (value: unknown): CacheEntry => ({ value, createdAt: clock.now(), expiresAt: null, persist: false });
+
+      await other.set('before', entry('listed'));
+      assert.equal((await ours.get('before'))?.value, 'listed', 'read directly while the first listing runs');
+      await ours.indexSettled();
+
+      // Written by another process after the listing: not read (the miss costs no I/O) until the index is relisted.
+      await other.set('after', entry('unlisted'));
+      assert.equal(await ours.get('after'), undefined);
+      // Its own writes and removals are in the index at once.
+      await ours.set('mine', entry('mine'));
+      assert.equal((await ours.get('mine'))?.value, 'mine');
+      await ours.delete('mine');
+      assert.equal(await ours.get('mine'), undefined);
+      // A file the index lists but another process removed is a plain miss.
+      await other.delete('before');
+      assert.equal(await ours.get('before'), undefined);
+
+      clock.advance(61_000);
+      assert.equal((await ours.get('after'))?.value, 'unlisted', 'a stale index is not answered from');
+      await ours.indexSettled();
+      assert.equal((await ours.get('after'))?.value, 'unlisted', 'the new listing has it');
+      assert.deepEqual(logger.warnings, []);
+    });
+
+    it('a write made while the listing runs is not lost from the index', async () => {
+      const backend = new FileBackend({ dir: tmp, maxBytes: 1 << 20, logger: recordingLogger() });
+      for (let i = 0; i < 50; i++) await new FileBackend({ dir: tmp, maxBytes: 1 << 20, logger: recordingLogger() }).set(`seed${i}`, { value: i, createdAt: 0, expiresAt: null, persist: false });
+      assert.equal(await backend.get('x'), undefined); // starts the listing
+      await backend.set('x', { value: 'during', createdAt: 0, expiresAt: null, persist: false });
+      await backend.indexSettled();
+      assert.equal((await backend.get('x'))?.value, 'during');
+      assert.equal((await backend.get('seed7'))?.value, 7);
+    });
+  });
+
   describe('corrupt entries', () => {
     const corruptions: [string, (key: string) => string][] = [
       ['not JSON', () => 'garbage{'],

@@ -5,6 +5,13 @@
  * Bounded by total bytes: when a write pushes the running total over `maxBytes`, the directory is rescanned (which
  * also counts other processes' writes) and the oldest files by mtime are removed, non-persistent ones first, down to
  * 90% of the bound so eviction does not run on every write.
+ *
+ * Misses cost no I/O once the directory has been listed: an index of the entry files present (the shard directories'
+ * names only, no stat) is built in the background on first use, kept current by this instance's own writes and
+ * removals, and relisted when older than `INDEX_MAX_AGE_MS` so other processes' entries show up. Until it is ready,
+ * and for keys it lists, `get` reads the files as before. The index can only be wrong in two harmless ways: it lists
+ * a file another process removed (a read that finds nothing: a miss), or it has not yet seen a file another process
+ * wrote in the last minute (a miss where a hit was possible: the value is computed again).
  */
 import { readFile, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +47,14 @@ const LOW_WATER = 0.9;
 /** How long, and for how many keys, a miss is remembered for the set() that usually follows (see `absent`). */
 const ABSENT_TTL_MS = 10_000;
 const ABSENT_MAX = 256;
+/** How old the index of entry files may get before it is relisted, to see other processes' writes. */
+const INDEX_MAX_AGE_MS = 60_000;
+
+/** What the index knows: the entry files present when it was listed, plus this instance's changes since. */
+interface FileIndex {
+  files: Set<string>;
+  listedAt: number;
+}
 
 function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
@@ -92,6 +107,9 @@ export class FileBackend implements CacheBackend {
    * tool call) then skips unlinking the other variant, one filesystem round trip fewer. Consumed by the next set().
    */
   private readonly absent = new Map<string, number>();
+  private index: FileIndex | undefined;
+  /** A listing in progress, and this instance's changes made while it runs (replayed onto it when it finishes). */
+  private indexing: { done: Promise<void>; changes: Array<[file: string, present: boolean]> } | undefined;
 
   constructor(opts: FileBackendOptions) {
     this.root = path.join(opts.dir, 'v1');
@@ -109,6 +127,11 @@ export class FileBackend implements CacheBackend {
     return this.root;
   }
 
+  /** Settles when the index listing under way (if any) is done (for tests and diagnostics). */
+  async indexSettled(): Promise<void> {
+    await this.indexing?.done;
+  }
+
   /** Paths of the two files a key may live in: [non-persistent, persistent]. */
   filesFor(key: string): [string, string] {
     const h = hashKey(key);
@@ -119,24 +142,30 @@ export class FileBackend implements CacheBackend {
   async get(key: string): Promise<CacheEntry | undefined> {
     if (this.disabled) return undefined;
     const files = this.filesFor(key);
-    // Both candidates at once: a miss (the common case before a set) then costs one threadpool round trip, not two.
-    const reads = await Promise.all(files.map((f) => readText(f).then((text) => ({ text, err: undefined }), (err: unknown) => ({ text: undefined, err }))));
+    const index = this.currentIndex();
+    // With an index, read only the files it lists (none, for a miss); without one, both candidates at once.
+    const candidates = index ? files.filter((f) => index.files.has(f)) : files;
+    const reads = await Promise.all(candidates.map((f) => readText(f).then((text) => ({ text, err: undefined }), (err: unknown) => ({ text: undefined, err }))));
     if (reads.every((r) => errCode(r.err) === 'ENOENT')) {
+      for (const f of candidates) this.noteIndex(f, false);
       if (this.absent.size >= ABSENT_MAX) this.absent.clear();
       this.absent.set(key, Date.now());
       return undefined;
     }
-    for (let i = 0; i < 2; i++) {
-      const file = files[i];
+    for (let i = 0; i < candidates.length; i++) {
+      const file = candidates[i];
       const { text, err } = reads[i];
       if (text === undefined) {
         const code = errCode(err);
-        if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+          this.noteIndex(file, false);
+          continue;
+        }
         // Unreadable (permissions, EISDIR, I/O error): a miss, and out of the way so it cannot shadow a new value.
         await this.remove(file);
         continue;
       }
-      const entry = this.decode(text, key, i === 1);
+      const entry = this.decode(text, key, file === files[1]);
       if (entry === undefined) {
         this.logger.debug(`cache: removing corrupt entry ${file}`);
         await this.remove(file);
@@ -193,6 +222,7 @@ export class FileBackend implements CacheBackend {
       this.disable(err);
       return;
     }
+    this.noteIndex(target, true);
     if (!otherAbsent) await this.remove(other);
     this.totalBytes = (this.totalBytes ?? 0) + bytes;
     if (this.totalBytes > this.maxBytes) await this.evict();
@@ -311,6 +341,66 @@ export class FileBackend implements CacheBackend {
     } catch {
       // Already gone or not removable; either way it is not ours to fail over.
     }
+    this.noteIndex(file, false);
+  }
+
+  /** The index if it is fresh enough to answer from; otherwise undefined, with a relisting started in the background. */
+  private currentIndex(): FileIndex | undefined {
+    const index = this.index;
+    if (index && this.now() - index.listedAt < INDEX_MAX_AGE_MS) return index;
+    if (!this.indexing) {
+      const changes: Array<[string, boolean]> = [];
+      const done = this.listEntries().then(
+        (files) => {
+          for (const [file, present] of changes) {
+            if (present) files.add(file);
+            else files.delete(file);
+          }
+          this.index = { files, listedAt: this.now() };
+        },
+        () => {
+          // Unlistable: keep reading files directly; the next get tries again after the age limit.
+          this.index = undefined;
+        },
+      );
+      this.indexing = { done, changes };
+      void done.finally(() => {
+        this.indexing = undefined;
+      });
+    }
+    return index && !this.indexing ? index : undefined;
+  }
+
+  /** Record that a file is (or is no longer) there, in the index and in any listing under way. */
+  private noteIndex(file: string, present: boolean): void {
+    if (present) this.index?.files.add(file);
+    else this.index?.files.delete(file);
+    this.indexing?.changes.push([file, present]);
+  }
+
+  /** Names only (no stat): every entry file in every shard. A missing root is an empty cache. */
+  private async listEntries(): Promise<Set<string>> {
+    const files = new Set<string>();
+    let shards: string[];
+    try {
+      shards = (await fs.readdir(this.root)).filter((s) => SHARD_RE.test(s));
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return files;
+      throw err;
+    }
+    await Promise.all(
+      shards.map(async (shard) => {
+        const dir = path.join(this.root, shard);
+        let names: string[];
+        try {
+          names = await fs.readdir(dir);
+        } catch {
+          return; // removed concurrently
+        }
+        for (const name of names) if (ENTRY_RE.test(name)) files.add(path.join(dir, name));
+      }),
+    );
+    return files;
   }
 
   private disable(err: unknown): void {

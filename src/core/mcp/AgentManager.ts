@@ -98,7 +98,7 @@ export class AgentManager extends EventEmitter<Events> {
       this.emit('resourcesChanged', name);
       this.emit('promptsChanged', name);
     }
-    const starting: Promise<void>[] = [];
+    const added: McpAgent[] = [];
     for (const def of wanted.values()) {
       if (this.entries.has(def.name)) continue;
       const agent = this.factory(def, this.agentOptions);
@@ -111,10 +111,14 @@ export class AgentManager extends EventEmitter<Events> {
       agent.on('log', (params) => this.emit('log', def.name, params));
       agent.on('resourceUpdated', (uri) => this.emit('resourceUpdated', def.name, uri));
       this.entries.set(def.name, { agent, hash: definitionHash(def) });
-      starting.push(agent.start());
+      added.push(agent);
     }
+    // Every cached tool list first (a few file reads), then the processes: twenty starting servers saturate the CPU,
+    // and the model should not wait for them to learn what it can call.
+    await Promise.allSettled(added.map((a) => a.offerCachedTools()));
+    if (this.disposed) return;
     this.reindex();
-    await Promise.allSettled(starting);
+    await Promise.allSettled(added.filter((a) => this.entries.get(a.name)?.agent === a).map((a) => a.start()));
   }
 
   get agents(): McpAgent[] {

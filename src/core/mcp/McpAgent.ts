@@ -379,19 +379,29 @@ export class McpAgent extends EventEmitter<Events> {
     throw new McpServerError(this.name, 'unreachable', `not connected (${this.state})${why}`);
   }
 
+  /**
+   * Offer the tool list an earlier run cached for this exact definition while the process is not up yet, so the model
+   * can be given it at once (a call waits for the connection). `start()` does this itself; AgentManager calls it for
+   * every new server before starting any, so all cached lists are offered before the processes compete for the CPU.
+   */
+  async offerCachedTools(): Promise<void> {
+    const cache = this.options.toolListCache;
+    if (!cache || this.toolList.length > 0) return;
+    const gen = this.generation;
+    const cached = await cache.get(this.cacheKey()).catch(() => undefined);
+    const stillWaiting = this.state === 'idle' || this.state === 'starting';
+    if (cached?.length && gen === this.generation && stillWaiting && this.toolList.length === 0) {
+      this.toolList = cached;
+      this.emit('tools', this.toolList);
+    }
+  }
+
   private async connect(): Promise<void> {
     const gen = ++this.generation;
     this.oversized = false;
     this.setState('starting');
     this.lastError = undefined;
-    const cache = this.options.toolListCache;
-    if (cache && this.toolList.length === 0) {
-      const cached = await cache.get(this.cacheKey()).catch(() => undefined);
-      if (cached?.length && gen === this.generation && this.state === 'starting') {
-        this.toolList = cached;
-        this.emit('tools', this.toolList);
-      }
-    }
+    await this.offerCachedTools();
     const kinds: TransportKind[] = this.definition.transport === 'auto' ? ['http', 'sse'] : [this.definition.transport];
     let lastErr: unknown;
     // OAuth: one provider for every attempt, so tokens got on one connection serve the next.
