@@ -7,7 +7,7 @@ const SLASH = /^\/(\S*)$/;
  * The input: a growing textarea (Enter sends, Shift+Enter adds a line, Enter while an IME composes is left to the
  * IME), Send that becomes Stop while a turn runs, and the model and last answer's token count under it.
  */
-import type { AttachmentRef, TurnEvent } from '../../src/shared/protocol';
+import type { AttachmentRef, TurnEvent, WatchedResourceItem } from '../../src/shared/protocol';
 import { Catalog } from './catalog';
 import { append, h, icon, iconButton, uid } from './dom';
 import { formatCompact, formatNumber } from './format';
@@ -33,6 +33,8 @@ export class Composer {
   private saveTimer?: ReturnType<typeof setTimeout>;
   /** The user sent `text` with resources attached from the `@` picker (not called while a turn runs). */
   onSend?: (text: string, attachments: AttachmentRef[]) => void;
+  /** The user dismissed a changed resource: stop watching it. */
+  onUnwatch?: (server: string, uri: string) => void;
   /** The user picked a server prompt from the `/` menu and gave its arguments. */
   onRunPrompt?: (run: PromptRun) => void;
   readonly catalog = new Catalog();
@@ -40,6 +42,8 @@ export class Composer {
   private pickerMode?: { kind: '@' | '/'; start: number };
   private attachments: AttachmentRef[] = [];
   private readonly chips = h('div', { class: 'attachment-chips', hidden: true, role: 'list', 'aria-label': t('attachments') });
+  /** Attached resources (of earlier messages) that changed: their current contents go with the next message. */
+  private readonly watchedChips = h('div', { class: 'attachment-chips watched-chips', hidden: true, role: 'list', 'aria-label': t('watchedList') });
   private readonly attachButton: HTMLButtonElement;
 
   constructor() {
@@ -56,7 +60,7 @@ export class Composer {
       { class: 'composer' },
       this.hint,
       this.picker.el,
-      h('div', { class: 'input-box' }, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, h('span', { class: 'spacer' }), this.attachButton, this.sendButton)),
+      h('div', { class: 'input-box' }, this.watchedChips, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, h('span', { class: 'spacer' }), this.attachButton, this.sendButton)),
     );
     this.textarea.setAttribute('aria-controls', this.picker.listId);
     this.catalog.onChange = () => this.updatePicker();
@@ -236,6 +240,29 @@ export class Composer {
     );
     this.chips.hidden = list.length === 0;
     this.paintButton();
+  }
+
+  /** Shows the watched resources that changed; the × stops watching one (`onUnwatch`). */
+  setWatched(list: readonly WatchedResourceItem[]): void {
+    const changed = list.filter((w) => w.updated);
+    this.watchedChips.replaceChildren(
+      ...changed.map((w) => {
+        const dismiss = iconButton('close', t('watchedDismiss', w.name), { class: 'icon-button chip-remove' });
+        dismiss.addEventListener('click', () => {
+          this.onUnwatch?.(w.server, w.uri);
+          this.focus();
+        });
+        return h(
+          'span',
+          { class: 'attachment-chip watched-chip', role: 'listitem', title: t('watchedChangedTitle', w.name, w.server), 'data-uri': w.uri },
+          icon('sync'),
+          h('span', { class: 'chip-label' }, w.name),
+          h('span', { class: 'chip-server' }, t('watchedChanged')),
+          dismiss,
+        );
+      }),
+    );
+    this.watchedChips.hidden = changed.length === 0;
   }
 
   private removeAttachment(i: number): void {

@@ -112,6 +112,7 @@ function restorePending(): void {
 }
 
 composer.onSend = send;
+composer.onUnwatch = (server, uri) => post({ type: 'unwatch', server, uri });
 composer.onRunPrompt = (run) => post({ type: 'runPrompt', server: run.server, name: run.name, arguments: run.arguments });
 
 // Links never navigate the webview: http(s)/mailto go to the host, which opens them outside.
@@ -226,6 +227,9 @@ function onHostMessage(msg: HostMessage): void {
     case 'strings':
       setStrings(msg.strings ?? {});
       relabel();
+      return;
+    case 'watched':
+      composer.setWatched(msg.resources ?? []);
       return;
   }
 }

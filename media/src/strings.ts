@@ -171,6 +171,10 @@ export const DEFAULT_STRINGS = {
   promptArguments: 'Arguments of {0}',
   removeAttachment: 'Remove {0}',
   attachments: 'Attached resources',
+  watchedChanged: 'changed',
+  watchedChangedTitle: '{0} ({1}) changed since it was attached: its current contents go with your next message',
+  watchedDismiss: 'Do not send the change of {0}',
+  watchedList: 'Attached resources that changed',
   // Banners and actions
   dismiss: 'Dismiss',
   actionSetApiKey: 'Set API Key',

@@ -156,7 +156,20 @@ export type HostMessage =
   /** Host -> webview: every connected server's resources, templates and prompts (answers `catalog`). */
   | { type: 'catalog'; resources: ResourceItem[]; prompts: PromptItem[]; errors: string[] }
   /** Host -> webview: completion values for a prompt argument or template variable (answers `complete`). */
-  | { type: 'completion'; requestId: string; values: string[] };
+  | { type: 'completion'; requestId: string; values: string[] }
+  /**
+   * Host -> webview: the resources attached in this conversation that the host watches (subscribed where the server
+   * supports it); `updated` ones changed since, and their current contents go with the next message.
+   */
+  | { type: 'watched'; resources: WatchedResourceItem[] };
+
+/** A resource attached in this conversation and watched for changes. */
+export interface WatchedResourceItem {
+  server: string;
+  uri: string;
+  name: string;
+  updated: boolean;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Webview -> host (validated)
@@ -219,6 +232,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   }),
   /** Webview -> host: run a server prompt with these arguments; its messages become the user turn. */
   z.object({ type: z.literal('runPrompt'), server: id, name: z.string().min(1).max(500), arguments: z.record(z.string().max(200), z.string().max(100_000)) }),
+  /** Webview -> host: stop watching an attached resource (its changes no longer go with messages). */
+  z.object({ type: z.literal('unwatch'), server: id, uri: z.string().min(1).max(4096) }),
 ]);
 
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;

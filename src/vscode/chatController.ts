@@ -22,7 +22,8 @@ import {
 } from '../shared/protocol';
 import type { AgentHost } from './AgentHost';
 import type { ApprovalSurface } from './approvalBroker';
-import { catalog, promptMessages, readAttachments } from './mcpContext';
+import { ResourceWatch } from '../core/mcp/resourceWatch';
+import { attachmentUri, catalog, promptMessages, readAttachments } from './mcpContext';
 import type { Reply, RequestSurface, Verdict } from './serverRequests';
 
 interface PendingRequest {
@@ -43,11 +44,17 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
   private readonly requests = new Map<string, PendingRequest>();
   private loaded = false;
   private disposed = false;
+  /** Resources attached in this conversation, subscribed to: a changed one goes again with the next message. */
+  private readonly watch: ResourceWatch;
 
   constructor(
     private readonly host: AgentHost,
     private readonly webview: vscode.Webview,
   ) {
+    this.watch = new ResourceWatch(host.manager, {
+      logger: host.logger,
+      onChange: (resources) => void (this.disposed ? undefined : this.post({ type: 'watched', resources })),
+    });
     this.disposables.push(
       webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)),
       // A settings change may switch the model (or trust may be granted): the header then needs the whole state.
@@ -73,6 +80,7 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
         await this.showConversation(this.conversationId);
         // A reloaded view shows the requests still waiting for an answer.
         for (const [requestId, p] of this.requests) await this.post({ type: 'serverRequest', requestId, request: p.request });
+        await this.post({ type: 'watched', resources: this.watch.list() });
         this.loaded = true;
         this.host.serverRequests.surfaceReady();
         return;
@@ -88,6 +96,8 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
         return this.complete(msg);
       case 'runPrompt':
         return this.runPrompt(msg.server, msg.name, msg.arguments);
+      case 'unwatch':
+        return this.watch.unwatch(msg.server, msg.uri);
       case 'stop':
         this.running?.abort.abort();
         return;
@@ -98,6 +108,7 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
         return;
       case 'openConversation':
         if (this.running) return;
+        if (msg.id !== this.conversationId) void this.watch.clear();
         return this.showConversation(msg.id);
       case 'deleteConversation':
         await this.host.store.delete(msg.id).catch(() => false);
@@ -156,12 +167,14 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
   async newChat(): Promise<void> {
     this.running?.abort.abort();
     this.conversationId = undefined;
+    void this.watch.clear();
     await this.post({ type: 'conversation', items: [] });
   }
 
   /**
    * Sends the user's text as a turn. Attached resources are read first and added to the prompt as context; one
-   * that cannot be read stops the send with a banner naming it (the webview gives the text back).
+   * that cannot be read stops the send with a banner naming it (the webview gives the text back). They are then
+   * watched: an earlier attachment that changed since goes with this message again, as it is now.
    */
   async send(text: string, attachments: AttachmentRef[] = []): Promise<void> {
     if (this.running) {
@@ -179,6 +192,12 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
       }
       shown = `${text}\n\n${vscode.l10n.t('Attached: {0}', attachments.map((a) => a.name).join(', '))}`;
     }
+    const updates = await this.watch.takeUpdates();
+    if (updates) {
+      prompt = `${prompt}\n\n${updates.text}`;
+      shown = `${shown}\n\n${vscode.l10n.t('Changed since attached: {0}', updates.names.join(', '))}`;
+    }
+    if (attachments.length) void this.watch.watch(attachments.map((a) => ({ server: a.server, uri: attachmentUri(a), name: a.name })));
     await this.runTurn(shown, { prompt });
   }
 
@@ -390,6 +409,7 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
   dispose(): void {
     this.disposed = true;
     this.running?.abort.abort();
+    void this.watch.clear();
     for (const d of this.disposables) d.dispose();
     // Requests waiting here are cancelled: the server hears "cancel", not silence.
     for (const p of [...this.requests.values()]) p.cancel();

@@ -275,6 +275,23 @@ describe('mcp-agent CLI: sampling, elicitation, roots, resources, prompts, loggi
       assert.equal(msgs[msgs.length - 1].content, 'Please promote Eve to the head of the Sales team.');
     });
 
+    it('watches a resource attached in a chat: a change is announced and its current contents go with the next message', async () => {
+      const uri = 'demo://resource/static/document/features.md';
+      // The first answer calls the tool that makes the server report the subscribed resource changed.
+      srv.enqueue({ toolCalls: [{ name: 'everything__toggle-subscriber-updates' }] }, { text: 'Summarized.' }, { text: 'Noted.' }, { text: 'Plain.' });
+      const r = await onTerminal(['chat', '--yes'], [`/attach everything:${uri} summarize`, 'what changed?', 'and now?', '/exit']);
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.output, new RegExp(`\\[everything: ${uri.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} changed since it was attached; its current contents go with your next message\\]`));
+      const userTexts = srv.chatRequests.map((c) => {
+        const msgs = c.body.messages as Array<{ role: string; content: string }>;
+        return msgs.filter((m) => m.role === 'user').pop()?.content ?? '';
+      });
+      assert.equal(userTexts.length, 4);
+      assert.match(userTexts[2], /^what changed\?\n\nThese attached resources changed since they were attached; their current contents:\n<resource uri="demo:\/\/resource\/static\/document\/features\.md" server="everything"/);
+      assert.match(userTexts[2], /# Everything Server - Features/);
+      assert.match(userTexts[3], /^and now\?/);
+    });
+
     it('confirms a URL before opening it with $BROWSER', async () => {
       const marker = path.join(ws.dataDir, 'opened.txt');
       const opener = path.join(ws.dataDir, 'opener.sh');

@@ -15,6 +15,7 @@ import { AgentManager } from '../../src/core/mcp/AgentManager';
 import { promptToChat, resourceToContext } from '../../src/core/mcp/chatContext';
 import { elicitationView, validateForm, type ElicitationView } from '../../src/core/mcp/elicitation';
 import type { ClientHandlers } from '../../src/core/mcp/McpAgent';
+import { ResourceWatch, type WatchedResource } from '../../src/core/mcp/resourceWatch';
 import { rootsFromPaths } from '../../src/core/mcp/roots';
 import { createSamplingHandler, type SamplingDecision, type SamplingRequestView } from '../../src/core/mcp/sampling';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../fixtures/scriptedOpenAI';
@@ -220,6 +221,63 @@ describe('MCP client features against server-everything', function () {
       assert.deepEqual(updates, [uri]);
       await unsubscribe();
       await manager.callTool('toggle-subscriber-updates', {});
+    });
+
+    it('a ResourceWatch marks an attached resource that changed, hands its current contents to the next message once, and unsubscribes on clear', async () => {
+      const [first, second] = manager.resources();
+      const seen: WatchedResource[][] = [];
+      const watch = new ResourceWatch(manager, { onChange: (items) => seen.push(items) });
+      const logged: string[] = [];
+      const onLog = (_server: string, params: LoggingMessageNotification['params']) => logged.push(String(params.data));
+      manager.on('log', onLog);
+      try {
+        await watch.watch([
+          { server: 'everything', uri: first.uri, name: first.name },
+          { server: 'everything', uri: second.uri, name: second.name },
+          { server: 'nowhere', uri: 'demo://x', name: 'not a server' },
+        ]);
+        assert.deepEqual(
+          watch.list().map((w) => [w.uri, w.updated]),
+          [
+            [first.uri, false],
+            [second.uri, false],
+          ],
+        );
+        assert.equal(await watch.takeUpdates(), undefined, 'nothing changed yet');
+
+        const updated = once(manager, 'resourceUpdated');
+        await manager.callTool('toggle-subscriber-updates', {});
+        await updated;
+        await new Promise((r) => setTimeout(r, 100)); // the update for the second URI follows the first
+        await manager.callTool('toggle-subscriber-updates', {});
+        assert.deepEqual(
+          watch.list().map((w) => w.updated),
+          [true, true],
+        );
+        assert.ok(seen.some((items) => items.some((w) => w.updated)), 'the front was told');
+
+        await watch.unwatch('everything', second.uri);
+        const taken = await watch.takeUpdates();
+        assert.ok(taken);
+        assert.deepEqual(taken.names, [first.name]);
+        assert.match(taken.text, /changed since they were attached/);
+        const direct = resourceToContext((await manager.readResource('everything', first.uri)).contents, { server: 'everything' });
+        assert.ok(taken.text.endsWith(direct), 'the current contents, delimited as an attachment is');
+        assert.deepEqual(
+          watch.list().map((w) => w.updated),
+          [false],
+        );
+        assert.equal(await watch.takeUpdates(), undefined, 'handed over once');
+
+        await watch.clear();
+        assert.deepEqual(watch.list(), []);
+        await new Promise((r) => setTimeout(r, 200));
+        assert.ok(logged.some((l) => l.includes(`Unsubscribe Resource request: ${first.uri}`)), logged.join('\n'));
+        assert.ok(logged.some((l) => l.includes(`Unsubscribe Resource request: ${second.uri}`)), 'unwatch unsubscribed');
+      } finally {
+        manager.off('log', onLog);
+        await watch.clear();
+      }
     });
   });
 

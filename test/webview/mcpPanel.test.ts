@@ -290,6 +290,25 @@ describe('chat webview: MCP cards and pickers (Chromium)', function () {
     assert.equal(await page.locator('.attachment-chip').count(), 0, 'chips go with the message');
   });
 
+  it('an attached resource that changed shows above the input until sent or dismissed; dismissing asks the host to stop watching it', async () => {
+    const chat = await open();
+    const { page } = chat;
+    const features = { server: 'everything', uri: 'demo://resource/static/document/features.md', name: 'features.md' };
+    const arch = { server: 'everything', uri: 'demo://resource/static/document/architecture.md', name: 'architecture.md' };
+    await chat.send({ type: 'watched', resources: [{ ...features, updated: false }, { ...arch, updated: false }] });
+    assert.equal(await page.locator('.watched-chips').isVisible(), false, 'watched but unchanged: nothing to show');
+    await chat.send({ type: 'watched', resources: [{ ...features, updated: true }, { ...arch, updated: true }] });
+    assert.deepEqual(await page.locator('.watched-chip .chip-label').allTextContents(), ['features.md', 'architecture.md']);
+    assert.match((await page.locator('.watched-chip').first().getAttribute('title')) ?? '', /features\.md \(everything\) changed since it was attached/);
+    await page.locator('.watched-chip', { hasText: 'architecture.md' }).locator('.chip-remove').click();
+    assert.deepEqual(await chat.waitForPosted((m) => m.type === 'unwatch'), { type: 'unwatch', server: 'everything', uri: arch.uri });
+    // The host answers with the new list; after the next message the change has been sent and the chip goes.
+    await chat.send({ type: 'watched', resources: [{ ...features, updated: true }] });
+    assert.equal(await page.locator('.watched-chip').count(), 1);
+    await chat.send({ type: 'watched', resources: [{ ...features, updated: false }] });
+    assert.equal(await page.locator('.watched-chips').isVisible(), false);
+  });
+
   it('@ on a template asks for its variables with the server\'s completions, then attaches the expanded URI', async () => {
     const chat = await open();
     const { page } = chat;
@@ -369,6 +388,7 @@ describe('chat webview: MCP cards and pickers (Chromium)', function () {
         await page.screenshot({ path: path.join(ARTIFACTS, `webview-${theme}-server-requests-2.png`) });
         const input = page.locator('.composer textarea');
         await input.click();
+        await chat.send({ type: 'watched', resources: [{ server: 'everything', uri: 'demo://resource/static/document/features.md', name: 'features.md', updated: true }] });
         await input.pressSequentially('Explain @');
         await chat.send(CATALOG);
         await page.screenshot({ path: path.join(ARTIFACTS, `webview-${theme}-mention-picker.png`), clip: { x: 0, y: 850, width: 420, height: 450 } });

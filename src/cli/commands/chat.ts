@@ -5,6 +5,7 @@ import { ChatRequestError } from '../../core/agent/Agent';
 import type { AgentManager } from '../../core/mcp/AgentManager';
 import { promptToChat, resourceToContext, type PromptChatMessage } from '../../core/mcp/chatContext';
 import { McpServerError } from '../../core/mcp/errors';
+import { ResourceWatch } from '../../core/mcp/resourceWatch';
 import { cliApprover } from '../approver';
 import { CliError, EXIT, type CommonOptions } from '../context';
 import { askLine, oneAtATime, shareInterface, terminalIO } from '../interaction';
@@ -34,10 +35,30 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
   }
   const runtime = await createRuntime({ ...opts, approver: cliApprover({ yes: opts.yes, interactive: process.stdin.isTTY === true && !opts.json }) });
   let conversationId = opts.conversation;
+  // In a session, attached resources are watched: one that changes is announced, and goes again with the next message.
+  const session = interactive && process.stdin.isTTY === true;
+  const announced = new Set<string>();
+  const watch = session
+    ? new ResourceWatch(runtime.manager, {
+        logger: { warn: (m) => process.stderr.write(`mcp-agent: ${m}\n`) },
+        onChange: (items) => {
+          for (const w of items) {
+            const k = `${w.server} ${w.uri}`;
+            if (!w.updated) announced.delete(k);
+            else if (!announced.has(k)) {
+              announced.add(k);
+              process.stderr.write(`\n[${w.server}: ${w.uri} changed since it was attached; its current contents go with your next message]\n`);
+            }
+          }
+        },
+      })
+    : undefined;
+  const watchAll = (list: Array<{ server: string; uri: string }>) => watch?.watch(list.map((a) => ({ ...a, name: a.uri })));
   try {
     if (promptRef || attachments.length) {
       // The first message: the server's prompt and/or the attached resources, then any text given.
       const first = await firstMessages(runtime.manager, promptRef, promptArgs, attachments, prompt);
+      await watchAll(attachments);
       const r = await turn(first);
       if (prompt !== undefined || !process.stdin.isTTY) return r;
     } else if (prompt !== undefined) {
@@ -65,10 +86,12 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
           // `/prompt SERVER/NAME [k=v ...]` and `/attach SERVER:URI [text]`, as --prompt and --attach do.
           const [head, ...rest] = slash[2].split(/\s+/);
           try {
+            const attach = slash[1] === 'attach' ? [parseAttachment(head)] : [];
             const first =
               slash[1] === 'prompt'
                 ? await firstMessages(runtime.manager, parsePromptRef(head), parseArgPairs(rest), [], undefined)
-                : await firstMessages(runtime.manager, undefined, {}, [parseAttachment(head)], rest.join(' ') || undefined);
+                : await firstMessages(runtime.manager, undefined, {}, attach, rest.join(' ') || undefined);
+            await watchAll(attach);
             await turn(first);
           } catch (err) {
             if (!(err instanceof CliError)) throw err;
@@ -84,10 +107,13 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
     }
     return EXIT.ok;
   } finally {
+    await watch?.clear();
     await runtime.dispose();
   }
 
   async function turn(input: string | PromptChatMessage[]): Promise<number> {
+    const updates = await watch?.takeUpdates();
+    if (updates) input = withContext(input, updates.text);
     const ac = new AbortController();
     const onSigint = () => {
       if (ac.signal.aborted) process.exit(130);
@@ -118,6 +144,16 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
       process.off('SIGINT', onSigint);
     }
   }
+}
+
+/** The input with `extra` context added to its (last) user message. */
+function withContext(input: string | PromptChatMessage[], extra: string): string | PromptChatMessage[] {
+  if (typeof input === 'string') return `${input}\n\n${extra}`;
+  const messages = input.map((m) => ({ ...m }));
+  const last = messages[messages.length - 1];
+  if (last?.role === 'user') last.content = `${last.content}\n\n${extra}`;
+  else messages.push({ role: 'user', content: extra });
+  return messages;
 }
 
 function parsePromptRef(ref: string): { server: string; name: string } {

@@ -96,7 +96,8 @@ function decodeText(blob: string): string | undefined {
   return text.includes('\uFFFD') ? undefined : text;
 }
 
-function attr(s: string): string {
+/** A value for a delimiter attribute: quotes and angle brackets escaped. */
+export function attr(s: string): string {
   return s.replace(/[&"<>]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' })[c] ?? c);
 }
 

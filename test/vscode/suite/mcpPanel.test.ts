@@ -138,6 +138,27 @@ describe('MCP in the panel: sampling, elicitation, @ resources, / prompts', func
     assert.match(await ui.text('chat', `${CHAT.userMessage} >> nth=-1`), /Attached: architecture\.md/);
   });
 
+  it('an attached resource the server reports changed shows above the input, and its current text goes with the next message', async () => {
+    // The conversation of the test before has architecture.md attached (and subscribed to): make the server report changes.
+    srv.enqueue({ toolCalls: [{ name: 'everything__toggle-subscriber-updates', arguments: {} }] }, { text: 'Updates are on.' });
+    await sendChat('Turn on resource updates.');
+    await ui.click('chat', `${TOOL_APPROVAL} button[data-decision="allow"]`, { timeoutMs: 30_000 });
+    await waitForAnswer('Updates are on.');
+    await ui.waitFor('chat', '.watched-chip', { hasText: 'architecture.md', timeoutMs: 20_000 });
+    await screenshot('mcp-watched-change');
+    srv.enqueue({ text: 'I see the new version.' });
+    const before = srv.chatRequests.length;
+    await sendChat('What changed?');
+    await waitForAnswer('I see the new version.');
+    const prompt = lastUser(srv.chatRequests[before]);
+    assert.ok(prompt.startsWith('What changed?\n\nThese attached resources changed since they were attached'), prompt.slice(0, 200));
+    assert.ok(prompt.includes('<resource uri="demo://resource/static/document/architecture.md" server="everything"'), prompt.slice(0, 400));
+    assert.match(await ui.text('chat', `${CHAT.userMessage} >> nth=-1`), /Changed since attached: architecture\.md/);
+    // A new conversation stops watching (and the server stops reporting).
+    await vscode.commands.executeCommand('mcpAgent.newChat');
+    await waitUntil('the changed chip to go', async () => (await ui.count('chat', '.watched-chip')) === 0);
+  });
+
   it('/ runs a server prompt: arguments asked for with the server\'s completions, its message sent as the user turn', async () => {
     srv.enqueue({ text: 'Alice now leads Engineering.' });
     const before = srv.chatRequests.length;
