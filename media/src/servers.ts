@@ -13,13 +13,23 @@ const STATE_LABEL: Record<ServerSummary['state'], StringKey> = {
   error: 'serverError',
   idle: 'serverIdle',
   stopped: 'serverStopped',
+  untrusted: 'serverUntrusted',
 };
 
 function stateIcon(state: ServerSummary['state']): HTMLElement {
   if (state === 'starting') return spinner();
   if (state === 'connected') return icon('circle-filled', 'state-connected');
   if (state === 'error') return icon('error', 'state-error');
+  if (state === 'untrusted') return icon('shield', 'state-untrusted');
   return icon('circle-outline', 'state-idle');
+}
+
+/** Opens VS Code's trust review of the workspace servers waiting for it. */
+function trustButton(name: string): HTMLButtonElement {
+  const label = t('serverTrustNamed', name);
+  const b = h('button', { type: 'button', class: 'icon-button', title: label, 'aria-label': label, 'data-focus-key': `trust:${name}` }, icon('workspace-trusted'));
+  b.addEventListener('click', () => post({ type: 'server', name, op: 'trust' }));
+  return b;
 }
 
 export class ServerStrip {
@@ -53,14 +63,18 @@ export class ServerStrip {
     const connected = count('connected');
     const starting = count('starting');
     const errors = count('error');
+    const untrusted = count('untrusted');
     const parts: Array<HTMLElement | string> = [icon('server')];
     if (!this.servers.length) parts.push(h('span', { class: 'strip-label' }, t('serversNone')));
     else {
       parts.push(h('span', { class: 'strip-count connected' }, icon('circle-filled', 'state-connected'), formatNumber(connected)));
       if (starting) parts.push(h('span', { class: 'strip-count starting' }, spinner(), formatNumber(starting)));
       if (errors) parts.push(h('span', { class: 'strip-count error' }, icon('error', 'state-error'), formatNumber(errors)));
+      if (untrusted) parts.push(h('span', { class: 'strip-count untrusted' }, icon('shield', 'state-untrusted'), formatNumber(untrusted)));
     }
-    const label = this.servers.length ? t('serversSummary', connected, starting, errors) : `${t('servers')}: ${t('serversNone')}`;
+    const label = this.servers.length
+      ? [t('serversSummary', connected, starting, errors), untrusted ? t('serversUntrusted', untrusted) : ''].filter(Boolean).join('; ')
+      : `${t('servers')}: ${t('serversNone')}`;
     this.button.replaceChildren(...parts);
     this.button.title = label;
     this.button.setAttribute('aria-label', label);
@@ -79,13 +93,14 @@ export class ServerStrip {
     restart.addEventListener('click', () => post({ type: 'server', name: s.name, op: 'restart' }));
     const logs = h('button', { type: 'button', class: 'icon-button', title: t('serverLogsNamed', s.name), 'aria-label': t('serverLogsNamed', s.name), 'data-focus-key': `logs:${s.name}` }, icon('output'));
     logs.addEventListener('click', () => post({ type: 'server', name: s.name, op: 'logs' }));
+    const actions = s.state === 'untrusted' ? [trustButton(s.name)] : [restart, logs];
     const meta = [t(STATE_LABEL[s.state] ?? 'serverIdle'), s.transport, s.state === 'connected' || s.toolCount ? t('serverTools', formatNumber(s.toolCount)) : ''].filter(Boolean).join(' · ');
     return h(
       'li',
       { class: 'server-item', 'data-state': s.state, 'data-server': s.name },
       h('span', { class: 'server-state' }, stateIcon(s.state)),
       h('div', { class: 'server-info' }, h('div', { class: 'server-name' }, s.name), h('div', { class: 'server-meta' }, meta), s.lastError && s.state === 'error' ? h('div', { class: 'server-error' }, s.lastError) : null),
-      h('div', { class: 'server-actions' }, restart, logs),
+      h('div', { class: 'server-actions' }, ...actions),
     );
   }
 }

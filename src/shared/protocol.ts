@@ -10,7 +10,8 @@ import { z } from 'zod';
 
 export interface ServerSummary {
   name: string;
-  state: 'idle' | 'starting' | 'connected' | 'error' | 'stopped';
+  /** `untrusted`: defined by the workspace and held back until the user trusts its definition. */
+  state: 'idle' | 'starting' | 'connected' | 'error' | 'stopped' | 'untrusted';
   transport?: string;
   toolCount: number;
   lastError?: string;
@@ -207,8 +208,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('openLink'), href: z.string().max(8192) }),
   /** Webview -> host: a banner or toolbar button. */
   z.object({ type: z.literal('action'), action: z.enum(['setApiKey', 'openSettings', 'showLogs', 'showServers', 'restartServers', 'retry']) }),
-  /** Webview -> host: restart one server, or show its log. */
-  z.object({ type: z.literal('server'), name: id, op: z.enum(['restart', 'logs']) }),
+  /** Webview -> host: restart one server, show its log, or review the workspace servers waiting for trust. */
+  z.object({ type: z.literal('server'), name: id, op: z.enum(['restart', 'logs', 'trust']) }),
   /**
    * Webview -> host: the user's answer to a `serverRequest`: sampling `approve` / `trust` / `deny`, review `send` /
    * `discard`, elicitation `accept` (with `values`) / `decline` / `cancel`, URL elicitation `open` / `decline` / `cancel`.

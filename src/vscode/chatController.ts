@@ -133,6 +133,7 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
         return this.runAction(msg.action);
       case 'server':
         if (msg.op === 'restart') await this.host.restartServers(msg.name);
+        else if (msg.op === 'trust') await vscode.commands.executeCommand('mcpAgent.trustServers');
         else this.host.serverLogs.show(msg.name);
         return;
     }
@@ -381,7 +382,10 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
   }
 
   private servers(): ServerSummary[] {
-    return this.host.manager.servers().map((s) => ({ name: s.name, state: s.state, transport: s.transport, toolCount: s.toolCount, lastError: s.lastError }));
+    const running: ServerSummary[] = this.host.manager.servers().map((s) => ({ name: s.name, state: s.state, transport: s.transport, toolCount: s.toolCount, lastError: s.lastError }));
+    // Workspace-defined servers waiting for the user's trust are shown too, or the panel would hide why they are missing.
+    const held: ServerSummary[] = this.host.untrustedServers.map((s) => ({ name: s.name, state: 'untrusted', toolCount: 0 }));
+    return [...running, ...held];
   }
 
   private async conversations(): Promise<ConversationListItem[]> {

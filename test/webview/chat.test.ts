@@ -484,6 +484,18 @@ describe('chat webview (Chromium)', function () {
     assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('server-strip')), true, 'focus back on the strip');
     assert.equal(await strip.getAttribute('aria-label'), 'MCP servers: 1 connected, 0 starting, 0 with errors');
 
+    // A workspace server waiting for trust: counted in the strip, and its row offers the review instead of restart/logs.
+    await chat.send({ type: 'servers', servers: [{ name: 'broken', state: 'connected', toolCount: 3 }, { name: 'guarded', state: 'untrusted', toolCount: 0 }] });
+    assert.equal(await strip.getAttribute('aria-label'), 'MCP servers: 1 connected, 0 starting, 0 with errors; 1 workspace servers wait for your trust');
+    assert.equal(await strip.locator('.strip-count.untrusted').textContent(), '1');
+    await strip.click();
+    const guarded = panel.locator('.server-item[data-server="guarded"]');
+    assert.equal(await guarded.locator('.server-meta').textContent(), 'Not started: waiting for your trust');
+    assert.equal(await guarded.getByRole('button', { name: 'Restart guarded' }).count(), 0);
+    await guarded.getByRole('button', { name: 'Review and trust guarded…' }).click();
+    assert.deepEqual(await lastPosted(chat, 'server'), { type: 'server', name: 'guarded', op: 'trust' });
+    await page.keyboard.press('Escape');
+
     // History
     await page.getByRole('button', { name: 'History' }).click();
     const history = page.locator('.popover.history');

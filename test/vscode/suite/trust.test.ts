@@ -86,6 +86,16 @@ describe('Workspace-defined servers wait for the user\'s trust', function () {
     await answerTrustPrompt('Not Now');
     const row = await waitForServer('guarded', 'untrusted');
     assert.match(row.description, /not trusted/);
+    // The chat panel shows it waiting, and its row opens the same review.
+    await vscode.commands.executeCommand('mcpAgent.newChat');
+    await ui.waitFor('chat', '.server-strip .strip-count.untrusted', { timeoutMs: 30_000 });
+    await ui.click('chat', '.server-strip');
+    await ui.waitFor('chat', '.server-item[data-server="guarded"][data-state="untrusted"]');
+    await screenshot('trust-panel-strip');
+    await ui.click('chat', '.server-item[data-server="guarded"] button[data-focus-key="trust:guarded"]');
+    await trustPrompt('guarded');
+    await answerTrustPrompt('Not Now');
+    await ui.press('chat', 'Escape');
     writeDefinition(); // the same definition again: re-read, and "Not Now" holds for it
     await noPromptFor(SETTLE_MS);
     assert.deepEqual(serverPids(MARK), [], 'the server started after "Not Now"');
