@@ -20,7 +20,8 @@ Usage:
   mcp-agent tools   [--config FILE]... [--url URL] [--json]
   mcp-agent call TOOL [--args JSON] [--config FILE]... [--url URL] [--json] [--yes]
   mcp-agent resources [--config FILE]... [--url URL] [--json]   resources and resource templates
-  mcp-agent read SERVER URI [--config FILE]... [--json]         a resource's contents
+  mcp-agent read SERVER URI [--out DIR] [--config FILE]... [--json]
+                                                                 a resource's contents (--out: each into a file)
   mcp-agent prompts [--config FILE]... [--url URL] [--json]     servers' prompts and their arguments
   mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
                  [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]...
@@ -128,10 +129,10 @@ async function main(argv: string[]): Promise<number> {
       return (command === 'resources' ? runResources : runPrompts)(commonOptions(values));
     }
     case 'read': {
-      const { values, positionals } = parse(rest, {});
+      const { values, positionals } = parse(rest, { out: { type: 'string' } });
       if (values.help) return help();
       if (positionals.length !== 2) throw new CliError('read needs SERVER and URI (see mcp-agent resources)', EXIT.usage);
-      return runRead(commonOptions(values), positionals[0], positionals[1]);
+      return runRead(commonOptions(values), positionals[0], positionals[1], values.out);
     }
     case 'chat': {
       const { values, positionals } = parse(rest, {

@@ -4,10 +4,13 @@ import * as vscode from 'vscode';
 import { API_KEY_SECRET, type AgentHost } from './AgentHost';
 import { analyzeDocument } from './analyzeTool';
 import type { ChatViewProvider } from './chatView';
+import { openServerResource, RESOURCE_SCHEME, ResourceDocuments } from './resourceBrowser';
 import { showServerLog, signOutOfServer } from './serverCommands';
 
 /** The command table; the activation shim registers every contributed command and forwards to these. */
 export function registerCommands(host: AgentHost, view: ChatViewProvider): Record<string, (...args: unknown[]) => unknown> {
+  const resourceDocs = new ResourceDocuments();
+  host.context().subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(RESOURCE_SCHEME, resourceDocs));
   const table: Record<string, (...args: unknown[]) => unknown> = {
     'mcpAgent.openChat': () => view.reveal(),
     'mcpAgent.openChatInEditor': () => view.openInEditor(),
@@ -60,6 +63,7 @@ export function registerCommands(host: AgentHost, view: ChatViewProvider): Recor
     'mcpAgent.showLogs': () => host.logger.channel.show(),
     'mcpAgent.showServerLog': (server?: unknown) => showServerLog(host, server),
     'mcpAgent.signOut': (server?: unknown) => signOutOfServer(host, server),
+    'mcpAgent.openResource': (server?: unknown, uri?: unknown) => openServerResource(host, resourceDocs, server, uri),
     'mcpAgent.clearCache': async () => {
       await host.cache.clear({ includePersistent: true });
       void vscode.window.showInformationMessage(vscode.l10n.t('MCP Agent cache cleared.'));

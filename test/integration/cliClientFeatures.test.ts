@@ -70,6 +70,23 @@ describe('mcp-agent CLI: sampling, elicitation, roots, resources, prompts, loggi
       assertNoStack(missing.stderr + noServer.stderr + usage.stderr);
     });
 
+    it('read --out writes each content to a file named for it: an image as .png, text as itself', async () => {
+      const out = path.join(ws.dataDir, 'read-out');
+      const image = await cli(['read', 'ask', 'fixture://images/logo', '--out', out]);
+      assert.equal(image.code, 0, image.stderr);
+      assert.equal(image.stdout.trim(), path.join(out, 'logo.png'));
+      const bytes = await readFile(path.join(out, 'logo.png'));
+      assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'the PNG itself, not base64');
+      const text = await cli(['read', 'ask', 'fixture://notes/todo.md', '--out', out]);
+      assert.equal(text.stdout.trim(), path.join(out, 'todo.md'));
+      assert.equal(await readFile(path.join(out, 'todo.md'), 'utf8'), '# To do\n\n- [ ] ship it\n');
+      await writeFile(path.join(ws.dataDir, 'a-file'), 'x');
+      const bad = await cli(['read', 'ask', 'fixture://notes/todo.md', '--out', path.join(ws.dataDir, 'a-file', 'sub')]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--out .*a-file\/sub: cannot create the directory \(ENOTDIR\)/);
+      assertNoStack(bad.stderr);
+    });
+
     it('lists prompts with their arguments', async () => {
       const r = await cli(['prompts']);
       assert.equal(r.code, 0, r.stderr);

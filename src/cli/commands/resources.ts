@@ -1,5 +1,9 @@
 /** `mcp-agent resources`, `read SERVER URI` and `prompts`: what servers offer besides tools. */
+import * as path from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { viewableContents } from '../../core/mcp/resourceView';
+import { writeFileAtomic } from '../../core/util/atomicWrite';
 import type { AgentManager } from '../../core/mcp/AgentManager';
 import { blobText } from '../../core/mcp/chatContext';
 import { base64Bytes } from '../../core/mcp/sampling';
@@ -45,8 +49,12 @@ export function runResources(opts: CommonOptions): Promise<number> {
   });
 }
 
-/** `mcp-agent read SERVER URI`: text contents on stdout; binary contents summarized (or everything with --json). */
-export function runRead(opts: CommonOptions, server: string, uri: string): Promise<number> {
+/**
+ * `mcp-agent read SERVER URI`: text contents on stdout; binary contents summarized (or everything with --json).
+ * With `--out DIR`, every content is written to a file in DIR instead (named after its URI, with an extension from
+ * its MIME type, so an image opens as one) and the paths are printed.
+ */
+export function runRead(opts: CommonOptions, server: string, uri: string, out?: string): Promise<number> {
   return withServers(opts, async (manager) => {
     const agent = manager.agent(server);
     if (!agent) throw new CliError(`no server named "${server}" (see mcp-agent servers)`, EXIT.usage);
@@ -57,6 +65,7 @@ export function runRead(opts: CommonOptions, server: string, uri: string): Promi
       if (err instanceof McpServerError) throw new CliError(err.message, err.kind === 'protocol' ? EXIT.toolError : EXIT.unreachable);
       throw err;
     }
+    if (out !== undefined) return writeContents(result, out);
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       return EXIT.ok;
@@ -68,6 +77,25 @@ export function runRead(opts: CommonOptions, server: string, uri: string): Promi
     }
     return EXIT.ok;
   });
+}
+
+async function writeContents(result: ReadResourceResult, out: string): Promise<number> {
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (err) {
+    throw new CliError(`--out ${out}: cannot create the directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, EXIT.usage);
+  }
+  const used = new Set<string>();
+  for (const v of viewableContents(result.contents)) {
+    // Two contents with one name (a resource of several parts) get -2, -3... before the extension.
+    let name = v.fileName;
+    for (let n = 2; used.has(name); n++) name = v.fileName.replace(/(\.[^.]*)?$/, (ext) => `-${n}${ext}`);
+    used.add(name);
+    const file = path.join(out, name);
+    await writeFileAtomic(file, v.kind === 'text' ? v.text : v.bytes);
+    process.stdout.write(`${file}\n`);
+  }
+  return EXIT.ok;
 }
 
 /** `mcp-agent prompts`: every connected server's prompts and their arguments. */

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startScriptedOpenAI, type RecordedRequest, type ScriptedOpenAI } from '../../fixtures/scriptedOpenAI';
 import { canDriveUi, screenshot, ui } from './helpers';
-import { CHAT, everythingServer, ourExtension, repoRoot, sendChat, setUserSetting, waitForAnswer, waitForServer, waitUntil } from './support';
+import { askServer, CHAT, everythingServer, ourExtension, repoRoot, runFromPalette, sendChat, setUserSetting, waitForAnswer, waitForServer, waitUntil } from './support';
 
 const RUN = randomBytes(4).toString('hex');
 const MODEL = 'scripted-panel-model';
@@ -179,5 +179,31 @@ describe('MCP in the panel: sampling, elicitation, @ resources, / prompts', func
     assert.match(await ui.text('chat', `${CHAT.userMessage} >> nth=-1`), /\/completable-prompt/);
     await waitUntil('the panel to be idle', async () => (await ui.count('chat', CHAT.idle)) === 1);
     await screenshot('mcp-panel-conversation');
+  });
+
+  it('Open Server Resource…: picked from the palette, text opens read-only with its language; an image opens in the image preview', async () => {
+    await setUserSetting('servers', { everything: everythingServer(`panel-everything-${RUN}`), ask: askServer(`panel-ask-${RUN}`) });
+    await waitForServer('ask', 'connected');
+    await runFromPalette('MCP Agent: Open Server Resource…');
+    await ui.fill('workbench', '.quick-input-widget input', 'todo.md');
+    await ui.click('workbench', '.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'fixture://notes/todo.md' });
+    await waitUntil('the resource editor', async () => vscode.window.activeTextEditor?.document.uri.scheme === 'mcp-agent-resource');
+    const doc = vscode.window.activeTextEditor!.document;
+    assert.equal(doc.getText(), '# To do\n\n- [ ] ship it\n');
+    assert.equal(doc.languageId, 'markdown');
+    assert.equal(path.basename(doc.uri.path), 'todo.md');
+    await screenshot('mcp-resource-text');
+
+    await vscode.commands.executeCommand('mcpAgent.openResource', 'ask', 'fixture://images/logo');
+    const imageTab = () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputCustom && input.viewType === 'imagePreview.previewEditor' ? input : undefined;
+    };
+    await waitUntil('the image preview', async () => imageTab() !== undefined);
+    const file = imageTab()!.uri.fsPath;
+    assert.equal(path.basename(file), 'logo.png');
+    assert.deepEqual([...fs.readFileSync(file).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'the PNG bytes, decoded');
+    await screenshot('mcp-resource-image');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

@@ -74,6 +74,11 @@ export function everythingServer(marker: string): StdioServer {
   return { type: 'stdio', command: process.execPath, args: [path.join(repoRoot(), 'node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'], env: { [MARKER_ENV]: marker } };
 }
 
+/** test/fixtures/servers/ask-server.mjs: asks the client things; offers an image and a Markdown resource. */
+export function askServer(marker: string): StdioServer {
+  return { type: 'stdio', command: process.execPath, args: [path.join(repoRoot(), 'test/fixtures/servers/ask-server.mjs')], env: { [MARKER_ENV]: marker } };
+}
+
 /** test/fixtures/servers/fault-server.mjs: echo/add/sleep/... tools; `--startup-delay MS` makes a slow server. */
 export function faultServer(name: string, marker: string, extraArgs: string[] = []): StdioServer {
   return { type: 'stdio', command: process.execPath, args: [path.join(repoRoot(), 'test/fixtures/servers/fault-server.mjs'), '--name', name, ...extraArgs], env: { [MARKER_ENV]: marker } };
