@@ -64,10 +64,13 @@ function toLmMessages(messages: ChatMessage[]): vscode.LanguageModelChatMessage[
         // The LM API has no system role; the instructions lead the first user message.
         system += `${m.content}\n\n`;
         break;
-      case 'user':
-        out.push(vscode.LanguageModelChatMessage.User(system + m.content));
+      case 'user': {
+        // Images (from a server's sampling request) are not passed through the LM API here: named instead.
+        const images = m.images?.length ? `\n[${m.images.length} image(s) (${m.images.map((i) => i.mimeType).join(', ')}) not given to this model]` : '';
+        out.push(vscode.LanguageModelChatMessage.User(system + m.content + images));
         system = '';
         break;
+      }
       case 'assistant': {
         const parts: Array<vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart> = [];
         if (m.content) parts.push(new vscode.LanguageModelTextPart(m.content));

@@ -95,6 +95,38 @@ describe('MCP client features against server-everything', function () {
       assert.deepEqual((body.messages as Array<{ role: string }>).map((m) => m.role), ['system', 'user']);
     });
 
+    it('gives the model the images of user messages as image parts; audio and assistant images stay named notes', async () => {
+      srv.reset();
+      srv.enqueue({ text: 'A red square.' });
+      const views: SamplingRequestView[] = [];
+      const handler = createSamplingHandler({ provider: createOpenAIProvider(llm(srv.url)), approve: async (v) => (views.push(v), 'approve') });
+      const png = 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEklEQVR4nGP4z8CAB+GTG8HSALfKY52fTcuYAAAAAElFTkSuQmCC';
+      const result = await handler(
+        'pictures',
+        {
+          maxTokens: 50,
+          messages: [
+            { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', mimeType: 'image/png', data: png }] },
+            { role: 'assistant', content: { type: 'image', mimeType: 'image/png', data: png } },
+            { role: 'user', content: [{ type: 'audio', mimeType: 'audio/wav', data: 'UklGRg==' }, { type: 'text', text: 'And this?' }] },
+          ],
+        },
+        new AbortController().signal,
+      );
+      assert.deepEqual(result.content, { type: 'text', text: 'A red square.' });
+      const sent = srv.chatRequests[0].body.messages as Array<{ role: string; content: unknown }>;
+      assert.deepEqual(sent[0], {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is this?' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+        ],
+      });
+      assert.match(String(sent[1].content), /^\[image image\/png, 75 bytes, not given to the model/);
+      assert.match(String(sent[2].content), /^\[audio audio\/wav, 4 bytes, not given to the model.*\]\nAnd this\?$/);
+      assert.equal(views[0].messages[0].text, 'What is this?\n[image image/png, 75 bytes]', 'the person approving sees what is sent');
+    });
+
     it('returns the spec\'s "user rejected" error when the user declines, without asking the model', async () => {
       srv.reset();
       decision = 'decline';

@@ -12,8 +12,17 @@ export function toWireMessages(messages: ChatMessage[]): ChatCompletionMessagePa
   return messages.map((m): ChatCompletionMessageParam => {
     switch (m.role) {
       case 'system':
+        return { role: 'system', content: m.content };
       case 'user':
-        return { role: m.role, content: m.content };
+        if (!m.images?.length) return { role: 'user', content: m.content };
+        // Chat Completions takes images as parts next to the text, each a data: URL.
+        return {
+          role: 'user',
+          content: [
+            ...(m.content ? [{ type: 'text' as const, text: m.content }] : []),
+            ...m.images.map((i) => ({ type: 'image_url' as const, image_url: { url: `data:${i.mimeType};base64,${i.data}` } })),
+          ],
+        };
       case 'assistant': {
         const calls = m.tool_calls ?? [];
         // OpenAI rejects an empty tool_calls array and a null content without tool calls.

@@ -7,9 +7,16 @@ export interface ToolCall {
   arguments: string;
 }
 
+/** An image as base64 data with its MIME type (`image/png`, `image/jpeg`, ...). */
+export interface ImagePart {
+  mimeType: string;
+  data: string;
+}
+
 export type ChatMessage =
   | { role: 'system'; content: string }
-  | { role: 'user'; content: string }
+  /** `images`: pictures that go with the text (a server's sampling request), for models that take them. */
+  | { role: 'user'; content: string; images?: ImagePart[] }
   | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] }
   | { role: 'tool'; tool_call_id: string; name?: string; content: string };
 

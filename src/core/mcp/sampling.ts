@@ -12,7 +12,7 @@
  * Fronts only build the questions (`approve`, `reviewAnswer`); everything else lives here.
  */
 import { McpError, type CreateMessageRequest, type CreateMessageResult } from '@modelcontextprotocol/sdk/types.js';
-import { LlmError, type ChatMessage, type ChatProvider } from '../llm/types';
+import { LlmError, type ChatMessage, type ChatProvider, type ImagePart } from '../llm/types';
 import type { ClientHandlers } from './McpAgent';
 
 type SamplingParams = CreateMessageRequest['params'];
@@ -23,7 +23,7 @@ export const SAMPLING_REJECTED = -1;
 /** A readable view of a sampling request, for approval prompts and cards. */
 export interface SamplingRequestView {
   server: string;
-  /** The messages as text; images and audio become a bracketed note (the model service here takes text). */
+  /** The messages as text; images and audio become a bracketed note (images in user messages go to the model as images). */
   messages: Array<{ role: 'user' | 'assistant'; text: string }>;
   systemPrompt?: string;
   maxTokens: number;
@@ -123,27 +123,44 @@ export function samplingView(server: string, params: SamplingParams, model: stri
   };
 }
 
+/**
+ * The request as chat messages. Images in user messages go to the model as images (for models that take them; one
+ * that does not answers with an error the server gets). Audio, and images in assistant messages (Chat Completions
+ * has no place for them), stay bracketed notes in the text.
+ */
 function toChatMessages(params: SamplingParams): ChatMessage[] {
   const out: ChatMessage[] = [];
   if (params.systemPrompt) out.push({ role: 'system', content: params.systemPrompt });
   for (const m of params.messages) {
-    const text = contentText(m.content);
-    out.push(m.role === 'user' ? { role: 'user', content: text } : { role: 'assistant', content: text });
+    if (m.role === 'assistant') {
+      out.push({ role: 'assistant', content: contentText(m.content, 'model') });
+      continue;
+    }
+    const blocks = Array.isArray(m.content) ? m.content : [m.content];
+    const images: ImagePart[] = blocks.flatMap((b) => (b.type === 'image' ? [{ mimeType: b.mimeType, data: b.data }] : []));
+    const text = blocks.filter((b) => b.type !== 'image').map((b) => blockText(b, 'model')).join('\n');
+    out.push(images.length ? { role: 'user', content: text, images } : { role: 'user', content: text });
   }
   return out;
 }
 
 type SamplingBlock = SamplingParams['messages'][number]['content'];
 
-function contentText(content: SamplingBlock): string {
+type Block = Extract<SamplingBlock, readonly unknown[]>[number] | Exclude<SamplingBlock, readonly unknown[]>;
+
+/** Text for a person (`view`: media named by type and size) or for the model (media it is not given, as a note). */
+function contentText(content: SamplingBlock, audience: 'view' | 'model' = 'view'): string {
   const blocks = Array.isArray(content) ? content : [content];
-  return blocks
-    .map((b) => {
-      if (b.type === 'text') return b.text;
-      if (b.type === 'image' || b.type === 'audio') return `[${b.type} ${b.mimeType}, ${base64Bytes(b.data)} bytes, not sent: this model service takes text only]`;
-      return `[${b.type}]`;
-    })
-    .join('\n');
+  return blocks.map((b: Block) => blockText(b, audience)).join('\n');
+}
+
+function blockText(b: Block, audience: 'view' | 'model'): string {
+  if (b.type === 'text') return b.text;
+  if (b.type === 'image' || b.type === 'audio') {
+    const what = `${b.type} ${b.mimeType}, ${base64Bytes(b.data)} bytes`;
+    return audience === 'view' ? `[${what}]` : `[${what}, not given to the model: it takes text and images in user messages only]`;
+  }
+  return `[${b.type}]`;
 }
 
 export function base64Bytes(data: string): number {
