@@ -280,23 +280,16 @@ export class FileBackend implements CacheBackend {
 
   /** Every entry file with its size and age; reaps stale temp files on the way. A missing directory is empty. */
   private async scan(): Promise<ScannedFile[]> {
-    let shards: string[];
+    let shards: Array<[dir: string, names: string[]]>;
     try {
-      shards = (await fs.readdir(this.root)).filter((s) => SHARD_RE.test(s));
+      shards = await this.listShards();
     } catch {
       return [];
     }
     const out: ScannedFile[] = [];
     const now = Date.now(); // file mtimes are wall-clock, so compare against the wall clock, not the injected one
     await Promise.all(
-      shards.map(async (shard) => {
-        const dir = path.join(this.root, shard);
-        let names: string[];
-        try {
-          names = await fs.readdir(dir);
-        } catch {
-          return;
-        }
+      shards.map(async ([dir, names]) => {
         for (const name of names) {
           const file = path.join(dir, name);
           const isEntry = ENTRY_RE.test(name);
@@ -313,6 +306,25 @@ export class FileBackend implements CacheBackend {
       }),
     );
     return out;
+  }
+
+  /** Each shard directory with the names in it. A missing root is an empty cache; another error is thrown. */
+  private async listShards(): Promise<Array<[dir: string, names: string[]]>> {
+    let shards: string[];
+    try {
+      shards = (await fs.readdir(this.root)).filter((s) => SHARD_RE.test(s));
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+    const listed = await Promise.all(
+      shards.map(async (shard): Promise<[string, string[]]> => {
+        const dir = path.join(this.root, shard);
+        // A shard removed concurrently (clear() from another instance) is empty.
+        return [dir, await fs.readdir(dir).catch(() => [] as string[])];
+      }),
+    );
+    return listed;
   }
 
   private decode(text: string, key: string, persistentFile: boolean): CacheEntry | undefined {
@@ -378,28 +390,10 @@ export class FileBackend implements CacheBackend {
     this.indexing?.changes.push([file, present]);
   }
 
-  /** Names only (no stat): every entry file in every shard. A missing root is an empty cache. */
+  /** Names only (no stat): every entry file in every shard. */
   private async listEntries(): Promise<Set<string>> {
     const files = new Set<string>();
-    let shards: string[];
-    try {
-      shards = (await fs.readdir(this.root)).filter((s) => SHARD_RE.test(s));
-    } catch (err) {
-      if (errCode(err) === 'ENOENT') return files;
-      throw err;
-    }
-    await Promise.all(
-      shards.map(async (shard) => {
-        const dir = path.join(this.root, shard);
-        let names: string[];
-        try {
-          names = await fs.readdir(dir);
-        } catch {
-          return; // removed concurrently
-        }
-        for (const name of names) if (ENTRY_RE.test(name)) files.add(path.join(dir, name));
-      }),
-    );
+    for (const [dir, names] of await this.listShards()) for (const name of names) if (ENTRY_RE.test(name)) files.add(path.join(dir, name));
     return files;
   }
 
