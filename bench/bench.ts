@@ -55,6 +55,8 @@ export interface BenchResult {
   turn_overhead_p50_ratio: Figure;
   turn_ours_nocache_p50_ms: Figure;
   turn_overhead_ratio_nocache: Figure;
+  turn_ours_persist_all_p50_ms: Figure;
+  turn_overhead_ratio_persist_all: Figure;
   turn_ratio_vs_openai_agents: Figure;
   turn_openai_agents_p50_ms: Figure;
   fanout_ratio: Figure;
@@ -144,6 +146,8 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     turn_overhead_p50_ratio: null,
     turn_ours_nocache_p50_ms: null,
     turn_overhead_ratio_nocache: null,
+    turn_ours_persist_all_p50_ms: null,
+    turn_overhead_ratio_persist_all: null,
     turn_ratio_vs_openai_agents: null,
     turn_openai_agents_p50_ms: null,
     fanout_ratio: null,
@@ -210,6 +214,8 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.turn_overhead_p50_ratio = round(t.overhead_p50_ratio);
     r.turn_ours_nocache_p50_ms = round(t.ours_nocache_p50_ms);
     r.turn_overhead_ratio_nocache = round(t.overhead_ratio_nocache);
+    r.turn_ours_persist_all_p50_ms = round(t.ours_persist_all_p50_ms);
+    r.turn_overhead_ratio_persist_all = round(t.overhead_ratio_persist_all);
     r.turn_ratio_vs_openai_agents = round(t.ratio_vs_agents);
     r.turn_openai_agents_p50_ms = round(t.agents_p50_ms);
   });

@@ -5,7 +5,9 @@
  *
  * - ours: ChatSession + Toolbox + AgentManager + OpenAIProvider, built as the CLI builds them (a file cache in a
  *   temp dir; each turn echoes a different message, so the cache never answers for the tool, but `echo` is
- *   read-only and idempotent, so every call pays a cache lookup and a cache write). Also timed without a cache.
+ *   read-only and idempotent, so every call pays a cache lookup and a memory-tier write; a call this fast is not
+ *   written to disk, see Toolbox `persistMinMs`). Also timed without a cache, and with every result written to the
+ *   file tier (`persistMinMs: 0`), which is what a slow cacheable tool pays.
  * - floor: the least code that can do the same with the `openai` SDK and the MCP SDK (tool list fetched once).
  * - @openai/agents: Agent + Runner, Chat Completions model, MCPServerStdio with its tool list cached.
  */
@@ -35,6 +37,8 @@ export interface TurnResult {
   ours_p50_ms: number;
   /** ours without a result cache (how tests and a cache-less setup build it). */
   ours_nocache_p50_ms: number;
+  /** ours with every cacheable result written to the file tier (what a slow tool's result costs). */
+  ours_persist_all_p50_ms: number;
   floor_p50_ms: number;
   agents_p50_ms: number | null;
   ours_p90_ms: number;
@@ -44,6 +48,7 @@ export interface TurnResult {
   /** p50(ours) / p50(floor). */
   overhead_p50_ratio: number;
   overhead_ratio_nocache: number;
+  overhead_ratio_persist_all: number;
   ratio_vs_agents: number | null;
   ratio_vs_agents_p50: number | null;
   agents_error?: string;
@@ -74,9 +79,9 @@ export async function startOursManager(): Promise<AgentManager> {
   return manager;
 }
 
-export function makeOurs(srv: ScriptedOpenAI, manager: AgentManager, cacheDir: string | undefined): Contender {
+export function makeOurs(srv: ScriptedOpenAI, manager: AgentManager, cacheDir: string | undefined, persistMinMs?: number): Contender {
   const cache = cacheDir === undefined ? undefined : new Cache({ dir: cacheDir });
-  const toolbox = new Toolbox({ manager, cache });
+  const toolbox = new Toolbox({ manager, cache, ...(persistMinMs === undefined ? {} : { persistMinMs }) });
   const session = new ChatSession({
     provider: new OpenAIProvider({ baseUrl: srv.url, model: MODEL, apiKey: 'sk-bench' }),
     toolbox,
@@ -84,7 +89,7 @@ export function makeOurs(srv: ScriptedOpenAI, manager: AgentManager, cacheDir: s
     systemPrompt: SYSTEM_PROMPT,
   });
   return {
-    name: cache ? 'ours' : 'ours-nocache',
+    name: !cache ? 'ours-nocache' : persistMinMs === 0 ? 'ours-persist-all' : 'ours',
     toolName: 'everything__echo',
     turn: async (i) => {
       const r = await session.runTurn([], `echo ${i}`, () => undefined);
@@ -196,8 +201,9 @@ export async function benchTurn(ctx: Ctx): Promise<TurnResult> {
     if (floor.status === 'rejected') throw floor.reason;
     const ours = makeOurs(srv, m.value, cacheDir);
     const oursNoCache = makeOurs(srv, m.value, undefined);
-    opened.push(ours, oursNoCache);
-    const contenders = [ours, floor.value, oursNoCache];
+    const oursPersistAll = makeOurs(srv, m.value, path.join(cacheDir, 'persist-all'), 0);
+    opened.push(ours, oursNoCache, oursPersistAll);
+    const contenders = [ours, floor.value, oursNoCache, oursPersistAll];
     if (agents.status === 'fulfilled' && agents.value) contenders.push(agents.value);
     log(`  set-up (3 servers${agentsError ? '' : ', @openai/agents'}) ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
     if (agentsError) {
@@ -223,11 +229,12 @@ export async function benchTurn(ctx: Ctx): Promise<TurnResult> {
     });
     await interleaved(profile.turnWarmup, fns);
     const samples = await interleaved(profile.turns, fns);
-    const [o, f, nc] = samples;
-    const a = samples[3];
+    const [o, f, nc, pa] = samples;
+    const a = samples[4];
     const result: TurnResult = {
       ours_p50_ms: p50(o),
       ours_nocache_p50_ms: p50(nc),
+      ours_persist_all_p50_ms: p50(pa),
       floor_p50_ms: p50(f),
       agents_p50_ms: a ? p50(a) : null,
       ours_p90_ms: percentile(o, 90),
@@ -235,12 +242,13 @@ export async function benchTurn(ctx: Ctx): Promise<TurnResult> {
       overhead_ratio: pairedRatio(o, f),
       overhead_p50_ratio: ratio(p50(o), p50(f)),
       overhead_ratio_nocache: pairedRatio(nc, f),
+      overhead_ratio_persist_all: pairedRatio(pa, f),
       ratio_vs_agents: a ? pairedRatio(o, a) : null,
       ratio_vs_agents_p50: a ? ratio(p50(o), p50(a)) : null,
       ...(agentsError ? { agents_error: agentsError } : {}),
     };
     log(
-      `  turn: ours p50 ${result.ours_p50_ms.toFixed(2)} ms (no cache ${result.ours_nocache_p50_ms.toFixed(2)} ms), floor p50 ${result.floor_p50_ms.toFixed(2)} ms` +
+      `  turn: ours p50 ${result.ours_p50_ms.toFixed(2)} ms (no cache ${result.ours_nocache_p50_ms.toFixed(2)} ms, every result to disk ${result.ours_persist_all_p50_ms.toFixed(2)} ms), floor p50 ${result.floor_p50_ms.toFixed(2)} ms` +
         (a ? `, @openai/agents p50 ${p50(a).toFixed(2)} ms` : '') +
         ` (${o.length} turns each)`,
     );

@@ -20,6 +20,7 @@ import {
   type TurnEvent,
   type WebviewMessage,
 } from '../shared/protocol';
+import { openableUrl } from '../shared/links';
 import type { AgentHost } from './AgentHost';
 import type { ApprovalSurface } from './approvalBroker';
 import { ResourceWatch } from '../core/mcp/resourceWatch';
@@ -474,17 +475,12 @@ export function transcript(messages: ChatMessage[]): TranscriptItem[] {
 
 /** Links from model output open outside VS Code only when they are http(s). */
 async function openLink(href: string, logger: { warn(m: string): void }): Promise<void> {
-  let uri: vscode.Uri;
-  try {
-    uri = vscode.Uri.parse(href, true);
-  } catch {
+  const url = openableUrl(href);
+  if (!url) {
+    logger.warn(`refused to open a link that is not a plain http(s) URL: ${JSON.stringify(href.slice(0, 200))}`);
     return;
   }
-  if (uri.scheme !== 'http' && uri.scheme !== 'https') {
-    logger.warn(`refused to open a link with scheme "${uri.scheme}"`);
-    return;
-  }
-  await vscode.env.openExternal(uri);
+  await vscode.env.openExternal(vscode.Uri.parse(url.href, true));
 }
 
 /** The webview's labels in the UI language: each English text looked up in the loaded l10n bundle (none in English). */

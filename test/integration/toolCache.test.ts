@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,6 +59,24 @@ describe('what the agent caches', function () {
     assert.deepEqual(a, b);
     const pid = tb.find('fault__pid')!;
     assert.equal(pid.annotations?.idempotentHint, undefined);
+  });
+
+  it('writes a result to the file tier only when the call was slow enough to be worth it; fast ones stay in memory', async () => {
+    const cacheDir = path.join(dir, '.cache-persist');
+    const tb = new Toolbox({ manager, cache: new Cache({ dir: cacheDir }), persistMinMs: 40 });
+    const counter = tb.find('fault__counter')!;
+    const fast = textOf(await tb.call(counter, { key: 'fast' }));
+    const slow = textOf(await tb.call(counter, { key: 'slow', delayMs: 100 }));
+    assert.equal(textOf(await tb.call(counter, { key: 'fast' })), fast, 'both are cached in memory');
+    // Once the write-behind has landed: one entry file, the slow result's.
+    const entryFiles = () => (existsSync(path.join(cacheDir, 'v1')) ? readdirSync(path.join(cacheDir, 'v1'), { recursive: true }).filter((f) => String(f).endsWith('.json')) : []);
+    await waitFor(() => entryFiles().length > 0, 5_000);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(entryFiles().length, 1);
+    // After a restart (a fresh Cache on the same directory):
+    const later = new Toolbox({ manager, cache: new Cache({ dir: cacheDir }), persistMinMs: 40 });
+    assert.equal(textOf(await later.call(counter, { key: 'slow', delayMs: 100 })), slow, 'the slow result came from the file tier');
+    assert.notEqual(textOf(await later.call(counter, { key: 'fast' })), fast, 'the fast one was computed again');
   });
 });
 

@@ -265,7 +265,8 @@ describe('Cache', () => {
       const entry = (value: unknown): CacheEntry => ({ value, createdAt: clock.now(), expiresAt: null, persist: false });
 
       await other.set('before', entry('listed'));
-      assert.equal((await ours.get('before'))?.value, 'listed', 'read directly while the first listing runs');
+      assert.equal((await ours.get('before'))?.value, 'listed', 'read directly: no listing yet');
+      assert.equal(await ours.get('nothing'), undefined, 'a miss starts the listing');
       await ours.indexSettled();
 
       // Written by another process after the listing: not read (the miss costs no I/O) until the index is relisted.
@@ -282,15 +283,20 @@ describe('Cache', () => {
 
       clock.advance(61_000);
       assert.equal((await ours.get('after'))?.value, 'unlisted', 'a stale index is not answered from');
+      assert.equal(await ours.get('nothing'), undefined, 'a miss starts the relisting');
       await ours.indexSettled();
-      assert.equal((await ours.get('after'))?.value, 'unlisted', 'the new listing has it');
+      await other.delete('after');
+      await other.set('after', entry('unlisted again'));
+      assert.equal((await ours.get('after'))?.value, 'unlisted again', 'the new listing has it (so it is read)');
+      await other.set('newest', entry('not yet'));
+      assert.equal(await ours.get('newest'), undefined, 'and answers misses again');
       assert.deepEqual(logger.warnings, []);
     });
 
     it('a write made while the listing runs is not lost from the index', async () => {
       const backend = new FileBackend({ dir: tmp, maxBytes: 1 << 20, logger: recordingLogger() });
       for (let i = 0; i < 50; i++) await new FileBackend({ dir: tmp, maxBytes: 1 << 20, logger: recordingLogger() }).set(`seed${i}`, { value: i, createdAt: 0, expiresAt: null, persist: false });
-      assert.equal(await backend.get('x'), undefined); // starts the listing
+      assert.equal(await backend.get('x'), undefined); // a miss: starts the listing
       await backend.set('x', { value: 'during', createdAt: 0, expiresAt: null, persist: false });
       await backend.indexSettled();
       assert.equal((await backend.get('x'))?.value, 'during');

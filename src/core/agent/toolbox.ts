@@ -35,6 +35,11 @@ export interface ToolboxOptions {
   cacheTtlSeconds?: number;
   /** Built-in tools whose results may be cached, with their TTL in seconds (`search`, `system_info` briefly). */
   builtinCacheTtl?: Record<string, number>;
+  /**
+   * Results of calls faster than this (ms) are cached in memory only: writing one to disk and reading it back after a
+   * restart costs about what calling again does. Default 10. 0 writes every cacheable result to the second tier.
+   */
+  persistMinMs?: number;
 }
 
 function fromBuiltin(b: BuiltinTool): AgentTool {
@@ -85,9 +90,11 @@ export class Toolbox {
       const hit = await cache.get<ToolResult>(key);
       if (hit) return hit;
     }
+    const started = performance.now();
     const result = await this.invoke(tool, args, opts);
+    const memoryOnly = performance.now() - started < (this.opts.persistMinMs ?? 10);
     // Write-behind: the memory tier is updated synchronously inside set(); the file/Redis write need not delay the turn.
-    if (key && cache && !result.isError) void cache.set(key, result, { ttlSeconds: this.ttlFor(tool) }).catch(() => undefined);
+    if (key && cache && !result.isError) void cache.set(key, result, { ttlSeconds: this.ttlFor(tool), memoryOnly }).catch(() => undefined);
     return result;
   }
 

@@ -50,6 +50,8 @@ export interface SetOptions {
   ttlSeconds?: number;
   /** Keep through `clear()` and evict last; see the module comment. */
   persist?: boolean;
+  /** Keep in the memory tier only: a value cheaper to compute again than to write to (and read back from) disk. */
+  memoryOnly?: boolean;
 }
 
 export interface CacheStats {
@@ -240,7 +242,7 @@ export class Cache {
     const persist = opts.persist ?? false;
     this.counters.sets++;
     this.mem.set(key, { value: copy, expiresAt, persist, size: key.length + json.length });
-    const b = this.activeBackend();
+    const b = opts.memoryOnly === true ? undefined : this.activeBackend();
     if (b) {
       const entry: CacheEntry = { value: copy, createdAt: now, expiresAt: ttl === Infinity ? null : expiresAt, persist };
       await this.guard(() => b.set(key, entry), undefined);

@@ -7,9 +7,9 @@
  * 90% of the bound so eviction does not run on every write.
  *
  * Misses cost no I/O once the directory has been listed: an index of the entry files present (the shard directories'
- * names only, no stat) is built in the background on first use, kept current by this instance's own writes and
- * removals, and relisted when older than `INDEX_MAX_AGE_MS` so other processes' entries show up. Until it is ready,
- * and for keys it lists, `get` reads the files as before. The index can only be wrong in two harmless ways: it lists
+ * names only, no stat) is built in the background after the first miss, kept current by this instance's own writes
+ * and removals, and relisted (after a miss) when older than `INDEX_MAX_AGE_MS` so other processes' entries show up.
+ * Until it is ready, and for keys it lists, `get` reads the files as before. The index can only be wrong in two harmless ways: it lists
  * a file another process removed (a read that finds nothing: a miss), or it has not yet seen a file another process
  * wrote in the last minute (a miss where a hit was possible: the value is computed again).
  */
@@ -110,6 +110,7 @@ export class FileBackend implements CacheBackend {
   private index: FileIndex | undefined;
   /** A listing in progress, and this instance's changes made while it runs (replayed onto it when it finishes). */
   private indexing: { done: Promise<void>; changes: Array<[file: string, present: boolean]> } | undefined;
+  private listedAttemptAt = -Infinity;
 
   constructor(opts: FileBackendOptions) {
     this.root = path.join(opts.dir, 'v1');
@@ -148,6 +149,7 @@ export class FileBackend implements CacheBackend {
     const reads = await Promise.all(candidates.map((f) => readText(f).then((text) => ({ text, err: undefined }), (err: unknown) => ({ text: undefined, err }))));
     if (reads.every((r) => errCode(r.err) === 'ENOENT')) {
       for (const f of candidates) this.noteIndex(f, false);
+      if (!index) this.relistAfterMiss();
       if (this.absent.size >= ABSENT_MAX) this.absent.clear();
       this.absent.set(key, Date.now());
       return undefined;
@@ -356,31 +358,38 @@ export class FileBackend implements CacheBackend {
     this.noteIndex(file, false);
   }
 
-  /** The index if it is fresh enough to answer from; otherwise undefined, with a relisting started in the background. */
+  /** The index if it is fresh enough to answer from. */
   private currentIndex(): FileIndex | undefined {
     const index = this.index;
-    if (index && this.now() - index.listedAt < INDEX_MAX_AGE_MS) return index;
-    if (!this.indexing) {
-      const changes: Array<[string, boolean]> = [];
-      const done = this.listEntries().then(
-        (files) => {
-          for (const [file, present] of changes) {
-            if (present) files.add(file);
-            else files.delete(file);
-          }
-          this.index = { files, listedAt: this.now() };
-        },
-        () => {
-          // Unlistable: keep reading files directly; the next get tries again after the age limit.
-          this.index = undefined;
-        },
-      );
-      this.indexing = { done, changes };
-      void done.finally(() => {
-        this.indexing = undefined;
-      });
-    }
-    return index && !this.indexing ? index : undefined;
+    return index && !this.indexing && this.now() - index.listedAt < INDEX_MAX_AGE_MS ? index : undefined;
+  }
+
+  /**
+   * After a miss the index could have answered for free: list the entries in the background, at most once per
+   * `INDEX_MAX_AGE_MS`. Not on hits (a process that only hits never pays for a listing, and a first read is not
+   * slowed by one running beside it).
+   */
+  private relistAfterMiss(): void {
+    if (this.indexing || this.now() - this.listedAttemptAt < INDEX_MAX_AGE_MS) return;
+    this.listedAttemptAt = this.now();
+    const changes: Array<[string, boolean]> = [];
+    const done = this.listEntries().then(
+      (files) => {
+        for (const [file, present] of changes) {
+          if (present) files.add(file);
+          else files.delete(file);
+        }
+        this.index = { files, listedAt: this.now() };
+      },
+      () => {
+        // Unlistable: keep reading files directly; tried again after the age limit.
+        this.index = undefined;
+      },
+    );
+    this.indexing = { done, changes };
+    void done.finally(() => {
+      this.indexing = undefined;
+    });
   }
 
   /** Record that a file is (or is no longer) there, in the index and in any listing under way. */
