@@ -1,4 +1,5 @@
 /** The chat webview's entry: builds the view, routes host messages, and sends the user's actions back. */
+import { openableUrl } from '../../src/shared/links';
 import '../chat.css';
 import type { AttachmentRef, HostMessage } from '../../src/shared/protocol';
 import { Banners } from './banners';
@@ -15,7 +16,6 @@ import { Transcript } from './transcript';
 import { post } from './vscode';
 
 const MAX_SEND = 200_000;
-const SAFE_LINK = /^(?:https?:|mailto:)/i;
 
 const composer = new Composer();
 const banners = new Banners();
@@ -122,7 +122,8 @@ function onLinkActivation(e: MouseEvent): void {
   e.preventDefault();
   if (e.type === 'auxclick' && e.button !== 1) return;
   const href = a.getAttribute('href');
-  if (href && SAFE_LINK.test(href)) post({ type: 'openLink', href });
+  const url = href ? openableUrl(href) : undefined;
+  if (url) post({ type: 'openLink', href: url.href });
 }
 document.addEventListener('click', onLinkActivation, true);
 document.addEventListener('auxclick', onLinkActivation, true);
