@@ -148,7 +148,11 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
 
 /** The input with `extra` context added to its (last) user message. */
 function withContext(input: string | PromptChatMessage[], extra: string): string | PromptChatMessage[] {
-  if (typeof input === 'string') return `${input}\n\n${extra}`;
+  return typeof input === 'string' ? `${input}\n\n${extra}` : appendToLastUser(input, extra);
+}
+
+/** A copy of the messages with `extra` after the last one when it is the user's, else as a new user message. */
+function appendToLastUser(input: PromptChatMessage[], extra: string): PromptChatMessage[] {
   const messages = input.map((m) => ({ ...m }));
   const last = messages[messages.length - 1];
   if (last?.role === 'user') last.content = `${last.content}\n\n${extra}`;
@@ -218,12 +222,7 @@ async function firstMessages(
     attached.push(resourceToContext(r.contents, { server: a.server }));
   }
   const extra = [...attached, ...(text?.trim() ? [text] : [])].join('\n\n');
-  if (extra) {
-    const last = messages[messages.length - 1];
-    if (last?.role === 'user') last.content = `${last.content}\n\n${extra}`;
-    else messages.push({ role: 'user', content: extra });
-  }
-  return messages;
+  return extra ? appendToLastUser(messages, extra) : messages;
 }
 
 /** Asks for one prompt argument on the terminal, offering the server's completions. */
