@@ -8,6 +8,7 @@ import { errorText, type Ctx, type Log, type Profile } from './lib/common';
 import { round } from './lib/stats';
 import { benchCache } from './scenarios/cache';
 import { benchFanout } from './scenarios/fanout';
+import { benchHttpTurn } from './scenarios/http';
 import { benchMcpCall } from './scenarios/mcpCall';
 import { benchMemory } from './scenarios/memory';
 import { benchStartup } from './scenarios/startup';
@@ -20,6 +21,8 @@ export const REQUIRED_KEYS = [
   'mcp_call_overhead_ratio',
   'turn_overhead_ratio',
   'turn_ratio_vs_openai_agents',
+  'http_turn_ratio',
+  'http_turn_ratio_vs_openai_agents',
   'fanout_ratio',
   'startup_ratio',
   'cache_memory_hit_p50_us',
@@ -59,6 +62,13 @@ export interface BenchResult {
   turn_overhead_ratio_persist_all: Figure;
   turn_ratio_vs_openai_agents: Figure;
   turn_openai_agents_p50_ms: Figure;
+  /** One tool turn through `mcp-agent serve` (POST /chat) against the in-process floor, paired. */
+  http_turn_ratio: Figure;
+  http_stream_ratio: Figure;
+  http_turn_ratio_vs_openai_agents: Figure;
+  http_chat_p50_ms: Figure;
+  http_stream_p50_ms: Figure;
+  http_floor_p50_ms: Figure;
   fanout_ratio: Figure;
   fanout_tool_phase_p50_ms: Figure;
   fanout_calls: number;
@@ -150,6 +160,12 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     turn_overhead_ratio_persist_all: null,
     turn_ratio_vs_openai_agents: null,
     turn_openai_agents_p50_ms: null,
+    http_turn_ratio: null,
+    http_stream_ratio: null,
+    http_turn_ratio_vs_openai_agents: null,
+    http_chat_p50_ms: null,
+    http_stream_p50_ms: null,
+    http_floor_p50_ms: null,
     fanout_ratio: null,
     fanout_tool_phase_p50_ms: null,
     fanout_calls: profile.fanoutCalls,
@@ -218,6 +234,15 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.turn_overhead_ratio_persist_all = round(t.overhead_ratio_persist_all);
     r.turn_ratio_vs_openai_agents = round(t.ratio_vs_agents);
     r.turn_openai_agents_p50_ms = round(t.agents_p50_ms);
+  });
+  await scenario('http-turn', async () => {
+    const h = await benchHttpTurn(ctx);
+    r.http_turn_ratio = round(h.http_turn_ratio);
+    r.http_stream_ratio = round(h.http_stream_ratio);
+    r.http_turn_ratio_vs_openai_agents = round(h.http_turn_ratio_vs_openai_agents);
+    r.http_chat_p50_ms = round(h.http_chat_p50_ms);
+    r.http_stream_p50_ms = round(h.http_stream_p50_ms);
+    r.http_floor_p50_ms = round(h.floor_p50_ms);
   });
   await scenario('fan-out', async () => {
     const f = await benchFanout(ctx);

@@ -40,6 +40,20 @@ export const ROWS: Row[] = [
     why: (r) => `p50 ${fmt(r.turn_ours_p50_ms)} ms vs ${fmt(r.turn_openai_agents_p50_ms)} ms for @openai/agents; see Findings`,
   },
   {
+    key: 'http_turn_ratio',
+    metric: 'Tool turn through `mcp-agent serve` over loopback (POST /chat) / the in-process floor loop',
+    unit: '×',
+    target: 1.15,
+    why: (r) => `p50 ${fmt(r.http_chat_p50_ms)} ms (stream to its last event ${fmt(r.http_stream_p50_ms)} ms, ratio ${fmt(r.http_stream_ratio, 3)}) vs ${fmt(r.http_floor_p50_ms)} ms in process; see Findings`,
+  },
+  {
+    key: 'http_turn_ratio_vs_openai_agents',
+    metric: 'Tool turn through `mcp-agent serve` (POST /chat) / @openai/agents in process',
+    unit: '×',
+    target: 0.6,
+    why: (r) => `p50 ${fmt(r.http_chat_p50_ms)} ms over HTTP; see Findings`,
+  },
+  {
     key: 'fanout_ratio',
     metric: 'Fan-out: 16 × `sleep 100 ms` over 4 servers, tool-phase wall / 100 ms (maxParallelTools 16)',
     unit: '×',

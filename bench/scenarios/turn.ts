@@ -63,7 +63,7 @@ export class AllowAll implements Approver {
 /** A turn runner: resolves with the final answer text. `i` makes every turn's tool arguments unique. */
 type TurnFn = (i: number) => Promise<string>;
 
-interface Contender {
+export interface Contender {
   name: string;
   /** The tool name the scripted model must call for this contender. */
   toolName: string;
@@ -144,7 +144,7 @@ export async function makeFloor(srv: ScriptedOpenAI): Promise<Contender> {
   return { name: 'floor', toolName: 'everything__echo', turn, close: () => mcp.close() };
 }
 
-async function makeAgents(srv: ScriptedOpenAI): Promise<Contender> {
+export async function makeAgents(srv: ScriptedOpenAI): Promise<Contender> {
   const { Agent, Runner, MCPServerStdio } = await import('@openai/agents');
   const { OpenAIProvider: AgentsOpenAIProvider } = await import('@openai/agents-openai');
   const mcp = new MCPServerStdio({

@@ -34,6 +34,8 @@ export class ApprovalCard {
   readonly el: HTMLElement;
   readonly approvalId: string;
   readonly tool: string;
+  /** The tool call this approval is about ('' when the host could not say). */
+  readonly callId: string;
   settled?: ApprovalOutcome;
   private readonly buttons: HTMLButtonElement[] = [];
   private readonly outcome = h('div', { class: 'approval-outcome', hidden: true });
@@ -44,6 +46,7 @@ export class ApprovalCard {
   constructor(msg: ApprovalMessage) {
     this.approvalId = msg.approvalId;
     this.tool = msg.tool;
+    this.callId = msg.callId;
     const titleId = uid('approval');
     const descId = uid('approval-desc');
     const title = msg.kind === 'command' ? t('approvalCommand') : msg.kind === 'config-write' ? t('approvalConfig') : t('approvalTool');

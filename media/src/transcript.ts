@@ -84,10 +84,13 @@ class Turn {
 
   addApproval(card: ApprovalCard): void {
     this.endSegment();
-    // Next to the call it is about: the latest running card of that tool, if the host has announced it.
-    const target = Array.from(this.tools.values())
-      .reverse()
-      .find((c) => c.name === card.tool && (c.status === 'running' || c.status === 'waiting'));
+    // Next to the call it is about: that call's card by id; for hosts that give no id, the latest running card of
+    // that tool.
+    const target =
+      (card.callId ? this.tools.get(card.callId) : undefined) ??
+      Array.from(this.tools.values())
+        .reverse()
+        .find((c) => c.name === card.tool && (c.status === 'running' || c.status === 'waiting'));
     if (target) {
       target.setWaiting(true);
       target.el.insertAdjacentElement('afterend', card.el);

@@ -2,15 +2,9 @@
 import * as path from 'node:path';
 import { ConfigFileError, discoverConfigFile, formatIssue, loadConfigFiles, type LoadedConfig } from '../core/config/configFile';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import type { ChatProvider } from '../core/llm/types';
-import { AgentManager } from '../core/mcp/AgentManager';
-import type { ClientHandlers, McpAgentOptions } from '../core/mcp/McpAgent';
 import { definitionFromUrl, type ServerDefinition } from '../core/mcp/serverConfig';
 import type { Logger } from '../core/ports';
 import { redact } from '../core/util/redact';
-import { cliClientHandlers } from './clientHandlers';
-import { createCliAuth } from './oauth/cliAuth';
-import { version } from './version';
 
 export const EXIT = { ok: 0, toolError: 1, usage: 2, unreachable: 3 } as const;
 
@@ -89,47 +83,4 @@ function uniqueName(base: string, servers: ServerDefinition[]): string {
   let name = base;
   for (let i = 2; servers.some((s) => s.name === name); i++) name = `${base}${i}`;
   return name;
-}
-
-/** Starts every defined server and waits until each is connected or has failed; failures are reported on stderr. */
-export interface StartOptions {
-  /** Default: the CLI's (roots = the workspace; elicitation and sampling asked on a terminal, see clientHandlers.ts). */
-  handlers?: ClientHandlers;
-  /** The model service that answers sampling requests (none: sampling is not offered). */
-  provider?: ChatProvider;
-  /** Whether a person can complete an OAuth sign-in in a browser. Default: stdin and stderr are terminals. */
-  interactive?: boolean;
-  toolListCache?: McpAgentOptions['toolListCache'];
-}
-
-export async function startServers(opts: CommonOptions, servers: ServerDefinition[], start: StartOptions = {}): Promise<AgentManager> {
-  const logger = new StderrLogger(opts.verbose);
-  // OAuth-protected servers: sign in through the browser when someone is at the terminal, else say how to.
-  const interactive = start.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
-  const auth = createCliAuth({ interactive, logger });
-  const handlers =
-    start.handlers ??
-    cliClientHandlers({
-      workspace: opts.workspace,
-      yes: opts.yes ?? false,
-      interactive,
-      provider: start.provider,
-      trustSampling: opts.trustSampling,
-      servers,
-      notice: (m) => process.stderr.write(`mcp-agent: ${m}\n`),
-    });
-  const manager = new AgentManager({ logger, handlers, auth, toolListCache: start.toolListCache, clientInfo: { name: 'mcp-agent', version } });
-  manager.on('status', (s) => {
-    if (s.state === 'error' && s.lastError) process.stderr.write(`mcp-agent: server "${s.name}": ${s.lastError}\n`);
-  });
-  // Server log messages: on stderr with --verbose or --log-level.
-  if (opts.verbose || opts.logLevel) {
-    manager.on('log', (server, p) => {
-      const data = typeof p.data === 'string' ? p.data : JSON.stringify(p.data);
-      process.stderr.write(`[${server}${p.logger ? `/${p.logger}` : ''}] ${p.level}: ${redact(data, [process.env.OPENAI_API_KEY ?? ''])}\n`);
-    });
-  }
-  await manager.apply(servers);
-  if (opts.logLevel) await manager.setLogLevel(undefined, opts.logLevel);
-  return manager;
 }

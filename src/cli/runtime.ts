@@ -1,114 +1,109 @@
-/** Builds the agent for the CLI and the HTTP API from config files, the environment and flags. */
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { Agent } from '../core/agent/Agent';
-import { ApprovalPolicy } from '../core/agent/approvals';
-import { ChatSession } from '../core/agent/ChatSession';
-import { systemPrompt } from '../core/agent/systemPrompt';
-import { Toolbox } from '../core/agent/toolbox';
-import { Cache } from '../core/cache';
-import { cacheSectionSchema, parseSection, SectionError, toolsSectionSchema } from '../core/config/sections';
-import { LlmConfigError, llmSectionSchema, resolveLlmConfig, type LlmConfig } from '../core/llm/config';
-import { createOpenAIProvider } from '../core/llm/openai';
-import type { AgentManager } from '../core/mcp/AgentManager';
+/** The CLI's ports for the core runtime (src/core/runtime.ts): config files, the environment, a terminal. */
+import type { LoadedConfig } from '../core/config/configFile';
+import { parseSettings, SettingsError, type Settings } from '../core/config/settings';
+import { LlmConfigError, resolveLlmConfig, type LlmConfig } from '../core/llm/config';
 import type { Approver } from '../core/ports';
-import { Conversations } from '../core/store/Conversations';
-import { createBuiltinTools } from '../core/tools/builtins';
+import { AgentRuntime, type AgentParts } from '../core/runtime';
 import { NodeCommandRunner } from '../core/tools/nodeCommandRunner';
 import { NodeWorkspace } from '../core/tools/nodeWorkspace';
-import type { LoadedConfig } from '../core/config/configFile';
-import type { ChatProvider } from '../core/llm/types';
-import { CliError, EXIT, StderrLogger, loadConfig, startServers, type CommonOptions } from './context';
+import { redact } from '../core/util/redact';
+import { cliClientHandlers } from './clientHandlers';
+import { CliError, EXIT, StderrLogger, loadConfig, type CommonOptions } from './context';
+import { createCliAuth } from './oauth/cliAuth';
+import { version } from './version';
 
-/**
- * The model service for answering sampling requests in commands that do not chat (`call`, `tools`, ...):
- * undefined when the llm settings do not resolve (sampling is then not offered to servers).
- */
-export function optionalProvider(opts: CommonOptions, config: LoadedConfig): ChatProvider | undefined {
-  try {
-    const llmSection = parseSection(llmSectionSchema, config.llm, 'llm', config.files[0] ?? 'config');
-    const llm = resolveLlmConfig({ envDir: opts.workspace, section: llmSection, overrides: {} });
-    if (llm.provider === 'vscode-lm') return undefined;
-    return createOpenAIProvider(llm, new StderrLogger(opts.verbose));
-  } catch {
-    return undefined;
-  }
-}
-
-export interface RuntimeOptions extends CommonOptions {
+export interface CliRuntimeOptions extends CommonOptions {
   model?: string;
-  approver: Approver;
-  /** Whether a person can complete an OAuth sign-in in a browser (not for `serve`). */
+  /** Who answers approvals; default: nobody (only what needs no approval runs). */
+  approver?: Approver;
+  /** Whether a person can complete an OAuth sign-in in a browser. Default: stdin and stderr are terminals. */
   interactive?: boolean;
 }
 
-export interface Runtime {
-  agent: Agent;
-  manager: AgentManager;
-  toolbox: Toolbox;
-  store: Conversations;
+/** The config file's sections as settings; a bad value is a usage error naming the file and field. */
+export function cliSettings(config: LoadedConfig, model?: string): Settings {
+  try {
+    const settings = parseSettings(config, config.files[0] ?? 'config');
+    return model ? { ...settings, llm: { ...settings.llm, model } } : settings;
+  } catch (err) {
+    if (err instanceof SettingsError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+}
+
+/** The runtime with the CLI's ports, its servers started (each connected or failed; failures reported on stderr). */
+export async function startCliRuntime(opts: CliRuntimeOptions, config?: LoadedConfig): Promise<AgentRuntime> {
+  config ??= await loadConfig(opts);
+  const logger = new StderrLogger(opts.verbose);
+  // OAuth-protected servers: sign in through the browser when someone is at the terminal, else say how to.
+  const interactive = opts.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
+  const servers = config.servers;
+  const runtime = new AgentRuntime(
+    {
+      logger,
+      workspace: new NodeWorkspace(opts.workspace),
+      commandRunner: new NodeCommandRunner(),
+      approver: opts.approver,
+      envDir: opts.workspace,
+      auth: createCliAuth({ interactive, logger }),
+      clientInfo: { name: 'mcp-agent', version },
+      clientHandlers: (rt) =>
+        cliClientHandlers({
+          workspace: opts.workspace,
+          yes: opts.yes ?? false,
+          interactive,
+          provider: rt.openAIProvider(),
+          trustSampling: opts.trustSampling,
+          servers,
+          notice: (m) => process.stderr.write(`mcp-agent: ${m}\n`),
+        }),
+    },
+    cliSettings(config, opts.model),
+  );
+  const { manager } = runtime;
+  manager.on('status', (s) => {
+    if (s.state === 'error' && s.lastError) process.stderr.write(`mcp-agent: server "${s.name}": ${s.lastError}\n`);
+  });
+  // Server log messages: on stderr with --verbose or --log-level.
+  if (opts.verbose || opts.logLevel) {
+    manager.on('log', (server, p) => {
+      const data = typeof p.data === 'string' ? p.data : JSON.stringify(p.data);
+      process.stderr.write(`[${server}${p.logger ? `/${p.logger}` : ''}] ${p.level}: ${redact(data, [process.env.OPENAI_API_KEY ?? ''])}\n`);
+    });
+  }
+  await manager.apply(servers);
+  if (opts.logLevel) await manager.setLogLevel(undefined, opts.logLevel);
+  return runtime;
+}
+
+export interface Runtime extends AgentParts {
+  runtime: AgentRuntime;
+  manager: AgentRuntime['manager'];
+  store: AgentRuntime['store'];
   llm: LlmConfig;
   dispose(): Promise<void>;
 }
 
-export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
-  const logger = new StderrLogger(opts.verbose);
+/** The runtime and its agent, for `chat` and `serve`: the model settings must resolve. */
+export async function createRuntime(opts: CliRuntimeOptions): Promise<Runtime> {
   const config = await loadConfig(opts);
-  const file = config.files[0] ?? 'config';
-  let llm: LlmConfig;
-  let tools;
-  let cacheSection;
+  const settings = cliSettings(config, opts.model);
+  if (settings.llm.provider === 'vscode-lm') throw new CliError('llm.provider "vscode-lm" only works inside VS Code; the CLI needs an OpenAI-compatible endpoint', EXIT.usage);
   try {
-    const llmSection = parseSection(llmSectionSchema, config.llm, 'llm', file);
-    tools = parseSection(toolsSectionSchema, config.tools, 'tools', file);
-    cacheSection = parseSection(cacheSectionSchema, config.cache, 'cache', file);
-    llm = resolveLlmConfig({ envDir: opts.workspace, section: llmSection, overrides: opts.model ? { model: opts.model } : {} });
+    // Before any server starts: a bad model setting is reported at once.
+    resolveLlmConfig({ envDir: opts.workspace, section: settings.llm });
   } catch (err) {
-    if (err instanceof SectionError || err instanceof LlmConfigError) throw new CliError(err.message, EXIT.usage);
+    if (err instanceof LlmConfigError) throw new CliError(err.message, EXIT.usage);
     throw err;
   }
-  if (llm.provider === 'vscode-lm') throw new CliError('llm.provider "vscode-lm" only works inside VS Code; the CLI needs an OpenAI-compatible endpoint', EXIT.usage);
-
-  const cache =
-    cacheSection.enabled === false
-      ? new Cache({ backend: false, logger })
-      : new Cache({ dir: cacheSection.dir, redisUrl: cacheSection.redisUrl, defaultTtlSeconds: cacheSection.ttlSeconds, logger });
-  const provider = createOpenAIProvider(llm, logger);
-  const manager = await startServers(opts, config.servers, {
-    interactive: opts.interactive,
-    provider,
-    toolListCache: { get: (key) => cache.get<Tool[]>(key), set: (key, tools) => cache.set(key, tools, { ttlSeconds: 7 * 24 * 3600 }) },
-  });
-  const workspace = new NodeWorkspace(opts.workspace);
-  const builtins = createBuiltinTools({
-    workspace,
-    commandRunner: new NodeCommandRunner(),
-    commandTimeoutMs: tools.commandTimeoutSeconds ? tools.commandTimeoutSeconds * 1000 : undefined,
-    logger,
-    cache,
-  });
-  const toolbox = new Toolbox({ builtins, manager, cache, cacheTtlSeconds: cacheSection.ttlSeconds });
-  const approvals = new ApprovalPolicy(opts.approver, { allowCommands: tools.approval?.allowCommands, denyCommands: tools.approval?.denyCommands });
-  const session = new ChatSession({
-    provider,
-    toolbox,
-    approvals,
-    systemPrompt: systemPrompt({ workspaceRoot: workspace.root }),
-    maxRounds: tools.maxRounds,
-    maxResultChars: tools.maxResultChars,
-    maxParallelTools: tools.maxParallel,
-    maxTools: llm.maxTools,
-  });
-  const store = new Conversations({ logger });
-  const agent = new Agent(session, store, logger, llm.model, () => (llm.apiKey ? [llm.apiKey] : []));
-  return {
-    agent,
-    manager,
-    toolbox,
-    store,
-    llm,
-    dispose: async () => {
-      await manager.dispose();
-      await cache.close();
-    },
-  };
+  const runtime = await startCliRuntime(opts, config);
+  let parts: AgentParts;
+  try {
+    parts = await runtime.agent();
+  } catch (err) {
+    await runtime.dispose();
+    if (err instanceof LlmConfigError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+  return { ...parts, runtime, manager: runtime.manager, store: runtime.store, dispose: () => runtime.dispose() };
 }

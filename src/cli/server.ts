@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { ChatRequestError, type Agent, type ChatRequest } from '../core/agent/Agent';
-import type { AgentEvent } from '../core/agent/ChatSession';
+import { publicEvent, type PublicEvent } from '../core/agent/publicEvents';
 import type { Toolbox } from '../core/agent/toolbox';
 import type { AgentManager } from '../core/mcp/AgentManager';
 import { isObject } from '../core/mcp/serverConfig';
@@ -138,12 +138,12 @@ async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOp
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
   };
-  const send = (e: AgentEvent | { type: 'error'; message: string }) => {
-    if (res.writableEnded || ac.signal.aborted) return;
+  const send = (e: PublicEvent | undefined) => {
+    if (!e || res.writableEnded || ac.signal.aborted) return;
     open();
     res.write(`data: ${JSON.stringify(e)}\n\n`);
   };
-  chatReq.onEvent = (e) => send(e.type === 'tool_result' ? { ...e, result: undefined } : e);
+  chatReq.onEvent = (e) => send(publicEvent(e));
   try {
     await opts.agent.chat(chatReq);
   } catch (err) {

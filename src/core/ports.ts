@@ -54,6 +54,8 @@ export interface ApprovalRequest {
   summary: string;
   /** Full arguments. */
   args: unknown;
+  /** The tool call this is about (the id the model gave it), so a front can put the question on that call's card. */
+  callId?: string;
 }
 
 export type ApprovalDecision = 'allow' | 'deny' | 'always';

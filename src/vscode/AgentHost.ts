@@ -5,21 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import * as vscode from 'vscode';
-import { Agent } from '../core/agent/Agent';
-import { ApprovalPolicy } from '../core/agent/approvals';
-import { ChatSession } from '../core/agent/ChatSession';
-import { systemPrompt } from '../core/agent/systemPrompt';
-import { Toolbox } from '../core/agent/toolbox';
-import { Cache } from '../core/cache';
-import { resolveLlmConfig } from '../core/llm/config';
+import type { Settings } from '../core/config/settings';
 import { createOpenAIProvider } from '../core/llm/openai';
-import type { ChatProvider } from '../core/llm/types';
-import { AgentManager } from '../core/mcp/AgentManager';
-import { McpAgent, type ServerStatus } from '../core/mcp/McpAgent';
-import { Conversations } from '../core/store/Conversations';
-import { createBuiltinTools } from '../core/tools/builtins';
+import type { AgentManager } from '../core/mcp/AgentManager';
+import type { ServerStatus } from '../core/mcp/McpAgent';
+import { AgentRuntime, type AgentParts } from '../core/runtime';
+import type { Cache } from '../core/cache';
+import type { Conversations } from '../core/store/Conversations';
 import { loginShellPath, mergePaths } from '../core/util/shellPath';
 import { TerminalCommandRunner } from './adapters/terminalRunner';
 import { VsCodeWorkspace, workspaceRoot } from './adapters/workspace';
@@ -39,8 +32,11 @@ export const API_KEY_SECRET = 'mcpAgent.apiKey';
 
 export class AgentHost implements vscode.Disposable {
   readonly logger = new ChannelLogger();
+  /** Approvals asked outside a panel's turn: a modal dialog. Turns started in a panel bring the panel as approver. */
   readonly approvals = new ApprovalBroker();
   readonly serverRequests: ServerRequests;
+  /** The core runtime (src/core/runtime.ts): everything but VS Code's reactions is wired there. */
+  readonly runtime: AgentRuntime;
   readonly manager: AgentManager;
   /** A log channel per server: its log notifications and stderr. */
   readonly serverLogs: ServerLogs;
@@ -57,7 +53,8 @@ export class AgentHost implements vscode.Disposable {
   /** Fires when servers, tools or the model change, for the panels' status strips. */
   readonly onDidChange = this.changed.event;
   private shellPath?: string;
-  private agentPromise?: Promise<{ agent: Agent; provider: ChatProvider }>;
+  /** The API key from SecretStorage, read before the first turn and again when it changes. */
+  private apiKey?: Promise<string | undefined>;
   private applyTimer?: NodeJS.Timeout;
   restrictedServers: string[] = [];
   untrustedServers: HeldBackServer[] = [];
@@ -67,32 +64,46 @@ export class AgentHost implements vscode.Disposable {
     this.disposables.push(this.logger, this.changed);
     this.grammarDir = path.join(context.extensionUri.fsPath, 'dist', 'grammars');
     const storage = context.globalStorageUri.fsPath;
-    this.cache = new Cache({ dir: path.join(storage, 'cache'), redisUrl: readSettings().redisUrl, defaultTtlSeconds: readSettings().cacheTtlSeconds, logger: this.logger });
-    // Conversations belong to the workspace they were had in, where there is one.
-    this.store = new Conversations({ dataDir: (context.storageUri ?? context.globalStorageUri).fsPath, logger: this.logger });
     this.serverLogs = new ServerLogs(this.logger);
     this.auth = new VsCodeAuth(context, this.logger);
     this.serverRequests = new ServerRequests({ logger: this.logger, state: context.workspaceState, provider: async () => (await this.agent()).provider, model: () => this.providerInfo().model, manager: () => this.manager });
     this.disposables.push(this.serverLogs, this.serverRequests);
-    this.manager = new AgentManager({
-      logger: this.logger,
-      handlers: { ...this.serverRequests.handlers(), roots: workspaceRoots },
-      auth: this.auth.forServer,
-      // Tools are known from the last session while servers start, so the first prompt can use them.
-      toolListCache: { get: (key) => this.cache.get<Tool[]>(key), set: (key, tools) => this.cache.set(key, tools, { ttlSeconds: 7 * 24 * 3600 }) },
-      clientInfo: { name: 'mcp-agent-vscode', version: String((context.extension.packageJSON as { version?: string }).version ?? '0') } },
-      (def, options) => {
-        const agent = new McpAgent(def, options);
-        this.serverLogs.attach(agent);
-        return agent;
-      });
+    this.runner = new TerminalCommandRunner(this.logger);
+    this.disposables.push(this.runner);
+    this.runtime = new AgentRuntime(
+      {
+        logger: this.logger,
+        workspace: new VsCodeWorkspace(this.root),
+        commandRunner: this.runner,
+        approver: this.approvals,
+        clientHandlers: () => ({ ...this.serverRequests.handlers(), roots: workspaceRoots }),
+        auth: this.auth.forServer,
+        clientInfo: { name: 'mcp-agent-vscode', version: String((context.extension.packageJSON as { version?: string }).version ?? '0') },
+        // Conversations belong to the workspace they were had in, where there is one.
+        dirs: { cache: path.join(storage, 'cache'), data: (context.storageUri ?? context.globalStorageUri).fsPath },
+        // No .env from the workspace (no envDir): a cloned repository must not be able to redirect the user's key.
+        provider: async (s, llm) => (s.llm.provider === 'vscode-lm' ? new VsCodeLmProvider(s.llm.model) : createOpenAIProvider(llm, this.logger)),
+        builtins: (tools) =>
+          tools
+            // Restricted Mode: no commands from an untrusted workspace's agent.
+            .filter((t) => vscode.workspace.isTrusted || t.spec.name !== 'run_command')
+            .map((t) => (t.spec.name === 'analyze_code' ? createEditorAnalyzeTool(t, this.root, this.grammarDir, this.runtime.cache) : t)),
+        rgPath: bundledRipgrep(),
+        grammarDir: this.grammarDir,
+        promptExtra: 'You run inside VS Code; the user sees your tool calls as cards in the chat panel.',
+        standingApprovals: { load: () => loadAlwaysAllowed(context.workspaceState), remember: (tool, fp) => void rememberAlwaysAllowed(context.workspaceState, tool, fp) },
+        onServer: (agent) => this.serverLogs.attach(agent),
+      },
+      this.settings(),
+    );
+    this.manager = this.runtime.manager;
+    this.cache = this.runtime.cache;
+    this.store = this.runtime.store;
     this.manager.on('status', (s: ServerStatus) => {
       if (s.state === 'error' && s.lastError) this.logger.warn(`[${s.name}] ${s.lastError}`);
       this.changed.fire();
     });
     this.manager.on('toolsChanged', () => this.changed.fire());
-    this.runner = new TerminalCommandRunner(this.logger);
-    this.disposables.push(this.runner);
     this.definitions = new ServerDefinitionSource(context, this.logger, (): Record<string, string> => (this.shellPath ? { PATH: this.shellPath } : {}));
 
     this.disposables.push(
@@ -107,7 +118,11 @@ export class AgentHost implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.scheduleApply()),
       watchRoots(this.manager, this.logger),
-      this.ctx.secrets.onDidChange((e) => e.key === API_KEY_SECRET && this.resetAgent()),
+      this.ctx.secrets.onDidChange((e) => {
+        if (e.key !== API_KEY_SECRET) return;
+        this.apiKey = undefined;
+        this.resetAgent();
+      }),
     );
     const watcher = vscode.workspace.createFileSystemWatcher(`**/{${DISCOVERED.join(',')}}`);
     watcher.onDidChange(() => this.scheduleApply());
@@ -159,52 +174,44 @@ export class AgentHost implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** The agent, built on first use and after settings change. */
-  agent(): Promise<{ agent: Agent; provider: ChatProvider }> {
-    this.agentPromise ??= this.buildAgent();
-    return this.agentPromise;
+  /** The agent, built on first use and after settings (or the API key) change. */
+  async agent(): Promise<AgentParts> {
+    this.apiKey ??= Promise.resolve(this.ctx.secrets.get(API_KEY_SECRET)).then((key) => {
+      this.logger.addSecret(key);
+      // A different key than the runtime has: new settings (the runtime rebuilds its parts).
+      if ((key ?? undefined) !== this.runtime.settings.llm.apiKey) this.runtime.updateSettings(this.settings(key));
+      return key;
+    });
+    await this.apiKey;
+    return this.runtime.agent();
   }
 
   private resetAgent(): void {
-    this.agentPromise = undefined;
+    const key = this.runtime.settings.llm.apiKey;
+    try {
+      this.runtime.updateSettings(this.settings(key));
+    } catch (err) {
+      this.logger.error(`settings: ${(err as Error).message}`);
+    }
     this.changed.fire();
   }
 
-  providerInfo(): { provider: string; model: string } {
-    const s = readSettings();
-    return { provider: s.provider, model: s.model ?? (s.provider === 'vscode-lm' ? 'auto' : (process.env.OPENAI_MODEL ?? 'gpt-4o-mini')) };
+  /** The editor's settings as the core's, with the key from SecretStorage and Restricted Mode applied. */
+  private settings(apiKey?: string): Settings {
+    const agent = readSettings().agent;
+    // Restricted Mode: nothing from the workspace runs unasked.
+    const allowCommands = vscode.workspace.isTrusted ? agent.tools.approval.allowCommands : [];
+    return { ...agent, llm: { ...agent.llm, ...(apiKey ? { apiKey } : {}) }, tools: { ...agent.tools, approval: { ...agent.tools.approval, allowCommands } } };
   }
 
-  private async buildAgent(): Promise<{ agent: Agent; provider: ChatProvider }> {
-    const s = readSettings();
-    let provider: ChatProvider;
-    if (s.provider === 'vscode-lm') provider = new VsCodeLmProvider(s.model);
-    else {
-      const apiKey = (await this.ctx.secrets.get(API_KEY_SECRET)) ?? process.env.OPENAI_API_KEY;
-      this.logger.addSecret(apiKey);
-      // No .env from the workspace here: a cloned repository must not be able to redirect the user's key.
-      const llm = resolveLlmConfig({ env: process.env, section: { baseUrl: s.baseUrl, model: s.model, ...(apiKey ? { apiKey } : {}) } });
-      provider = createOpenAIProvider(llm, this.logger);
-    }
-    const workspace = new VsCodeWorkspace(this.root);
-    const builtins = createBuiltinTools({ workspace, commandRunner: this.runner, rgPath: bundledRipgrep(), grammarDir: this.grammarDir, logger: this.logger, cache: this.cache })
-      // Restricted Mode: no commands from an untrusted workspace's agent.
-      .filter((t) => vscode.workspace.isTrusted || t.spec.name !== 'run_command')
-      .map((t) => (t.spec.name === 'analyze_code' ? createEditorAnalyzeTool(t, this.root, this.grammarDir, this.cache) : t));
-    const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cacheTtlSeconds });
-    const policy = new ApprovalPolicy(
-      this.approvals,
-      { allowCommands: vscode.workspace.isTrusted ? s.allowCommands : [], alwaysAllowedTools: loadAlwaysAllowed(this.ctx.workspaceState) },
-      (tool, fingerprint) => void rememberAlwaysAllowed(this.ctx.workspaceState, tool, fingerprint),
-    );
-    const session = new ChatSession({ provider, toolbox, approvals: policy, systemPrompt: systemPrompt({ workspaceRoot: this.root, extra: 'You run inside VS Code; the user sees your tool calls as cards in the chat panel.' }), maxResultChars: s.maxResultChars });
-    return { agent: new Agent(session, this.store, this.logger, provider.model), provider };
+  providerInfo(): { provider: string; model: string } {
+    return { provider: this.runtime.settings.llm.provider ?? 'openai', model: this.runtime.modelName() };
   }
 
   async dispose(): Promise<void> {
     if (this.applyTimer) clearTimeout(this.applyTimer);
     for (const d of this.disposables) d.dispose();
-    await Promise.allSettled([this.manager.dispose(), this.cache.close()]);
+    await this.runtime.dispose();
   }
 }
 

@@ -1,32 +1,13 @@
 /**
- * Approvals in VS Code: shown as cards in the chat panel that started the turn, or as a modal dialog when no
- * panel is listening. "Always allow" is remembered per workspace. A call waiting here does not time out: the
- * MCP timeout only starts when the call is sent.
+ * Approvals in VS Code. A turn started in a chat panel brings the panel as its approver (cards on the tool call's
+ * own card, by call id); this modal dialog answers only for turns with no panel. "Always allow" is remembered per
+ * workspace. A call waiting here does not time out: the MCP timeout only starts when the call is sent.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import * as vscode from 'vscode';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 
-/** Something that can show an approval card and hand back the answer. */
-export interface ApprovalSurface {
-  ask(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision>;
-}
-
 export class ApprovalBroker implements Approver {
-  /**
-   * The panel whose turn is running, carried with the turn's async context: two panels running turns at once each
-   * get their own approvals.
-   */
-  private readonly scope = new AsyncLocalStorage<ApprovalSurface>();
-
-  /** Runs a turn with approvals routed to `surface`. */
-  runWith<T>(surface: ApprovalSurface, fn: () => Promise<T>): Promise<T> {
-    return this.scope.run(surface, fn);
-  }
-
-  async request(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
-    const surface = this.scope.getStore();
-    if (surface) return surface.ask(req, signal);
+  async request(req: ApprovalRequest): Promise<ApprovalDecision> {
     const run = req.kind === 'command' ? vscode.l10n.t('Run') : vscode.l10n.t('Allow');
     const always = vscode.l10n.t('Always allow this tool');
     const detail = req.kind === 'command' ? req.summary : `${req.summary}`;

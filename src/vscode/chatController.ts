@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_STRINGS } from '../../media/src/strings';
 import type { AgentEvent } from '../core/agent/ChatSession';
 import { LlmError, type ChatMessage } from '../core/llm/types';
-import type { ApprovalDecision, ApprovalRequest } from '../core/ports';
+import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 import {
   parseWebviewMessage,
   type AttachmentRef,
@@ -22,7 +22,6 @@ import {
 } from '../shared/protocol';
 import { openableUrl } from '../shared/links';
 import type { AgentHost } from './AgentHost';
-import type { ApprovalSurface } from './approvalBroker';
 import { ResourceWatch } from '../core/mcp/resourceWatch';
 import { attachmentUri, catalog, promptMessages, readAttachments } from './mcpContext';
 import type { Reply, RequestSurface, Verdict } from './serverRequests';
@@ -33,7 +32,7 @@ interface PendingRequest {
   cancel(): void;
 }
 
-export class ChatController implements ApprovalSurface, RequestSurface, vscode.Disposable {
+export class ChatController implements RequestSurface, vscode.Disposable {
   private conversationId?: string;
   private running?: { turnId: string; abort: AbortController };
   private readonly pending = new Map<string, (d: ApprovalDecision) => void>();
@@ -231,9 +230,9 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
     const emit = (event: TurnEvent) => void this.post({ type: 'turnEvent', turnId, event });
     try {
       const { agent } = await this.host.agent();
-      const r = await this.host.approvals.runWith(this, () =>
-        agent.chat({ ...request, conversationId: this.conversationId, signal: abort.signal, onEvent: (e) => toTurnEvent(e, emit) }),
-      );
+      // This panel answers this turn's approvals, each on its own tool call's card.
+      const approver: Approver = { request: (req, signal) => this.ask(req, signal) };
+      const r = await agent.chat({ ...request, conversationId: this.conversationId, signal: abort.signal, onEvent: (e) => toTurnEvent(e, emit), approver });
       this.conversationId = r.conversation_id ?? this.conversationId;
       if (r.error) await this.banner(r.error, errorActions(r.error));
     } catch (err) {
@@ -268,7 +267,7 @@ export class ChatController implements ApprovalSurface, RequestSurface, vscode.D
         type: 'approval',
         turnId: this.running?.turnId ?? '',
         approvalId,
-        callId: '',
+        callId: req.callId ?? '',
         kind: req.kind,
         tool: req.tool,
         server: req.server,
@@ -434,7 +433,7 @@ function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
     case 'usage':
       return emit({ type: 'usage', ...e.usage });
     case 'error':
-      return emit({ type: 'error', message: e.message, actions: errorActions(e.message) });
+      return emit({ type: 'error', message: e.message, actions: errorActions(e.message, e.kind) });
     case 'done':
       return emit({ type: 'done', stopReason: e.stopReason, conversationId: e.conversation_id });
     case 'approval':
@@ -442,10 +441,16 @@ function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
   }
 }
 
-function errorActions(message: string, err?: unknown): BannerAction[] {
-  const kind = err instanceof LlmError ? err.kind : undefined;
-  if (kind === 'auth' || /API key/i.test(message)) return ['setApiKey', 'openSettings'];
-  if (kind === 'model' || kind === 'network' || /model|connect|base URL/i.test(message)) return ['openSettings', 'showLogs', 'retry'];
+/**
+ * What the user can do about an error, from its kind (LlmError's, carried on the error event). A message is only
+ * read for errors thrown before the model was reached (a setting that does not resolve names the setting).
+ */
+export function errorActions(message: string, kindOrError?: unknown): BannerAction[] {
+  const kind = typeof kindOrError === 'string' ? kindOrError : kindOrError instanceof LlmError ? kindOrError.kind : undefined;
+  if (kind === 'auth') return ['setApiKey', 'openSettings'];
+  if (kind === 'model' || kind === 'network') return ['openSettings', 'showLogs', 'retry'];
+  if (kind === undefined && /API key/i.test(message)) return ['setApiKey', 'openSettings'];
+  if (kind === undefined && /model|base URL|setting/i.test(message)) return ['openSettings', 'showLogs', 'retry'];
   return ['showLogs', 'retry'];
 }
 
@@ -466,7 +471,8 @@ export function transcript(messages: ChatMessage[]): TranscriptItem[] {
       const card = cards.get(m.tool_call_id);
       if (card) {
         card.result = m.content;
-        card.isError = /^(Error|Not run):/.test(m.content);
+        // Stored since this version; older conversations are read by their wording.
+        card.isError = m.isError ?? /^(Error|Not run):/.test(m.content);
       }
     }
   }

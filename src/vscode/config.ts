@@ -1,34 +1,27 @@
-/** The extension's settings, read through one typed module (the schema is package.json `contributes.configuration`). */
+/**
+ * The extension's settings: `mcpAgent.*` mapped into the core's one settings shape (src/core/config/settings.ts),
+ * whose schema holds the defaults. package.json's `contributes.configuration` declares the same keys with the same
+ * defaults (test/unit/settings.test.ts checks both directions).
+ */
 import * as vscode from 'vscode';
+import { parseSettings, type Settings } from '../core/config/settings';
+import { settingsFromEditor } from './settingsMap';
 
-export interface Settings {
+export { EDITOR_SETTINGS, NOT_IN_EDITOR } from './settingsMap';
+
+export interface EditorSettings {
   servers: Record<string, unknown>;
   discovery: boolean;
-  provider: 'openai' | 'vscode-lm';
-  baseUrl?: string;
-  model?: string;
-  maxResultChars: number;
-  allowCommands: string[];
-  cacheTtlSeconds: number;
-  redisUrl?: string;
+  /** The agent's settings, defaults filled in. */
+  agent: Settings;
 }
 
-export function readSettings(scope?: vscode.ConfigurationScope): Settings {
+export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings {
   const c = vscode.workspace.getConfiguration('mcpAgent', scope);
-  const str = (key: string) => {
-    const v = c.get<string>(key, '').trim();
-    return v ? v : undefined;
-  };
   return {
     servers: c.get<Record<string, unknown>>('servers', {}) ?? {},
     discovery: c.get<boolean>('discovery', true),
-    provider: c.get<string>('llm.provider', 'openai') === 'vscode-lm' ? 'vscode-lm' : 'openai',
-    baseUrl: str('llm.baseUrl'),
-    model: str('llm.model'),
-    maxResultChars: c.get<number>('tools.maxResultChars', 32_000),
-    allowCommands: c.get<string[]>('tools.approval.allowCommands', []) ?? [],
-    cacheTtlSeconds: c.get<number>('cache.ttlSeconds', 300),
-    redisUrl: str('cache.redisUrl'),
+    agent: parseSettings(settingsFromEditor((key) => c.get(key)), 'settings (mcpAgent)'),
   };
 }
 

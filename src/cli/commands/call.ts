@@ -1,8 +1,8 @@
-import { optionalProvider } from '../runtime';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { McpServerError } from '../../core/mcp/errors';
 import { isObject } from '../../core/mcp/serverConfig';
-import { CliError, EXIT, loadConfig, startServers, type CommonOptions } from '../context';
+import { CliError, EXIT, loadConfig, type CommonOptions } from '../context';
+import { startCliRuntime } from '../runtime';
 
 /** `mcp-agent call TOOL --args JSON`: one tool call, its result on stdout. */
 export async function runCall(opts: CommonOptions, toolName: string, argsJson: string | undefined): Promise<number> {
@@ -19,7 +19,8 @@ export async function runCall(opts: CommonOptions, toolName: string, argsJson: s
   }
   const config = await loadConfig(opts);
   if (config.servers.filter((s) => !s.disabled).length === 0) throw new CliError('no MCP servers are defined (use --config FILE or --url URL)', EXIT.usage);
-  const manager = await startServers(opts, config.servers, { provider: optionalProvider(opts, config) });
+  const runtime = await startCliRuntime(opts, config);
+  const manager = runtime.manager;
   try {
     const tool = manager.resolveTool(toolName);
     if (!tool) {
@@ -43,7 +44,7 @@ export async function runCall(opts: CommonOptions, toolName: string, argsJson: s
     else process.stdout.write(`${renderResult(result)}\n`);
     return result.isError ? EXIT.toolError : EXIT.ok;
   } finally {
-    await manager.dispose();
+    await runtime.dispose();
   }
 }
 

@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { AgentEvent } from '../../core/agent/ChatSession';
 import { ChatRequestError } from '../../core/agent/Agent';
+import { publicEvent } from '../../core/agent/publicEvents';
 import type { AgentManager } from '../../core/mcp/AgentManager';
 import { promptToChat, resourceToContext, type PromptChatMessage } from '../../core/mcp/chatContext';
 import { McpServerError } from '../../core/mcp/errors';
@@ -128,7 +129,10 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
         conversationId,
         signal: ac.signal,
         onEvent: (e) => {
-          if (opts.json) process.stdout.write(`${JSON.stringify(jsonEvent(e))}\n`);
+          if (opts.json) {
+            const pub = publicEvent(e);
+            if (pub) process.stdout.write(`${JSON.stringify(pub)}\n`);
+          }
           else endedWithNewline = printEvent(e, endedWithNewline, opts.verbose);
         },
       });
@@ -242,11 +246,6 @@ async function askArgument(manager: AgentManager, ref: { server: string; name: s
     }
     if (answer) return answer;
   }
-}
-
-/** JSON lines carry everything but the raw MCP result (the `content` text already has it). */
-function jsonEvent(e: AgentEvent): AgentEvent {
-  return e.type === 'tool_result' ? { ...e, result: undefined } : e;
 }
 
 function printEvent(e: AgentEvent, endedWithNewline: boolean, verbose: boolean): boolean {

@@ -8,17 +8,18 @@ import type { AgentManager } from '../../core/mcp/AgentManager';
 import { blobText } from '../../core/mcp/chatContext';
 import { base64Bytes } from '../../core/mcp/sampling';
 import { McpServerError } from '../../core/mcp/errors';
-import { CliError, EXIT, loadConfig, startServers, type CommonOptions } from '../context';
+import { CliError, EXIT, loadConfig, type CommonOptions } from '../context';
+import { startCliRuntime } from '../runtime';
 import { oneLine, printTable } from '../format';
-import { optionalProvider } from '../runtime';
 
 async function withServers(opts: CommonOptions, fn: (manager: AgentManager) => Promise<number>): Promise<number> {
   const config = await loadConfig(opts);
-  const manager = await startServers(opts, config.servers, { provider: optionalProvider(opts, config) });
+  const runtime = await startCliRuntime(opts, config);
+  const manager = runtime.manager;
   try {
     return await fn(manager);
   } finally {
-    await manager.dispose();
+    await runtime.dispose();
   }
 }
 

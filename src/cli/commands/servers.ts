@@ -1,11 +1,12 @@
-import { optionalProvider } from '../runtime';
-import { EXIT, loadConfig, startServers, type CommonOptions } from '../context';
+import { EXIT, loadConfig, type CommonOptions } from '../context';
+import { startCliRuntime } from '../runtime';
 import { printTable } from '../format';
 
 /** `mcp-agent servers`: each server's state, transport, tool count and last error. */
 export async function runServers(opts: CommonOptions): Promise<number> {
   const config = await loadConfig(opts);
-  const manager = await startServers(opts, config.servers, { provider: optionalProvider(opts, config) });
+  const runtime = await startCliRuntime(opts, config);
+  const manager = runtime.manager;
   try {
     const statuses = manager.servers();
     const disabled = config.servers.filter((s) => s.disabled).map((s) => s.name);
@@ -28,6 +29,6 @@ export async function runServers(opts: CommonOptions): Promise<number> {
     }
     return statuses.length > 0 && statuses.every((s) => s.state !== 'connected') ? EXIT.unreachable : EXIT.ok;
   } finally {
-    await manager.dispose();
+    await runtime.dispose();
   }
 }

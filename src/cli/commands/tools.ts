@@ -1,11 +1,12 @@
-import { optionalProvider } from '../runtime';
-import { EXIT, loadConfig, startServers, type CommonOptions } from '../context';
+import { EXIT, loadConfig, type CommonOptions } from '../context';
+import { startCliRuntime } from '../runtime';
 import { oneLine, printTable } from '../format';
 
 /** `mcp-agent tools`: every connected server's tools under their namespaced names. */
 export async function runTools(opts: CommonOptions): Promise<number> {
   const config = await loadConfig(opts);
-  const manager = await startServers(opts, config.servers, { provider: optionalProvider(opts, config) });
+  const runtime = await startCliRuntime(opts, config);
+  const manager = runtime.manager;
   try {
     const tools = manager.tools();
     if (opts.json) {
@@ -30,6 +31,6 @@ export async function runTools(opts: CommonOptions): Promise<number> {
     const statuses = manager.servers();
     return statuses.length > 0 && statuses.every((s) => s.state !== 'connected') ? EXIT.unreachable : EXIT.ok;
   } finally {
-    await manager.dispose();
+    await runtime.dispose();
   }
 }

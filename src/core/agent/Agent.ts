@@ -3,7 +3,7 @@
  * conversation, run by a ChatSession, with the conversation saved afterwards, partial answers included.
  */
 import type { ChatMessage, Usage } from '../llm/types';
-import type { Logger } from '../ports';
+import type { Approver, Logger } from '../ports';
 import { redact } from '../util/redact';
 import { silentLogger } from '../ports';
 import type { AgentEvent, ChatSession, StopReason, ToolCallRecord } from './ChatSession';
@@ -23,6 +23,8 @@ export interface ChatRequest {
   conversationId?: string;
   signal?: AbortSignal;
   onEvent?: (e: AgentEvent) => void;
+  /** Who answers this turn's approvals (the panel that started it); default, the runtime's. */
+  approver?: Approver;
 }
 
 export interface ChatResponse {
@@ -65,13 +67,15 @@ export class Agent {
       }
     }
     const emit = req.onEvent ?? (() => undefined);
-    const result = await this.session.runTurn([...stored, ...history], prompt, emit, req.signal);
+    const result = await this.session.runTurn([...stored, ...history], prompt, emit, req.signal, req.approver);
 
     if (this.store) {
       try {
-        if (!conversationId) conversationId = (await this.store.create({ title: titleOf(prompt), messages: [], model: this.model })).id;
         // What is stored never carries a key or token, even one the user pasted or a tool printed.
-        await this.store.append(conversationId, redactMessages([...history, ...result.messages], this.secrets()));
+        const messages = redactMessages([...history, ...result.messages], this.secrets());
+        // A new conversation is written once, with its first turn: one durable write per turn, not two.
+        if (conversationId) await this.store.append(conversationId, messages);
+        else conversationId = (await this.store.create({ title: titleOf(redact(prompt, this.secrets())), messages, model: this.model })).id;
       } catch (err) {
         // The answer is already out; losing the record is worth a warning, not a failed chat.
         this.logger.warn(`could not save the conversation: ${(err as Error).message}`);

@@ -3,7 +3,7 @@
  * a tool, the round cap is reached, or the turn is cancelled. Every failure of a tool goes back to the model as a
  * tool result so the conversation can continue; failures of the model end the turn with the partial answer kept.
  */
-import type { ApprovalRequest } from '../ports';
+import type { ApprovalRequest, Approver } from '../ports';
 import { recentConversationText, rankToolsDetailed, toolsUsedIn } from '../llm/toolRanking';
 import { LlmError, type ChatMessage, type ChatProvider, type FunctionSpec, type ToolCall, type Usage } from '../llm/types';
 import { capHeadTail } from '../tools/truncate';
@@ -76,8 +76,11 @@ export const DEFAULTS = { maxRounds: 25, maxResultChars: 32_000, maxParallelTool
 export class ChatSession {
   constructor(private readonly opts: ChatSessionOptions) {}
 
-  /** Runs one user turn on top of `history`; events stream through `onEvent` as they happen. */
-  async runTurn(history: ChatMessage[], userContent: string, onEvent: (e: AgentEvent) => void, signal?: AbortSignal): Promise<TurnResult> {
+  /**
+   * Runs one user turn on top of `history`; events stream through `onEvent` as they happen. `approver`: who answers
+   * this turn's approvals (the panel that started it); default, the policy's own.
+   */
+  async runTurn(history: ChatMessage[], userContent: string, onEvent: (e: AgentEvent) => void, signal?: AbortSignal, approver?: Approver): Promise<TurnResult> {
     const o = { ...DEFAULTS, ...definedOnly(this.opts) };
     const added: ChatMessage[] = [{ role: 'user', content: userContent }];
     const base: ChatMessage[] = this.opts.systemPrompt && history[0]?.role !== 'system' ? [{ role: 'system', content: this.opts.systemPrompt }, ...history] : history;
@@ -123,10 +126,10 @@ export class ChatSession {
       added.push(calls.length ? { role: 'assistant', content: text || null, tool_calls: calls } : { role: 'assistant', content: text });
       if (calls.length === 0) return finish('completed');
 
-      const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal));
+      const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal, approver));
       for (const r of results) {
         toolCalls.push(r.record);
-        added.push({ role: 'tool', tool_call_id: r.record.id, name: r.record.name, content: r.forModel });
+        added.push({ role: 'tool', tool_call_id: r.record.id, name: r.record.name, content: r.forModel, ...(r.record.isError ? { isError: true } : {}) });
       }
       if (signal?.aborted) return finish('cancelled');
     }
@@ -159,7 +162,7 @@ export class ChatSession {
     return ranked.tools;
   }
 
-  private async runToolCall(call: ToolCall, onEvent: (e: AgentEvent) => void, maxChars: number, signal?: AbortSignal): Promise<{ record: ToolCallRecord; forModel: string }> {
+  private async runToolCall(call: ToolCall, onEvent: (e: AgentEvent) => void, maxChars: number, signal?: AbortSignal, approver?: Approver): Promise<{ record: ToolCallRecord; forModel: string }> {
     const started = Date.now();
     const tool = this.opts.toolbox.find(call.name);
     let args: Record<string, unknown> | undefined;
@@ -177,7 +180,7 @@ export class ChatSession {
     if (!tool) return fail(`Error: there is no tool named "${call.name}". Use one of the tools provided.`);
     if (parseError || !args) return fail(`Error: ${parseError ?? 'invalid arguments'}. Call "${call.name}" again with a JSON object matching its schema.`);
 
-    const approval = await this.opts.approvals.check(tool, args, signal, (request) => onEvent({ type: 'approval', id: call.id, request }));
+    const approval = await this.opts.approvals.check(tool, args, { signal, approver, callId: call.id, onAsk: (request) => onEvent({ type: 'approval', id: call.id, request }) });
     if (!approval.allowed) return fail(`Not run: ${approval.reason}. Do not retry the same call; ask the user or try something else.`);
     if (signal?.aborted) return fail('Not run: the turn was cancelled.');
 

@@ -19,6 +19,16 @@ export interface ApprovalSettings {
   alwaysAllowedTools?: Record<string, string>;
 }
 
+export interface CheckOptions {
+  signal?: AbortSignal;
+  /** Told what is being asked, before the answer. */
+  onAsk?: (req: ApprovalRequest) => void;
+  /** Who answers for this turn; default: the policy's approver. */
+  approver?: Approver;
+  /** The tool call being decided. */
+  callId?: string;
+}
+
 export type ApprovalOutcome = { allowed: true; how: 'policy' | 'user' | 'remembered' } | { allowed: false; reason: string };
 
 /** Built-in tools that only read. */
@@ -76,12 +86,18 @@ export class ApprovalPolicy {
     return { kind: 'tool', tool: tool.name, server: tool.server, summary: summarize(tool, args), args };
   }
 
-  async check(tool: AgentTool, args: Record<string, unknown>, signal?: AbortSignal, onAsk?: (req: ApprovalRequest) => void): Promise<ApprovalOutcome> {
-    const req = this.requestFor(tool, args);
-    if (!req) return { allowed: true, how: this.isRemembered(tool) ? 'remembered' : 'policy' };
-    if ('deny' in req) return { allowed: false, reason: req.deny };
-    onAsk?.(req);
-    const decision = await this.approver.request(req, signal);
+  /**
+   * Decides whether `tool` may run with `args`, asking when the policy says so. The turn's own approver (the panel
+   * that started it) is asked when given, else the one this policy was built with; `callId` ties the question to
+   * its tool call, so parallel calls of one tool each get their own card.
+   */
+  async check(tool: AgentTool, args: Record<string, unknown>, opts: CheckOptions = {}): Promise<ApprovalOutcome> {
+    const found = this.requestFor(tool, args);
+    if (!found) return { allowed: true, how: this.isRemembered(tool) ? 'remembered' : 'policy' };
+    if ('deny' in found) return { allowed: false, reason: found.deny };
+    const req: ApprovalRequest = opts.callId ? { ...found, callId: opts.callId } : found;
+    opts.onAsk?.(req);
+    const decision = await (opts.approver ?? this.approver).request(req, opts.signal);
     if (decision === 'always') {
       // A command line is judged afresh every time, and so is a config write; "always" applies to a tool.
       if (req.kind === 'tool') {

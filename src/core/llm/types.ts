@@ -18,7 +18,8 @@ export type ChatMessage =
   /** `images`: pictures that go with the text (a server's sampling request), for models that take them. */
   | { role: 'user'; content: string; images?: ImagePart[] }
   | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] }
-  | { role: 'tool'; tool_call_id: string; name?: string; content: string };
+  /** `isError`: the tool reported a failure (kept in the store; not sent on the wire). */
+  | { role: 'tool'; tool_call_id: string; name?: string; content: string; isError?: boolean };
 
 export interface FunctionSpec {
   name: string;

@@ -1,0 +1,150 @@
+/**
+ * One tool turn through `mcp-agent serve` over loopback, as an HTTP client of the API sees it: `POST /chat` to its
+ * JSON answer, and `POST /chat/stream` to its last event. Against the same turn run in process by the floor (the
+ * two SDKs and nothing else, bench/scenarios/turn.ts) and by @openai/agents, paired round by round in one run.
+ *
+ * The server is the built CLI (`dist/cli.js serve`) in its own process with its own `everything` server and a file
+ * conversation store, as a user runs it; the scripted model lives in this process, so every contender pays the same
+ * model round trips.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent as HttpAgent, request } from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startScriptedOpenAI, type ScriptedOpenAI } from '../../test/fixtures/scriptedOpenAI';
+import { errorText, EVERYTHING, ROOT, type Ctx } from '../lib/common';
+import { interleaved, p50, pairedRatio } from '../lib/stats';
+import { ANSWER, makeAgents, makeFloor, type Contender } from './turn';
+
+export interface HttpTurnResult {
+  http_chat_p50_ms: number;
+  http_stream_p50_ms: number;
+  floor_p50_ms: number;
+  agents_p50_ms: number | null;
+  /** Median of paired ratios POST /chat / floor. */
+  http_turn_ratio: number;
+  http_stream_ratio: number;
+  http_turn_ratio_vs_openai_agents: number | null;
+  agents_error?: string;
+}
+
+const KEY = 'sk-bench-http';
+
+/** Starts `mcp-agent serve` on a free port; resolves once it listens. */
+async function startServe(srv: ScriptedOpenAI, dir: string): Promise<{ child: ChildProcess; port: number }> {
+  const config = path.join(dir, 'config.json');
+  await writeFile(config, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } }, llm: { baseUrl: srv.url, model: 'bench-model', apiKey: KEY } }));
+  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), path.join(ROOT, 'dist/cli.js'), 'serve', '--port', '0', '--config', config, '--yes', '--workspace', dir], {
+    cwd: dir,
+    env: { ...process.env, MCP_AGENT_DATA_DIR: path.join(dir, 'data'), MCP_AGENT_CACHE_DIR: path.join(dir, 'cache'), OPENAI_API_KEY: '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  return { child, port };
+}
+
+/** One POST on a kept-alive connection; resolves with the whole body. */
+function post(agent: HttpAgent, port: number, route: string, body: unknown): Promise<string> {
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: route, method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`${route}: HTTP ${res.statusCode}: ${text}`))));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
+  const { profile, log, notes } = ctx;
+  const srv = await startScriptedOpenAI();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'mcp-agent-bench-http-'));
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const opened: Contender[] = [];
+  let child: ChildProcess | undefined;
+  let agentsError: string | undefined;
+  try {
+    const [serve, floor, agents] = await Promise.all([
+      startServe(srv, dir),
+      makeFloor(srv),
+      makeAgents(srv).catch((err: unknown) => {
+        agentsError = `@openai/agents could not run here: ${errorText(err)}`;
+        return undefined;
+      }),
+    ]);
+    child = serve.child;
+    opened.push(floor);
+    if (agents) opened.push(agents);
+    if (agentsError) notes.push(`http_turn_ratio_vs_openai_agents: null, ${agentsError}`);
+    const expected = ANSWER.text ?? '';
+    let seq = 0;
+    const check = (name: string, text: string, n: number) => {
+      if (text !== expected) throw new Error(`${name}: unexpected answer ${JSON.stringify(text.slice(0, 80))}`);
+      const toolMsg = srv.chatRequests[1]?.body.messages?.find((m) => m.role === 'tool');
+      if (typeof toolMsg?.content !== 'string' || !toolMsg.content.includes(`hello ${n}`)) throw new Error(`${name}: the tool result did not reach the model`);
+    };
+    const timed = (name: string, toolName: string, turn: (n: number) => Promise<string>) => async (): Promise<number> => {
+      const n = seq++;
+      srv.reset();
+      srv.enqueue({ toolCalls: [{ name: toolName, arguments: { message: `hello ${n}` } }] }, ANSWER);
+      const t0 = performance.now();
+      const text = await turn(n);
+      const ms = performance.now() - t0;
+      check(name, text, n);
+      return ms;
+    };
+    const chat = timed('POST /chat', 'everything__echo', async (n) => (JSON.parse(await post(agent, serve.port, '/chat', { messages: [{ role: 'user', content: `echo ${n}` }] })) as { reply: string }).reply);
+    const stream = timed('POST /chat/stream', 'everything__echo', async (n) => {
+      const body = await post(agent, serve.port, '/chat/stream', { messages: [{ role: 'user', content: `echo ${n}` }] });
+      const events = body
+        .split('\n\n')
+        .filter((f) => f.startsWith('data: '))
+        .map((f) => JSON.parse(f.slice(6)) as { type: string; text?: string });
+      const done = events[events.length - 1];
+      if (done?.type !== 'done') throw new Error(`/chat/stream ended without done: ${body.slice(-200)}`);
+      return done.text ?? '';
+    });
+    const fns = [chat, timed('floor', floor.toolName, (n) => floor.turn(n)), stream];
+    if (agents) fns.push(timed('@openai/agents', agents.toolName, (n) => agents.turn(n)));
+    await interleaved(profile.turnWarmup, fns);
+    const [c, f, s, a] = await interleaved(profile.turns, fns);
+    const result: HttpTurnResult = {
+      http_chat_p50_ms: p50(c),
+      http_stream_p50_ms: p50(s),
+      floor_p50_ms: p50(f),
+      agents_p50_ms: a ? p50(a) : null,
+      http_turn_ratio: pairedRatio(c, f),
+      http_stream_ratio: pairedRatio(s, f),
+      http_turn_ratio_vs_openai_agents: a ? pairedRatio(c, a) : null,
+      ...(agentsError ? { agents_error: agentsError } : {}),
+    };
+    log(`  http: POST /chat p50 ${result.http_chat_p50_ms.toFixed(2)} ms, /chat/stream p50 ${result.http_stream_p50_ms.toFixed(2)} ms, floor in process p50 ${result.floor_p50_ms.toFixed(2)} ms${a ? `, @openai/agents p50 ${p50(a).toFixed(2)} ms` : ''} (${c.length} turns each)`);
+    return result;
+  } finally {
+    agent.destroy();
+    for (const o of opened) await o.close().catch(() => undefined);
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await srv.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The one composition root: every front (the extension, `mcp-agent chat`, `serve`, the other CLI commands, tests
+ * and benchmarks) builds the agent here, supplying only its ports and its settings. Two lifetimes:
+ *
+ * - long-lived: the cache, the tool-list cache, the conversation store and the AgentManager over every server;
+ * - cheap and rebuildable: the model service, built-in tools, Toolbox, approval policy, ChatSession, system prompt
+ *   and Agent, rebuilt on the next turn after `updateSettings()`.
+ *
+ * A feature wired here is wired once for every front.
+ */
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Agent } from './agent/Agent';
+import { ApprovalPolicy } from './agent/approvals';
+import { ChatSession } from './agent/ChatSession';
+import { systemPrompt } from './agent/systemPrompt';
+import { Toolbox } from './agent/toolbox';
+import { Cache } from './cache';
+import { LIMITS, type Settings } from './config/settings';
+import { resolveLlmConfig, type LlmConfig } from './llm/config';
+import { createOpenAIProvider } from './llm/openai';
+import type { ChatProvider } from './llm/types';
+import { AgentManager } from './mcp/AgentManager';
+import { McpAgent, type ClientHandlers, type McpAgentOptions } from './mcp/McpAgent';
+import type { Approver, CommandRunner, Logger, Workspace } from './ports';
+import { unattendedApprover } from './ports';
+import { Conversations } from './store/Conversations';
+import { createBuiltinTools } from './tools/builtins';
+import type { BuiltinTool } from './tools/types';
+
+export interface RuntimePorts {
+  logger: Logger;
+  workspace: Workspace;
+  commandRunner: CommandRunner;
+  /** Who is asked when a turn brings no approver of its own. Default: nobody (everything that asks is denied). */
+  approver?: Approver;
+  /** Answers to servers' requests (roots, sampling, elicitation); given the runtime so sampling can use its model. */
+  clientHandlers?: (runtime: AgentRuntime) => ClientHandlers;
+  auth?: McpAgentOptions['auth'];
+  clientInfo: { name: string; version: string };
+  /** Where things live; unset: the platform's data and cache directories (src/core/util/paths.ts). */
+  dirs?: { cache?: string; data?: string };
+  /** Exact secret values (OAuth tokens, `${input:}` values) to strip from stored conversations, besides the API key. */
+  secrets?: () => string[];
+  /**
+   * The model service for settings that are not an OpenAI-compatible endpoint (`vscode-lm`), or an API key from the
+   * front's secret storage. Return undefined to use the OpenAI-compatible provider with `llm` as resolved.
+   */
+  provider?: (settings: Settings, llm: LlmConfig) => Promise<ChatProvider | undefined>;
+  /** A `.env` directory for the llm settings (the CLI's workspace); the extension passes none (see llm/config.ts). */
+  envDir?: string;
+  /** The front's changes to the built-in tools (VS Code's editor-aware analyze_code; Restricted Mode). */
+  builtins?: (tools: BuiltinTool[]) => BuiltinTool[];
+  rgPath?: string;
+  grammarDir?: string;
+  /** One more paragraph of the system prompt, about the front. */
+  promptExtra?: string;
+  /** Standing "always allow" approvals the front keeps (per workspace in VS Code). */
+  standingApprovals?: { load(): Record<string, string>; remember(tool: string, fingerprint: string): void };
+  /** Called with every server connection as it is made (VS Code attaches a log channel). */
+  onServer?: (agent: McpAgent) => void;
+}
+
+/** What a turn needs: rebuilt when settings change. */
+export interface AgentParts {
+  agent: Agent;
+  provider: ChatProvider;
+  toolbox: Toolbox;
+  llm: LlmConfig;
+}
+
+export class AgentRuntime {
+  readonly cache: Cache;
+  readonly manager: AgentManager;
+  readonly store: Conversations;
+  private current: Settings;
+  private parts?: Promise<AgentParts>;
+  private llmConfig?: LlmConfig;
+  private openai?: ChatProvider;
+
+  constructor(
+    private readonly ports: RuntimePorts,
+    settings: Settings,
+  ) {
+    this.current = settings;
+    const { logger } = ports;
+    const c = settings.cache;
+    this.cache = c.enabled ? new Cache({ dir: c.dir ?? ports.dirs?.cache, redisUrl: c.redisUrl, defaultTtlSeconds: c.ttlSeconds, logger }) : new Cache({ backend: false, logger });
+    this.store = new Conversations({ dataDir: ports.dirs?.data, logger });
+    this.manager = new AgentManager(
+      {
+        logger,
+        handlers: ports.clientHandlers?.(this),
+        auth: ports.auth,
+        clientInfo: ports.clientInfo,
+        // Tools are known from the last run while servers start, so the first prompt can use them.
+        toolListCache: { get: (key) => this.cache.get<Tool[]>(key), set: (key, tools) => this.cache.set(key, tools, { ttlSeconds: LIMITS.longTtlSeconds }) },
+      },
+      (def, options) => {
+        const agent = new McpAgent(def, options);
+        ports.onServer?.(agent);
+        return agent;
+      },
+    );
+  }
+
+  get settings(): Settings {
+    return this.current;
+  }
+
+  /** The llm settings layered over `.env` and the environment; throws LlmConfigError with a message for people. */
+  llm(): LlmConfig {
+    this.llmConfig ??= resolveLlmConfig({ envDir: this.ports.envDir, section: this.current.llm });
+    return this.llmConfig;
+  }
+
+  /** The model name requests go to, known without building the model service. */
+  modelName(): string {
+    const s = this.current.llm;
+    if (s.provider === 'vscode-lm') return s.model ?? 'auto';
+    try {
+      return this.llm().model;
+    } catch {
+      return s.model ?? '';
+    }
+  }
+
+  /** New settings take effect from the next turn; the cache and the servers stay. */
+  updateSettings(settings: Settings): void {
+    this.current = settings;
+    this.invalidate();
+  }
+
+  /** Forget the built parts (a new API key, trust granted): rebuilt on next use. */
+  invalidate(): void {
+    this.parts = undefined;
+    this.llmConfig = undefined;
+    this.openai = undefined;
+  }
+
+  /** The agent and what it is made of, built on first use and after settings change. */
+  agent(): Promise<AgentParts> {
+    const built = (this.parts ??= this.build());
+    // A failed build (a bad setting) is not kept: the next turn tries again with whatever changed.
+    built.catch(() => {
+      if (this.parts === built) this.parts = undefined;
+    });
+    return built;
+  }
+
+  /** The model service alone (sampling uses it). */
+  async provider(): Promise<ChatProvider> {
+    return (await this.agent()).provider;
+  }
+
+  /**
+   * The OpenAI-compatible model service the settings describe, or undefined when they do not resolve (or name
+   * `vscode-lm`). The same instance serves turns, so sampling and chat share one client.
+   */
+  openAIProvider(): ChatProvider | undefined {
+    if (this.current.llm.provider === 'vscode-lm') return undefined;
+    try {
+      this.openai ??= createOpenAIProvider(this.llm(), this.ports.logger);
+      return this.openai;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async build(): Promise<AgentParts> {
+    const s = this.current;
+    const { ports } = this;
+    const llm = s.llm.provider === 'vscode-lm' ? resolveLlmConfig({ section: { ...s.llm, provider: 'vscode-lm' }, env: {} }) : this.llm();
+    const provider = (await ports.provider?.(s, llm)) ?? this.openAIProvider() ?? createOpenAIProvider(llm, ports.logger);
+    let builtins = createBuiltinTools({
+      workspace: ports.workspace,
+      commandRunner: ports.commandRunner,
+      commandTimeoutMs: s.tools.commandTimeoutSeconds * 1000,
+      rgPath: ports.rgPath,
+      grammarDir: ports.grammarDir,
+      logger: ports.logger,
+      cache: this.cache,
+    });
+    if (ports.builtins) builtins = ports.builtins(builtins);
+    const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cache.ttlSeconds });
+    const standing = ports.standingApprovals;
+    const approvals = new ApprovalPolicy(
+      ports.approver ?? unattendedApprover(false),
+      { allowCommands: s.tools.approval.allowCommands, denyCommands: s.tools.approval.denyCommands, alwaysAllowedTools: standing?.load() },
+      standing ? (tool, fp) => standing.remember(tool, fp) : undefined,
+    );
+    const session = new ChatSession({
+      provider,
+      toolbox,
+      approvals,
+      systemPrompt: systemPrompt({ workspaceRoot: ports.workspace.root, extra: ports.promptExtra }),
+      maxRounds: s.tools.maxRounds,
+      maxResultChars: s.tools.maxResultChars,
+      maxParallelTools: s.tools.maxParallel,
+      maxTools: llm.maxTools,
+    });
+    const secrets = () => [...(llm.apiKey ? [llm.apiKey] : []), ...(ports.secrets?.() ?? [])];
+    const agent = new Agent(session, this.store, ports.logger, provider.model, secrets);
+    return { agent, provider, toolbox, llm };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.allSettled([this.manager.dispose()]);
+    await this.cache.close();
+  }
+}

@@ -1,0 +1,68 @@
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { defaultSettings, parseSettings, settingAt, SettingsError } from '../../src/core/config/settings';
+import { DEFAULT_EMBEDDING_MODEL, MAX_TOOLS_LIMIT } from '../../src/core/llm/config';
+import { EDITOR_SETTINGS, NOT_IN_EDITOR, settingsFromEditor } from '../../src/vscode/settingsMap';
+
+const ROOT = path.resolve(__dirname, '../..');
+const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+};
+const properties = manifest.contributes.configuration.properties;
+/** Settings of the editor that are not the agent's (servers and their logs, read by the extension itself). */
+const EDITOR_ONLY = ['servers', 'discovery', 'serverLogLevel', 'serverLogLevels'];
+
+/** The llm section has no schema defaults (it is layered over the environment); these are resolveLlmConfig's. */
+const LLM_DEFAULTS: Record<string, unknown> = { 'llm.provider': 'openai', 'llm.maxTools': MAX_TOOLS_LIMIT, 'llm.embeddingModel': DEFAULT_EMBEDDING_MODEL };
+
+/** Every leaf path of the settings schema's output. */
+function leaves(value: unknown, prefix = ''): string[] {
+  if (value && typeof value === 'object' && !Array.isArray(value)) return Object.entries(value).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k));
+  return [prefix];
+}
+
+describe('settings: one schema, one set of defaults', () => {
+  it("package.json's defaults equal the schema's", () => {
+    const defaults = defaultSettings();
+    const mismatched: string[] = [];
+    for (const key of EDITOR_SETTINGS) {
+      const declared = properties[`mcpAgent.${key}`];
+      assert.ok(declared, `package.json declares mcpAgent.${key}`);
+      // An unset string setting is "" in the editor and absent in the schema.
+      const expected = settingAt(defaults, key) ?? LLM_DEFAULTS[key] ?? '';
+      if (JSON.stringify(declared.default) !== JSON.stringify(expected)) mismatched.push(`${key}: package.json ${JSON.stringify(declared.default)}, schema ${JSON.stringify(expected)}`);
+    }
+    assert.deepEqual(mismatched, []);
+  });
+
+  it('every mcpAgent setting of package.json is an agent setting or one the editor reads itself', () => {
+    const known = new Set<string>([...EDITOR_SETTINGS, ...EDITOR_ONLY]);
+    const stray = Object.keys(properties)
+      .map((k) => k.replace(/^mcpAgent\./, ''))
+      .filter((k) => !known.has(k));
+    assert.deepEqual(stray, []);
+  });
+
+  it('the editor offers every setting the CLI has, or says why not', () => {
+    const all = new Set([...leaves(defaultSettings()), 'llm.provider', 'llm.baseUrl', 'llm.model', 'llm.apiKey', 'llm.maxTools', 'llm.embeddingModel', 'cache.redisUrl', 'cache.dir']);
+    const offered = new Set<string>([...EDITOR_SETTINGS, ...Object.keys(NOT_IN_EDITOR)]);
+    assert.deepEqual([...all].filter((k) => !offered.has(k)), []);
+  });
+
+  it('maps the editor values into the schema: empty strings are unset, defaults fill the rest', () => {
+    const values: Record<string, unknown> = { 'llm.baseUrl': '  ', 'llm.model': 'qwen2.5', 'tools.maxRounds': 7, 'tools.approval.denyCommands': ['git push'] };
+    const s = parseSettings(settingsFromEditor((k) => values[k]));
+    assert.equal(s.llm.baseUrl, undefined);
+    assert.equal(s.llm.model, 'qwen2.5');
+    assert.equal(s.tools.maxRounds, 7);
+    assert.deepEqual(s.tools.approval, { allowCommands: [], denyCommands: ['git push'] });
+    assert.equal(s.tools.maxResultChars, defaultSettings().tools.maxResultChars);
+  });
+
+  it('names the source and the field of a bad value, and refuses unknown keys', () => {
+    assert.throws(() => parseSettings({ tools: { maxRounds: 0 } }, 'config.yaml'), (e: Error) => e instanceof SettingsError && /^config\.yaml: tools\.maxRounds: /.test(e.message));
+    assert.throws(() => parseSettings({ cache: { ttl: 5 } }, 'config.yaml'), /config\.yaml: cache: unknown key "ttl"/);
+    assert.throws(() => parseSettings({ llm: { baseURL: 'http://x/v1' } }, 'config.yaml'), /config\.yaml: llm: unknown key "baseURL"/);
+  });
+});
