@@ -12,6 +12,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
+import { systemPrompt } from '../../src/core/agent/systemPrompt';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../../test/fixtures/scriptedOpenAI';
 import { errorText, EVERYTHING, ROOT, type Ctx } from '../lib/common';
 import { interleaved, p50, pairedRatio } from '../lib/stats';
@@ -35,7 +37,9 @@ const KEY = 'sk-bench-http';
 async function startServe(srv: ScriptedOpenAI, dir: string): Promise<{ child: ChildProcess; port: number }> {
   const config = path.join(dir, 'config.json');
   await writeFile(config, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } }, llm: { baseUrl: srv.url, model: 'bench-model', apiKey: KEY } }));
-  const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), path.join(ROOT, 'dist/cli.js'), 'serve', '--port', '0', '--config', config, '--yes', '--workspace', dir], {
+  // MCP_AGENT_BENCH_PROFILE=DIR writes a CPU profile of the serve process there (node --cpu-prof).
+  const prof = process.env.MCP_AGENT_BENCH_PROFILE;
+  const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), path.join(ROOT, 'dist/cli.js'), 'serve', '--port', '0', '--config', config, '--yes', '--workspace', dir], {
     cwd: dir,
     env: { ...process.env, MCP_AGENT_DATA_DIR: path.join(dir, 'data'), MCP_AGENT_CACHE_DIR: path.join(dir, 'cache'), OPENAI_API_KEY: '' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -56,11 +60,12 @@ async function startServe(srv: ScriptedOpenAI, dir: string): Promise<{ child: Ch
   return { child, port };
 }
 
-/** One POST on a kept-alive connection; resolves with the whole body. */
-function post(agent: HttpAgent, port: number, route: string, body: unknown): Promise<string> {
-  const data = JSON.stringify(body);
+/** One request on a kept-alive connection; resolves with the whole body. */
+function post(agent: HttpAgent, port: number, route: string, body?: unknown): Promise<string> {
+  const data = body === undefined ? '' : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: route, method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
+    const headers = body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) };
+    const req = request({ host: '127.0.0.1', port, path: route, method: body === undefined ? 'GET' : 'POST', agent, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
@@ -71,6 +76,8 @@ function post(agent: HttpAgent, port: number, route: string, body: unknown): Pro
   });
 }
 
+const get = (agent: HttpAgent, port: number, route: string) => post(agent, port, route);
+
 export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
   const { profile, log, notes } = ctx;
   const srv = await startScriptedOpenAI();
@@ -80,14 +87,18 @@ export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
   let child: ChildProcess | undefined;
   let agentsError: string | undefined;
   try {
-    const [serve, floor, agents] = await Promise.all([
+    const [serve, agents] = await Promise.all([
       startServe(srv, dir),
-      makeFloor(srv),
       makeAgents(srv).catch((err: unknown) => {
         agentsError = `@openai/agents could not run here: ${errorText(err)}`;
         return undefined;
       }),
     ]);
+    // The floor sends what serve sends (its system prompt and built-in tools' definitions), so the ratio measures the
+    // code between, not the size of the request.
+    const served = JSON.parse(await get(agent, serve.port, '/tools')) as Array<{ name: string; source: string; description: string; inputSchema: Record<string, unknown> }>;
+    const builtins = served.filter((t) => t.source === 'builtin').map((t): ChatCompletionFunctionTool => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } }));
+    const floor = await makeFloor(srv, { systemPrompt: systemPrompt({ workspaceRoot: dir }), tools: builtins });
     child = serve.child;
     opened.push(floor);
     if (agents) opened.push(agents);

@@ -103,17 +103,24 @@ export function makeOurs(srv: ScriptedOpenAI, manager: AgentManager, cacheDir: s
 }
 
 /** The floor: a hand-written loop on the two SDKs, nothing it does not need. */
-export async function makeFloor(srv: ScriptedOpenAI): Promise<Contender> {
+/**
+ * `same`: what the contender it is compared with sends besides the MCP server's tools (its system prompt, its
+ * built-in tools' definitions), so both requests are the same size and only the code between differs.
+ */
+export async function makeFloor(srv: ScriptedOpenAI, same: { systemPrompt?: string; tools?: ChatCompletionFunctionTool[] } = {}): Promise<Contender> {
   const mcp: Client = await rawStdioClient(everythingDef('floor'));
   const openai = new OpenAI({ baseURL: srv.url, apiKey: 'sk-bench', maxRetries: 0 });
   const prefix = 'everything__';
-  const tools: ChatCompletionFunctionTool[] = (await mcp.listTools()).tools.map((t) => ({
-    type: 'function',
-    function: { name: prefix + t.name, description: t.description ?? '', parameters: t.inputSchema },
-  }));
+  const tools: ChatCompletionFunctionTool[] = [
+    ...(same.tools ?? []),
+    ...(await mcp.listTools()).tools.map((t): ChatCompletionFunctionTool => ({
+      type: 'function',
+      function: { name: prefix + t.name, description: t.description ?? '', parameters: t.inputSchema },
+    })),
+  ];
   const turn: TurnFn = async (i) => {
     const messages: ChatCompletionMessageParam[] = [
-      { role: 'system', content: SYSTEM_PROMPT },
+      { role: 'system', content: same.systemPrompt ?? SYSTEM_PROMPT },
       { role: 'user', content: `echo ${i}` },
     ];
     for (;;) {

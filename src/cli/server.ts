@@ -138,9 +138,19 @@ async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOp
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
   };
+  // Events that arrive together (a burst of deltas from one network read) leave in one write, not one syscall each.
+  let corked = false;
   const send = (e: PublicEvent | undefined) => {
     if (!e || res.writableEnded || ac.signal.aborted) return;
     open();
+    if (!corked) {
+      corked = true;
+      res.cork();
+      setImmediate(() => {
+        corked = false;
+        res.uncork();
+      });
+    }
     res.write(`data: ${JSON.stringify(e)}\n\n`);
   };
   chatReq.onEvent = (e) => send(publicEvent(e));

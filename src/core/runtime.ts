@@ -204,7 +204,7 @@ export class AgentRuntime {
   }
 
   async dispose(): Promise<void> {
-    await Promise.allSettled([this.manager.dispose()]);
+    await Promise.allSettled([this.manager.dispose(), this.store.flush()]);
     await this.cache.close();
   }
 }

@@ -7,6 +7,9 @@
  * The whole file is ordinary JSON; the line break only lets `list()` read a small head of each file instead of every
  * message. A file without that head (e.g. hand-edited) is parsed in full instead.
  *
+ * Durability: a write is whole and visible to every reader once its rename is done, which is before the answer that
+ * produced it is sent, and flushed to the device within 50 ms (util/syncBatcher.ts) and at flush().
+ *
  * Writes from one process are serialized per conversation; separate processes writing the same conversation are not
  * coordinated (the last atomic rename wins, no file is ever torn).
  */
@@ -17,6 +20,7 @@ import { z } from 'zod';
 import type { ChatMessage } from '../llm/types';
 import { silentLogger, type Logger } from '../ports';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { SyncBatcher } from '../util/syncBatcher';
 import { resolveDataDir } from '../util/paths';
 
 export interface Conversation {
@@ -148,6 +152,8 @@ export class Conversations {
   private readonly now: () => number;
   /** Tail of the per-id operation chain: writes to one conversation run one at a time. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly sync = new SyncBatcher();
+  private dirReady = false;
   /** Corrupt files already warned about (path + size + mtime), so repeated list() calls do not repeat warnings. */
   private readonly warned = new Set<string>();
 
@@ -155,6 +161,11 @@ export class Conversations {
     this.dir = path.join(opts.dataDir ?? resolveDataDir(), 'conversations');
     this.logger = opts.logger ?? silentLogger;
     this.now = opts.now ?? Date.now;
+  }
+
+  /** Every write so far is flushed to the device (call before exiting). */
+  flush(): Promise<void> {
+    return this.sync.flush();
   }
 
   async create(init: ConversationInit = {}): Promise<Conversation> {
@@ -293,9 +304,17 @@ export class Conversations {
 
   private async write(conv: Conversation): Promise<void> {
     try {
-      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.file(conv.id), encode(conv), { fsync: true });
+      if (!this.dirReady) {
+        await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+        this.dirReady = true;
+      }
+      const file = this.file(conv.id);
+      // Visible and whole once renamed; on the device within the batcher's window (see syncBatcher.ts).
+      await writeFileAtomic(file, encode(conv), { fsync: false });
+      this.sync.add(file);
     } catch (err) {
+      // The directory may have been removed under us: make it again on the next write.
+      this.dirReady = false;
       throw new ConversationError(`cannot save conversation ${conv.id}: ${errMessage(err)}`, 'io', conv.id);
     }
   }
