@@ -4,8 +4,9 @@
  * two SDKs and nothing else, bench/scenarios/turn.ts) and by @openai/agents, paired round by round in one run.
  *
  * The server is the built CLI (`dist/cli.js serve`) in its own process with its own `everything` server and a file
- * conversation store, as a user runs it; the scripted model lives in this process, so every contender pays the same
- * model round trips.
+ * conversation store, as a user runs it. The scripted model runs in a process of its own (bench/lib/modelProcess.ts),
+ * as a real model server does, so every contender pays the same model round trips, context switches included; the
+ * in-process turn scenario keeps the model in the bench's process, which flatters in-process contenders.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,8 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
 import { systemPrompt } from '../../src/core/agent/systemPrompt';
-import { startScriptedOpenAI, type ScriptedOpenAI } from '../../test/fixtures/scriptedOpenAI';
 import { errorText, EVERYTHING, ROOT, type Ctx } from '../lib/common';
+import { startModelProcess, type ModelProcess } from '../lib/modelProcess';
 import { interleaved, p50, pairedRatio } from '../lib/stats';
 import { ANSWER, makeAgents, makeFloor, type Contender } from './turn';
 
@@ -34,7 +35,7 @@ export interface HttpTurnResult {
 const KEY = 'sk-bench-http';
 
 /** Starts `mcp-agent serve` on a free port; resolves once it listens. */
-async function startServe(srv: ScriptedOpenAI, dir: string): Promise<{ child: ChildProcess; port: number }> {
+async function startServe(srv: ModelProcess, dir: string): Promise<{ child: ChildProcess; port: number }> {
   const config = path.join(dir, 'config.json');
   await writeFile(config, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } }, llm: { baseUrl: srv.url, model: 'bench-model', apiKey: KEY } }));
   // MCP_AGENT_BENCH_PROFILE=DIR writes a CPU profile of the serve process there (node --cpu-prof).
@@ -80,7 +81,7 @@ const get = (agent: HttpAgent, port: number, route: string) => post(agent, port,
 
 export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
   const { profile, log, notes } = ctx;
-  const srv = await startScriptedOpenAI();
+  const srv = await startModelProcess();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mcp-agent-bench-http-'));
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
   const opened: Contender[] = [];
@@ -105,19 +106,18 @@ export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
     if (agentsError) notes.push(`http_turn_ratio_vs_openai_agents: null, ${agentsError}`);
     const expected = ANSWER.text ?? '';
     let seq = 0;
-    const check = (name: string, text: string, n: number) => {
+    const check = async (name: string, text: string, n: number) => {
       if (text !== expected) throw new Error(`${name}: unexpected answer ${JSON.stringify(text.slice(0, 80))}`);
-      const toolMsg = srv.chatRequests[1]?.body.messages?.find((m) => m.role === 'tool');
+      const toolMsg = (await srv.chatRequests())[1]?.body.messages?.find((m) => m.role === 'tool');
       if (typeof toolMsg?.content !== 'string' || !toolMsg.content.includes(`hello ${n}`)) throw new Error(`${name}: the tool result did not reach the model`);
     };
     const timed = (name: string, toolName: string, turn: (n: number) => Promise<string>) => async (): Promise<number> => {
       const n = seq++;
-      srv.reset();
-      srv.enqueue({ toolCalls: [{ name: toolName, arguments: { message: `hello ${n}` } }] }, ANSWER);
+      await srv.script({ toolCalls: [{ name: toolName, arguments: { message: `hello ${n}` } }] }, ANSWER);
       const t0 = performance.now();
       const text = await turn(n);
       const ms = performance.now() - t0;
-      check(name, text, n);
+      await check(name, text, n);
       return ms;
     };
     const chat = timed('POST /chat', 'everything__echo', async (n) => (JSON.parse(await post(agent, serve.port, '/chat', { messages: [{ role: 'user', content: `echo ${n}` }] })) as { reply: string }).reply);

@@ -107,7 +107,7 @@ export function makeOurs(srv: ScriptedOpenAI, manager: AgentManager, cacheDir: s
  * `same`: what the contender it is compared with sends besides the MCP server's tools (its system prompt, its
  * built-in tools' definitions), so both requests are the same size and only the code between differs.
  */
-export async function makeFloor(srv: ScriptedOpenAI, same: { systemPrompt?: string; tools?: ChatCompletionFunctionTool[] } = {}): Promise<Contender> {
+export async function makeFloor(srv: { url: string }, same: { systemPrompt?: string; tools?: ChatCompletionFunctionTool[] } = {}): Promise<Contender> {
   const mcp: Client = await rawStdioClient(everythingDef('floor'));
   const openai = new OpenAI({ baseURL: srv.url, apiKey: 'sk-bench', maxRetries: 0 });
   const prefix = 'everything__';
@@ -151,7 +151,7 @@ export async function makeFloor(srv: ScriptedOpenAI, same: { systemPrompt?: stri
   return { name: 'floor', toolName: 'everything__echo', turn, close: () => mcp.close() };
 }
 
-export async function makeAgents(srv: ScriptedOpenAI): Promise<Contender> {
+export async function makeAgents(srv: { url: string }): Promise<Contender> {
   const { Agent, Runner, MCPServerStdio } = await import('@openai/agents');
   const { OpenAIProvider: AgentsOpenAIProvider } = await import('@openai/agents-openai');
   const mcp = new MCPServerStdio({
