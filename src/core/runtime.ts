@@ -25,6 +25,7 @@ import type { Approver, CommandRunner, Logger, Workspace } from './ports';
 import { unattendedApprover } from './ports';
 import { Conversations } from './store/Conversations';
 import { createBuiltinTools } from './tools/builtins';
+import { planFileChange } from './tools/editFile';
 import type { BuiltinTool } from './tools/types';
 
 export interface RuntimePorts {
@@ -185,7 +186,13 @@ export class AgentRuntime {
     const standing = ports.standingApprovals;
     const approvals = new ApprovalPolicy(
       ports.approver ?? unattendedApprover(false),
-      { allowCommands: s.tools.approval.allowCommands, denyCommands: s.tools.approval.denyCommands, alwaysAllowedTools: standing?.load() },
+      {
+        allowCommands: s.tools.approval.allowCommands,
+        denyCommands: s.tools.approval.denyCommands,
+        alwaysAllowedTools: standing?.load(),
+        autoApproveEdits: s.tools.approval.autoApproveEdits,
+        previewChange: (tool, args) => planFileChange(ports.workspace, tool, args),
+      },
       standing ? (tool, fp) => standing.remember(tool, fp) : undefined,
     );
     const session = new ChatSession({

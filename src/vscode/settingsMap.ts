@@ -17,6 +17,7 @@ export const EDITOR_SETTINGS = [
   'tools.commandTimeoutSeconds',
   'tools.approval.allowCommands',
   'tools.approval.denyCommands',
+  'tools.approval.autoApproveEdits',
   'cache.enabled',
   'cache.ttlSeconds',
   'cache.redisUrl',

@@ -181,7 +181,7 @@ export class ChatSession {
     if (parseError || !args) return fail(`Error: ${parseError ?? 'invalid arguments'}. Call "${call.name}" again with a JSON object matching its schema.`);
 
     const approval = await this.opts.approvals.check(tool, args, { signal, approver, callId: call.id, onAsk: (request) => onEvent({ type: 'approval', id: call.id, request }) });
-    if (!approval.allowed) return fail(`Not run: ${approval.reason}. Do not retry the same call; ask the user or try something else.`);
+    if (!approval.allowed) return fail(approval.toolError ?? `Not run: ${approval.reason}. Do not retry the same call; ask the user or try something else.`);
     if (signal?.aborted) return fail('Not run: the turn was cancelled.');
 
     const callStarted = Date.now();

@@ -13,7 +13,7 @@ import type { AgentEvent, StopReason } from './ChatSession';
 export type PublicEvent =
   | { type: 'text'; delta: string }
   | { type: 'tool_call'; id: string; name: string; server?: string; arguments: unknown }
-  | { type: 'approval'; id: string; request: { kind: ApprovalRequest['kind']; tool: string; server?: string; summary: string; args: unknown } }
+  | { type: 'approval'; id: string; request: { kind: ApprovalRequest['kind']; tool: string; server?: string; summary: string; args: unknown; diff?: string } }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
   | { type: 'tool_result'; id: string; name: string; server?: string; isError: boolean; content: string; truncated?: boolean; durationMs: number }
   | { type: 'usage'; usage: Usage }
@@ -28,7 +28,7 @@ export function publicEvent(e: AgentEvent): PublicEvent | undefined {
     case 'tool_call':
       return { type: 'tool_call', id: e.id, name: e.name, ...opt('server', e.server), arguments: e.arguments };
     case 'approval':
-      return { type: 'approval', id: e.id, request: { kind: e.request.kind, tool: e.request.tool, ...opt('server', e.request.server), summary: e.request.summary, args: e.request.args } };
+      return { type: 'approval', id: e.id, request: { kind: e.request.kind, tool: e.request.tool, ...opt('server', e.request.server), summary: e.request.summary, args: e.request.args, ...opt('diff', e.request.change?.diff) } };
     case 'progress':
       return { type: 'progress', id: e.id, progress: e.progress, ...opt('total', e.total), ...opt('message', e.message) };
     case 'tool_result':

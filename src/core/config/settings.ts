@@ -37,6 +37,8 @@ export const toolsSettingsSchema = z.strictObject({
       allowCommands: z.array(z.string().min(1)).default([]),
       /** Command prefixes that never run. */
       denyCommands: z.array(z.string().min(1)).default([]),
+      /** edit_file / write_file inside the workspace run without asking; never the protected configuration files. */
+      autoApproveEdits: z.boolean().default(false),
     })
     .prefault({}),
 });
