@@ -15,6 +15,7 @@ export const EDITOR_SETTINGS = [
   'tools.maxRounds',
   'tools.maxParallel',
   'tools.commandTimeoutSeconds',
+  'tools.checkpoints',
   'tools.approval.allowCommands',
   'tools.approval.denyCommands',
   'tools.approval.autoApproveEdits',

@@ -8,7 +8,7 @@ import { recentConversationText, rankToolsDetailed, toolsUsedIn } from '../llm/t
 import { LlmError, type ChatMessage, type ChatProvider, type FunctionSpec, type ToolCall, type Usage } from '../llm/types';
 import { capHeadTail } from '../tools/truncate';
 import type { ToolResult } from '../tools/types';
-import type { ApprovalPolicy } from './approvals';
+import { isReadOnlyTool, type ApprovalPolicy } from './approvals';
 import { Toolbox, type AgentTool } from './toolbox';
 import { resultForModel, resultText, toolResultEnvelope } from './results';
 
@@ -31,6 +31,8 @@ export type AgentEvent =
       result?: ToolResult;
     }
   | { type: 'usage'; usage: Usage }
+  /** The workspace was checkpointed before this turn's first change (restoring `id` undoes the turn). */
+  | { type: 'checkpoint'; id: string }
   | { type: 'error'; message: string; kind?: string }
   | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage };
 
@@ -69,6 +71,11 @@ export interface ChatSessionOptions {
   maxParallelTools?: number;
   /** Tools in one request (OpenAI allows 128). */
   maxTools?: number;
+  /**
+   * Snapshots the workspace; called once per turn, before the first tool call that is not read-only runs. Returns the
+   * checkpoint's id, or undefined when none was taken (the turn goes on either way).
+   */
+  checkpoint?: (label: string) => Promise<string | undefined>;
 }
 
 export const DEFAULTS = { maxRounds: 25, maxResultChars: 32_000, maxParallelTools: 16, maxTools: 128 };
@@ -87,6 +94,9 @@ export class ChatSession {
     const usage: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
     let lastText = '';
+    let checkpoint: Promise<unknown> | undefined;
+    const beforeChange = () =>
+      (checkpoint ??= this.opts.checkpoint?.(userContent).then((id) => id && onEvent({ type: 'checkpoint', id })) ?? Promise.resolve());
 
     const finish = (stopReason: StopReason, error?: string): TurnResult => ({ text: lastText, messages: added, toolCalls, usage, stopReason, error });
 
@@ -126,7 +136,7 @@ export class ChatSession {
       added.push(calls.length ? { role: 'assistant', content: text || null, tool_calls: calls } : { role: 'assistant', content: text });
       if (calls.length === 0) return finish('completed');
 
-      const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal, approver));
+      const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal, approver, beforeChange));
       for (const r of results) {
         toolCalls.push(r.record);
         added.push({ role: 'tool', tool_call_id: r.record.id, name: r.record.name, content: r.forModel, ...(r.record.isError ? { isError: true } : {}) });
@@ -162,7 +172,14 @@ export class ChatSession {
     return ranked.tools;
   }
 
-  private async runToolCall(call: ToolCall, onEvent: (e: AgentEvent) => void, maxChars: number, signal?: AbortSignal, approver?: Approver): Promise<{ record: ToolCallRecord; forModel: string }> {
+  private async runToolCall(
+    call: ToolCall,
+    onEvent: (e: AgentEvent) => void,
+    maxChars: number,
+    signal?: AbortSignal,
+    approver?: Approver,
+    beforeChange?: () => Promise<unknown>,
+  ): Promise<{ record: ToolCallRecord; forModel: string }> {
     const started = Date.now();
     const tool = this.opts.toolbox.find(call.name);
     let args: Record<string, unknown> | undefined;
@@ -183,6 +200,7 @@ export class ChatSession {
     const approval = await this.opts.approvals.check(tool, args, { signal, approver, callId: call.id, onAsk: (request) => onEvent({ type: 'approval', id: call.id, request }) });
     if (!approval.allowed) return fail(approval.toolError ?? `Not run: ${approval.reason}. Do not retry the same call; ask the user or try something else.`);
     if (signal?.aborted) return fail('Not run: the turn was cancelled.');
+    if (beforeChange && !isReadOnlyTool(tool)) await beforeChange();
 
     const callStarted = Date.now();
     let result: ToolResult;

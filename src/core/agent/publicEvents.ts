@@ -17,6 +17,7 @@ export type PublicEvent =
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
   | { type: 'tool_result'; id: string; name: string; server?: string; isError: boolean; content: string; truncated?: boolean; durationMs: number }
   | { type: 'usage'; usage: Usage }
+  | { type: 'checkpoint'; id: string }
   | { type: 'error'; message: string; kind?: string }
   | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage };
 
@@ -36,6 +37,8 @@ export function publicEvent(e: AgentEvent): PublicEvent | undefined {
       return { type: 'tool_result', id: e.id, name: e.name, ...opt('server', e.server), isError: e.isError, content: e.content, ...opt('truncated', e.truncated), durationMs: e.durationMs };
     case 'usage':
       return { type: 'usage', usage: { ...e.usage } };
+    case 'checkpoint':
+      return { type: 'checkpoint', id: e.id };
     case 'error':
       return { type: 'error', message: e.message, ...opt('kind', e.kind) };
     case 'done':
