@@ -197,7 +197,11 @@ export class Checkpoints {
     return this.ready;
   }
 
-  /** Brings the shadow index up to the work tree: new and changed files within the size bound, deletions. */
+  /**
+   * Brings the shadow index up to the work tree: new and changed files within the size bound, deletions. When no
+   * candidate is over the bound (the usual case) a plain `add -A` does it; otherwise the files to take are passed as
+   * literal pathspecs, so an oversized file keeps its last snapshotted version (or none) and a restore leaves it alone.
+   */
   private async stage(): Promise<void> {
     await this.init();
     const listed = await this.run(['ls-files', '-z', '--others', '--modified', '--deleted', '--exclude-standard']);
@@ -209,11 +213,11 @@ export class Checkpoints {
     const keep: string[] = [];
     await mapLimit(paths, 32, async (p) => {
       const st = await fs.promises.lstat(path.join(this.workspace, p)).catch(() => undefined);
-      if (!st) keep.push(p); // deleted: staged as a deletion
-      else if (st.isSymbolicLink() || (st.isFile() && st.size <= this.maxFileBytes)) keep.push(p);
+      // Deleted files are staged as deletions; directories listed here are nested repositories, left to their owner.
+      if (!st || st.isSymbolicLink() || (st.isFile() && st.size <= this.maxFileBytes)) keep.push(p);
     });
-    if (keep.length === 0) return;
-    await this.run(['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: keep.join('\0') });
+    if (keep.length === paths.length) await this.run(['add', '-A']);
+    else if (keep.length) await this.run(['add', '-A', '--pathspec-from-file=-', '--pathspec-file-nul'], { input: keep.join('\0') });
   }
 
   private async snapshotNow(kind: 'turn' | 'restore', label: string, target?: string): Promise<CheckpointInfo> {
