@@ -166,7 +166,8 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     assert.equal(rest, '');
     const types = events.map((e) => e.type).filter((t) => t !== 'usage');
     const collapsed = types.filter((t, i) => !(t === 'text' && types[i - 1] === 'text'));
-    assert.deepEqual(collapsed, ['text', 'tool_call', 'tool_result', 'text', 'done']);
+    // A `context` event (how full the window is) before each request to the model.
+    assert.deepEqual(collapsed, ['context', 'text', 'tool_call', 'tool_result', 'context', 'text', 'done']);
     const result = events.find((e) => e.type === 'tool_result');
     assert.equal(result?.content, 'Echo: sse');
     assert.equal(result?.isError, false);
