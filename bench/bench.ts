@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import { errorText, type Ctx, type Log, type Profile } from './lib/common';
 import { round } from './lib/stats';
 import { benchCache } from './scenarios/cache';
+import { benchCheckpoints } from './scenarios/checkpoints';
 import { benchFanout } from './scenarios/fanout';
 import { benchHttpTurn } from './scenarios/http';
 import { benchMcpCall } from './scenarios/mcpCall';
@@ -33,6 +34,8 @@ export const REQUIRED_KEYS = [
   'webview_renders_per_s',
   'webview_tokens_complete',
   'memory_mb_20_servers',
+  'checkpoint_first_ratio',
+  'checkpoint_incremental_ratio',
   'notes',
 ] as const;
 
@@ -110,6 +113,14 @@ export interface BenchResult {
   webview_tokens_per_s: number;
   webview_runs: number;
   webview_priority: 'realtime' | 'normal' | null;
+  /** A checkpoint of an N-file workspace (10,000 in a full run) / `git add -A && git commit` of the same tree. */
+  checkpoint_first_ratio: Figure;
+  checkpoint_incremental_ratio: Figure;
+  checkpoint_files: number;
+  checkpoint_first_ms: Figure;
+  checkpoint_git_first_ms: Figure;
+  checkpoint_incremental_ms: Figure;
+  checkpoint_git_incremental_ms: Figure;
   memory_mb_20_servers: Figure;
   memory_servers: number;
   memory_mb_baseline: Figure;
@@ -189,6 +200,13 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     bundle_bytes: null,
     bundle_host_bytes: null,
     bundle_webview_bytes: null,
+    checkpoint_first_ratio: null,
+    checkpoint_incremental_ratio: null,
+    checkpoint_files: 0,
+    checkpoint_first_ms: null,
+    checkpoint_git_first_ms: null,
+    checkpoint_incremental_ms: null,
+    checkpoint_git_incremental_ms: null,
     memory_mb_20_servers: null,
     memory_servers: profile.memoryServers,
     memory_mb_baseline: null,
@@ -265,6 +283,16 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.startup_tools_offered_ratio = round(s.tools_offered_ratio, 4);
     r.startup_parallel_cached_ms = round(s.parallel_cached_ms, 0);
     if (s.singles_timed < s.servers) ctx.notes.push(`startup_ratio: ${s.singles_timed} of the ${s.servers} servers were timed alone in this profile (all of them in a full run).`);
+  });
+  await scenario('checkpoints', async () => {
+    const c = await benchCheckpoints(ctx);
+    r.checkpoint_files = c.files;
+    r.checkpoint_first_ratio = round(c.first_ratio);
+    r.checkpoint_incremental_ratio = round(c.incremental_ratio);
+    r.checkpoint_first_ms = round(c.first_ms, 0);
+    r.checkpoint_git_first_ms = round(c.git_first_ms, 0);
+    r.checkpoint_incremental_ms = round(c.incremental_ms, 0);
+    r.checkpoint_git_incremental_ms = round(c.git_incremental_ms, 0);
   });
   await scenario('cache', async () => {
     const c = await benchCache(ctx);

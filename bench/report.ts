@@ -77,6 +77,20 @@ export const ROWS: Row[] = [
         ? ''
         : `What the user waits for before the model is offered every server's tools is much less: with the tool-list cache the CLI and the extension keep, all ${r.startup_servers} servers' tools are offered after ${fmt(r.startup_tools_offered_ms, 0)} ms (${fmt(r.startup_tools_offered_ratio, 3)} × the slowest single start), a call to a server waiting for its process; see Findings.`),
   },
+  {
+    key: 'checkpoint_first_ratio',
+    metric: (r) => `Checkpoint of a ${r.checkpoint_files.toLocaleString('en')}-file workspace, first snapshot / \`git add -A && git commit\` of the same tree`,
+    unit: '×',
+    target: 1.5,
+    why: (r) => `ours ${fmt(r.checkpoint_first_ms, 0)} ms, plain git ${fmt(r.checkpoint_git_first_ms, 0)} ms`,
+  },
+  {
+    key: 'checkpoint_incremental_ratio',
+    metric: 'Checkpoint after a turn changed 13 files / `git add -A && git commit`, median',
+    unit: '×',
+    target: 1.5,
+    why: (r) => `ours ${fmt(r.checkpoint_incremental_ms, 0)} ms, plain git ${fmt(r.checkpoint_git_incremental_ms, 0)} ms`,
+  },
   { key: 'cache_memory_hit_p50_us', metric: 'Cache memory-tier hit, p50', unit: 'µs', target: 5 },
   { key: 'cache_file_hit_p50_us', metric: 'Cache file-tier hit, p50', unit: 'µs', target: 1000 },
   { key: 'memory_mb_20_servers', metric: (r) => `Agent (CLI) process RSS with ${r.memory_servers} servers connected`, unit: 'MiB' },

@@ -49,7 +49,7 @@ export class ApprovalCard {
     this.callId = msg.callId;
     const titleId = uid('approval');
     const descId = uid('approval-desc');
-    const title = msg.kind === 'command' ? t('approvalCommand') : msg.kind === 'config-write' ? t('approvalConfig') : t('approvalTool');
+    const title = msg.kind === 'command' ? t('approvalCommand') : msg.kind === 'config-write' ? t('approvalConfig') : msg.kind === 'edit' ? t('approvalEdit') : t('approvalTool');
     const { server, tool } = splitToolName(msg.tool, msg.server);
     const command = msg.kind === 'command' ? commandOf(msg.args) : undefined;
     const pretty = prettyJson(msg.args);
@@ -63,11 +63,16 @@ export class ApprovalCard {
         command.cwd ? h('div', { class: 'approval-cwd' }, icon('folder'), command.cwd) : null,
         h('details', { class: 'tool-section' }, h('summary', {}, icon('chevron-right', 'twisty'), h('span', { class: 'section-label' }, t('approvalDetails'))), longText(pretty.text, { language: 'json' })),
       );
+    } else if (msg.change) {
+      // An edit: the diff is what the person judges; the diff editor shows it with the file around it.
+      const review = h('button', { type: 'button', class: 'button secondary approval-review', 'data-action': 'review-diff' }, icon('diff'), t('approvalReviewDiff'));
+      review.addEventListener('click', () => post({ type: 'reviewChange', approvalId: msg.approvalId }));
+      body = h('div', { class: 'approval-change' }, longText(msg.change.diff, { language: 'diff', initial: 20_000, className: 'approval-diff' }), review);
     } else {
       body = longText(pretty.text, { language: pretty.json ? 'json' : undefined, initial: 20_000, className: 'approval-args' });
     }
 
-    const run = this.button('allow', t('approvalRun'), 'primary', msg.kind === 'command' ? 'play' : 'check');
+    const run = this.button('allow', msg.change ? t('approvalApply') : t('approvalRun'), 'primary', msg.kind === 'command' ? 'play' : 'check');
     const skip = this.button('deny', t('approvalSkip'), 'secondary', 'close');
     const always = msg.kind === 'tool' ? this.button('always', t('approvalAlways'), 'secondary', 'check-all') : null;
     if (always) always.title = t('approvalAlwaysHint');
@@ -79,7 +84,7 @@ export class ApprovalCard {
       h(
         'div',
         { class: 'approval-head' },
-        icon(msg.kind === 'command' ? 'terminal' : msg.kind === 'config-write' ? 'gear' : 'shield'),
+        icon(msg.kind === 'command' ? 'terminal' : msg.kind === 'config-write' ? 'gear' : msg.kind === 'edit' ? 'edit' : 'shield'),
         h('span', { class: 'approval-title', id: titleId }, title),
         h('span', { class: 'approval-tool' }, server ? `${server} › ${tool}` : tool),
       ),

@@ -1,6 +1,7 @@
 /** Approval in a terminal: ask on a TTY, approve all with --yes, and deny (telling the model) otherwise. */
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 import { unattendedApprover } from '../core/ports';
+import { visibleControls } from '../core/tools/textEdits';
 import { askLine, oneAtATime, terminalIO } from './interaction';
 
 export function cliApprover(opts: { yes: boolean; interactive: boolean }): Approver {
@@ -18,12 +19,17 @@ export function cliApprover(opts: { yes: boolean; interactive: boolean }): Appro
 
 async function ask(req: ApprovalRequest, signal?: AbortSignal): Promise<ApprovalDecision> {
   try {
+    // The diff is already made safe to print (control characters escaped); the summary may hold anything.
+    const diff = req.change ? `\n${req.change.diff}\n` : '';
+    const summary = visibleControls(req.summary);
     const what =
       req.kind === 'command'
-        ? `Run this command?\n  $ ${req.summary}`
+        ? `Run this command?\n  $ ${summary}`
         : req.kind === 'config-write'
-          ? `This may change MCP Agent's own configuration:\n  ${req.summary}\nAllow it?`
-          : `Call ${req.summary}?`;
+          ? `This may change MCP Agent's own configuration:\n  ${summary}${diff}\nAllow it?`
+          : req.kind === 'edit'
+            ? `${diff}\nApply this change to ${visibleControls(req.change?.path ?? summary)}?`
+            : `Call ${summary}?`;
     const always = req.kind === 'tool' ? ', [a]lways for this tool' : '';
     const answer = (await askLine(terminalIO(), `\n${what}\n[y]es, [n]o${always}: `, signal)).trim().toLowerCase();
     if (answer === 'y' || answer === 'yes') return 'allow';

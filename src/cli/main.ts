@@ -11,6 +11,7 @@ import { runServe } from './commands/serve';
 import { runConformance } from './commands/conformance';
 import { runPrompts, runRead, runResources } from './commands/resources';
 import { runLogin, runLogout } from './oauth/commands';
+import { runCheckpoints } from './commands/checkpoints';
 import { version } from './version';
 
 const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Protocol
@@ -26,6 +27,8 @@ Usage:
   mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
                  [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]...
   mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
+  mcp-agent checkpoints [list | diff ID | restore ID] [--json] [--yes]
+                                               the workspace as it was before each chat turn's changes
   mcp-agent login SERVER [--config FILE]...    sign in to an OAuth-protected server (tokens kept 0600)
   mcp-agent logout SERVER [--config FILE]...
 
@@ -158,6 +161,12 @@ async function main(argv: string[]): Promise<number> {
       if (values.help) return help();
       if (positionals.length) throw new CliError(`serve takes no arguments (got "${positionals[0]}")`, EXIT.usage);
       return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model });
+    }
+    case 'checkpoints': {
+      const { values, positionals } = parse(rest, {});
+      if (values.help) return help();
+      if (positionals.length > 2) throw new CliError('checkpoints takes a subcommand and at most one ID', EXIT.usage);
+      return runCheckpoints(commonOptions(values), positionals[0], positionals[1]);
     }
     case 'login':
     case 'logout': {

@@ -26,6 +26,11 @@ export interface Workspace {
   readonly root: string;
   /** Text of a file, including unsaved editor changes where the front has them. Paths may be relative to root. */
   readFile(path: string): Promise<string>;
+  /**
+   * Creates or replaces a text file with exactly `content`, all or nothing (the CLI: an atomic rename; VS Code: a
+   * WorkspaceEdit, so the editor's undo covers it). The path must stay inside the workspace by its real path.
+   */
+  writeFile(path: string, content: string): Promise<void>;
 }
 
 export interface CommandOutput {
@@ -44,8 +49,11 @@ export interface CommandRunner {
 
 /** What needs a yes from the user before it runs. */
 export interface ApprovalRequest {
-  /** `command` for run_command, `tool` for an MCP tool, `config-write` for writes to the agent's own configuration. */
-  kind: 'command' | 'tool' | 'config-write';
+  /**
+   * `command` for run_command, `tool` for an MCP tool, `edit` for the edit tools (with `change`), `config-write` for
+   * writes to the agent's own configuration.
+   */
+  kind: 'command' | 'tool' | 'edit' | 'config-write';
   /** Namespaced tool name as the model sees it. */
   tool: string;
   /** Server name for MCP tools. */
@@ -54,8 +62,21 @@ export interface ApprovalRequest {
   summary: string;
   /** Full arguments. */
   args: unknown;
+  /** For edit_file / write_file: the file's change, to review as a diff before it is made. */
+  change?: FileChange;
   /** The tool call this is about (the id the model gave it), so a front can put the question on that call's card. */
   callId?: string;
+}
+
+/** One file's proposed new content. */
+export interface FileChange {
+  /** Workspace-relative, with forward slashes. */
+  path: string;
+  /** Current text; undefined when the file is created. */
+  before?: string;
+  after: string;
+  /** Unified diff for people, control characters made visible. */
+  diff: string;
 }
 
 export type ApprovalDecision = 'allow' | 'deny' | 'always';

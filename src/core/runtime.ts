@@ -14,6 +14,9 @@ import { ApprovalPolicy } from './agent/approvals';
 import { ChatSession } from './agent/ChatSession';
 import { systemPrompt } from './agent/systemPrompt';
 import { Toolbox } from './agent/toolbox';
+import { Checkpoints } from './checkpoints/Checkpoints';
+import { resolveDataDir } from './util/paths';
+import * as path from 'node:path';
 import { Cache } from './cache';
 import { LIMITS, type Settings } from './config/settings';
 import { resolveLlmConfig, type LlmConfig } from './llm/config';
@@ -28,6 +31,7 @@ import { ContextManager } from './context/manager';
 import { ResultStore } from './context/resultStore';
 import { createBuiltinTools } from './tools/builtins';
 import { createReadResultTool } from './tools/readResult';
+import { planFileChange } from './tools/editFile';
 import type { BuiltinTool } from './tools/types';
 
 export interface RuntimePorts {
@@ -81,6 +85,9 @@ export class AgentRuntime {
   private parts?: Promise<AgentParts>;
   private llmConfig?: LlmConfig;
   private openai?: ChatProvider;
+  private shadow?: Promise<Checkpoints | undefined>;
+  /** Why checkpoints are off (no git), once known; fronts show it once. */
+  checkpointsOff?: string;
 
   constructor(
     private readonly ports: RuntimePorts,
@@ -153,6 +160,35 @@ export class AgentRuntime {
     return built;
   }
 
+  /**
+   * The workspace's checkpoints (a shadow git repository under the data directory), or undefined when they are
+   * switched off or git is missing (then `checkpointsOff` says so, and the logger was told once).
+   */
+  checkpoints(): Promise<Checkpoints | undefined> {
+    if (!this.current.tools.checkpoints) return Promise.resolve(undefined);
+    this.shadow ??= Checkpoints.unavailable().then((off) => {
+      if (off) {
+        this.checkpointsOff = off;
+        this.ports.logger.warn(off);
+        return undefined;
+      }
+      return new Checkpoints({ workspace: this.ports.workspace.root, dir: path.join(this.ports.dirs?.data ?? resolveDataDir(), 'checkpoints') });
+    });
+    return this.shadow;
+  }
+
+  /** Before a turn's first change: a checkpoint, or nothing (a failure is logged, never fatal to the turn). */
+  private async checkpointTurn(label: string): Promise<string | undefined> {
+    const shadow = await this.checkpoints();
+    if (!shadow) return undefined;
+    try {
+      return (await shadow.snapshot('turn', label)).id;
+    } catch (err) {
+      this.ports.logger.warn(`could not checkpoint the workspace: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
   /** The model service alone (sampling uses it). */
   async provider(): Promise<ChatProvider> {
     return (await this.agent()).provider;
@@ -192,7 +228,13 @@ export class AgentRuntime {
     const standing = ports.standingApprovals;
     const approvals = new ApprovalPolicy(
       ports.approver ?? unattendedApprover(false),
-      { allowCommands: s.tools.approval.allowCommands, denyCommands: s.tools.approval.denyCommands, alwaysAllowedTools: standing?.load() },
+      {
+        allowCommands: s.tools.approval.allowCommands,
+        denyCommands: s.tools.approval.denyCommands,
+        alwaysAllowedTools: standing?.load(),
+        autoApproveEdits: s.tools.approval.autoApproveEdits,
+        previewChange: (tool, args) => planFileChange(ports.workspace, tool, args),
+      },
       standing ? (tool, fp) => standing.remember(tool, fp) : undefined,
     );
     const context = new ContextManager({
@@ -217,6 +259,7 @@ export class AgentRuntime {
       maxResultChars: s.tools.maxResultChars,
       maxParallelTools: s.tools.maxParallel,
       maxTools: llm.maxTools,
+      checkpoint: (label) => this.checkpointTurn(label),
     });
     const secrets = () => [...(llm.apiKey ? [llm.apiKey] : []), ...(ports.secrets?.() ?? [])];
     const agent = new Agent(session, this.store, ports.logger, provider.model, secrets);

@@ -137,7 +137,7 @@ export type HostMessage =
   /** Host -> webview: something happened in the running turn. */
   | { type: 'turnEvent'; turnId: string; event: TurnEvent }
   /** Host -> webview: a tool call waits for the user's decision; answer with `approve`. */
-  | { type: 'approval'; turnId: string; approvalId: string; callId: string; kind: 'command' | 'tool' | 'config-write'; tool: string; server?: string; summary: string; args: string }
+  | { type: 'approval'; turnId: string; approvalId: string; callId: string; kind: 'command' | 'tool' | 'edit' | 'config-write'; tool: string; server?: string; summary: string; args: string; change?: { path: string; diff: string } }
   /** Host -> webview: an approval was settled elsewhere (cancelled turn, timeout); remove its buttons. */
   | { type: 'approvalSettled'; approvalId: string; decision: 'allow' | 'deny' | 'always' | 'cancelled' }
   /** Host -> webview: show this conversation (New Chat sends an empty one). */
@@ -196,6 +196,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('newChat') }),
   /** Webview -> host: the user's answer to an `approval`. */
   z.object({ type: z.literal('approve'), approvalId: id, decision: z.enum(['allow', 'deny', 'always']) }),
+  /** Webview -> host: open an edit approval's change in the diff editor (Accept / Reject there answer the approval). */
+  z.object({ type: z.literal('reviewChange'), approvalId: id }),
   /** Webview -> host: open a stored conversation. */
   z.object({ type: z.literal('openConversation'), id }),
   /** Webview -> host: delete a stored conversation. */

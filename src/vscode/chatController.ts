@@ -273,6 +273,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
         server: req.server,
         summary: req.summary,
         args: JSON.stringify(req.args, null, 2),
+        ...(req.change ? { change: { path: req.change.path, diff: req.change.diff } } : {}),
       });
     });
   }

@@ -243,6 +243,9 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     const s = openStream(api.port, '/chat/stream', user('call fault__hang'));
     const call = await s.waitForEvent((e) => e.type === 'tool_call');
     assert.equal(call.name, 'fault__hang');
+    // The workspace is checkpointed before the turn's first change; the call goes out after that.
+    await s.waitForEvent((e) => e.type === 'checkpoint');
+    await new Promise((r) => setTimeout(r, 200));
 
     // Another request, in flight at the moment of the disconnect: its tool takes a while.
     const other = request(api.port, '/chat', { body: user('call fault__sleep {"ms":1500}') });

@@ -28,6 +28,15 @@ const cases: Array<[AgentEvent, unknown]> = [
     { type: 'tool_result', id: 'c1', name: 'fs__read', server: 'fs', isError: false, content: 'text', truncated: true, durationMs: 3, result: { content: [{ type: 'text', text: 'text' }] } },
     { type: 'tool_result', id: 'c1', name: 'fs__read', server: 'fs', isError: false, content: 'text', truncated: true, durationMs: 3 },
   ],
+  [
+    {
+      type: 'approval',
+      id: 'c2',
+      request: { kind: 'edit', tool: 'edit_file', summary: 'edit_file a.ts', args: { path: 'a.ts' }, change: { path: 'a.ts', before: 'x', after: 'y', diff: '-x\n+y' } },
+    },
+    { type: 'approval', id: 'c2', request: { kind: 'edit', tool: 'edit_file', summary: 'edit_file a.ts', args: { path: 'a.ts' }, diff: '-x\n+y' } },
+  ],
+  [{ type: 'checkpoint', id: 'abc123' }, { type: 'checkpoint', id: 'abc123' }],
   [{ type: 'usage', usage }, { type: 'usage', usage }],
   [
     { type: 'context', report: { window: 16384, windowSource: 'endpoint', budget: 13000, used: 5120, breakdown: { system: 900, tools: 1200, history: 2000, results: 1020 }, exact: true, stubbed: 1, dropped: 0, shortened: 0, summarized: 12 } },

@@ -57,7 +57,7 @@ describe('settings: one schema, one set of defaults', () => {
     assert.equal(s.llm.baseUrl, undefined);
     assert.equal(s.llm.model, 'qwen2.5');
     assert.equal(s.tools.maxRounds, 7);
-    assert.deepEqual(s.tools.approval, { allowCommands: [], denyCommands: ['git push'] });
+    assert.deepEqual(s.tools.approval, { allowCommands: [], denyCommands: ['git push'], autoApproveEdits: false });
     assert.equal(s.tools.maxResultChars, defaultSettings().tools.maxResultChars);
   });
 

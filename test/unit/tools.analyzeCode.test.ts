@@ -322,7 +322,7 @@ describe('analyze_code tool', () => {
   });
 
   it('uses the text the workspace supplies (e.g. unsaved editor contents), not the disk', async () => {
-    const workspace = { root: tmp, readFile: async () => 'def unsaved():\n    return 1\n' };
+    const workspace = { root: tmp, readFile: async () => 'def unsaved():\n    return 1\n', writeFile: async () => undefined };
     const result = await createAnalyzeCodeTool({ workspace }).run({ path: 'List.py' }, {});
     const parsed = result.structuredContent as unknown as CodeAnalysis;
     assert.deepEqual(

@@ -16,11 +16,11 @@ describe('createBuiltinTools', () => {
 
   const tools = () => createBuiltinTools({ workspace: new NodeWorkspace(root), commandRunner: new NodeCommandRunner(), commandTimeoutMs: 7000 });
 
-  it('returns the four tools with MCP specs a model can use', () => {
+  it('returns the six tools with MCP specs a model can use', () => {
     const list = tools();
     assert.deepEqual(
       list.map((t) => t.spec.name),
-      ['analyze_code', 'search', 'run_command', 'system_info'],
+      ['analyze_code', 'search', 'run_command', 'system_info', 'edit_file', 'write_file'],
     );
     for (const t of list) {
       assert.equal(t.spec.inputSchema.type, 'object');

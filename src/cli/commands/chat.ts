@@ -9,6 +9,7 @@ import { promptToChat, resourceToContext, type PromptChatMessage } from '../../c
 import { McpServerError } from '../../core/mcp/errors';
 import { ResourceWatch } from '../../core/mcp/resourceWatch';
 import { cliApprover } from '../approver';
+import { listCheckpoints, undoLastTurn } from './checkpoints';
 import { CliError, EXIT, type CommonOptions } from '../context';
 import { askLine, oneAtATime, shareInterface, terminalIO } from '../interaction';
 import { createRuntime } from '../runtime';
@@ -68,7 +69,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
       return r;
     }
     process.stderr.write(
-      `mcp-agent chat (${runtime.llm.model}, ${runtime.toolbox.list().length} tools). /prompt SERVER/NAME [k=v ...] runs a server prompt, /attach SERVER:URI [text] attaches a resource, /compact summarizes the conversation so far. Ctrl-C stops an answer; Ctrl-D quits.\n`,
+      `mcp-agent chat (${runtime.llm.model}, ${runtime.toolbox.list().length} tools). /prompt SERVER/NAME [k=v ...] runs a server prompt, /attach SERVER:URI [text] attaches a resource, /undo takes back the last turn's changes, /checkpoints lists them, /compact summarizes the conversation so far. Ctrl-C stops an answer; Ctrl-D quits.\n`,
     );
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     // Approvals and server questions during a turn are asked through this interface.
@@ -85,6 +86,12 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
         if (line.trim() === '/exit' || line.trim() === '/quit') break;
         if (line.trim() === '/compact') {
           await compactNow();
+          continue;
+        }
+        if (line.trim() === '/undo' || line.trim() === '/checkpoints') {
+          const cp = await runtime.runtime.checkpoints();
+          if (!cp) process.stderr.write(`${runtime.runtime.checkpointsOff ?? 'Checkpoints are off (tools.checkpoints is false).'}\n`);
+          else await (line.trim() === '/undo' ? undoLastTurn(cp) : listCheckpoints(cp)).catch((err: Error) => process.stderr.write(`mcp-agent: ${err.message}\n`));
           continue;
         }
         const slash = /^\/(prompt|attach)\s+(.*)$/.exec(line.trim());
@@ -277,6 +284,9 @@ function printEvent(e: AgentEvent, endedWithNewline: boolean, verbose: boolean):
       return true;
     case 'approval':
       return endedWithNewline;
+    case 'checkpoint':
+      process.stderr.write(`${endedWithNewline ? '' : '\n'}[checkpoint ${e.id.slice(0, 10)}: /undo or mcp-agent checkpoints restore ${e.id.slice(0, 10)} puts back the workspace as it was before this turn]\n`);
+      return true;
     case 'tool_result':
       process.stderr.write(`[tool] ${e.name} ${e.isError ? 'failed' : 'done'} in ${e.durationMs} ms${e.isError || verbose ? `: ${short(e.content)}` : ''}\n`);
       return true;

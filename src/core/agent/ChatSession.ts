@@ -8,9 +8,9 @@ import { recentConversationText, rankToolsDetailed, toolsUsedIn } from '../llm/t
 import { LlmError, type ChatMessage, type ChatProvider, type FunctionSpec, type ToolCall, type Usage } from '../llm/types';
 import { capHeadTail } from '../tools/truncate';
 import type { ToolResult } from '../tools/types';
-import type { ApprovalPolicy } from './approvals';
 import type { SummaryRecord } from '../context/budget';
 import type { ContextManager, ContextReport } from '../context/manager';
+import { isReadOnlyTool, type ApprovalPolicy } from './approvals';
 import { Toolbox, type AgentTool } from './toolbox';
 import { resultForModel, resultText, toolResultEnvelope } from './results';
 
@@ -35,6 +35,8 @@ export type AgentEvent =
   | { type: 'usage'; usage: Usage }
   /** The context budget: the report of the request about to go, or a note (compacted, window learned). */
   | { type: 'context'; report?: ContextReport; note?: string }
+  /** The workspace was checkpointed before this turn's first change (restoring `id` undoes the turn). */
+  | { type: 'checkpoint'; id: string }
   | { type: 'error'; message: string; kind?: string }
   | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage; context?: ContextReport };
 
@@ -77,6 +79,11 @@ export interface ChatSessionOptions {
   maxTools?: number;
   /** The context budget (src/core/context): every request fitted to the model's window. */
   context?: ContextManager;
+  /**
+   * Snapshots the workspace; called once per turn, before the first tool call that is not read-only runs. Returns the
+   * checkpoint's id, or undefined when none was taken (the turn goes on either way).
+   */
+  checkpoint?: (label: string) => Promise<string | undefined>;
 }
 
 /** Share of the context budget tool definitions may take before only the relevant ones are sent. */
@@ -98,6 +105,9 @@ export class ChatSession {
     const usage: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
     let lastText = '';
+    let checkpoint: Promise<unknown> | undefined;
+    const beforeChange = () =>
+      (checkpoint ??= this.opts.checkpoint?.(userContent).then((id) => id && onEvent({ type: 'checkpoint', id })) ?? Promise.resolve());
 
     const ctx = this.opts.context;
     let context: ContextReport | undefined;
@@ -185,7 +195,7 @@ export class ChatSession {
       added.push(calls.length ? { role: 'assistant', content: text || null, tool_calls: calls } : { role: 'assistant', content: text });
       if (calls.length === 0) return finish('completed');
 
-      const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal, approver));
+      const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal, approver, beforeChange));
       for (const r of results) {
         toolCalls.push(r.record);
         added.push({ role: 'tool', tool_call_id: r.record.id, name: r.record.name, content: r.forModel, ...(r.record.isError ? { isError: true } : {}) });
@@ -242,7 +252,14 @@ export class ChatSession {
     return ranked.tools;
   }
 
-  private async runToolCall(call: ToolCall, onEvent: (e: AgentEvent) => void, maxChars: number, signal?: AbortSignal, approver?: Approver): Promise<{ record: ToolCallRecord; forModel: string }> {
+  private async runToolCall(
+    call: ToolCall,
+    onEvent: (e: AgentEvent) => void,
+    maxChars: number,
+    signal?: AbortSignal,
+    approver?: Approver,
+    beforeChange?: () => Promise<unknown>,
+  ): Promise<{ record: ToolCallRecord; forModel: string }> {
     const started = Date.now();
     const tool = this.opts.toolbox.find(call.name);
     let args: Record<string, unknown> | undefined;
@@ -261,8 +278,9 @@ export class ChatSession {
     if (parseError || !args) return fail(`Error: ${parseError ?? 'invalid arguments'}. Call "${call.name}" again with a JSON object matching its schema.`);
 
     const approval = await this.opts.approvals.check(tool, args, { signal, approver, callId: call.id, onAsk: (request) => onEvent({ type: 'approval', id: call.id, request }) });
-    if (!approval.allowed) return fail(`Not run: ${approval.reason}. Do not retry the same call; ask the user or try something else.`);
+    if (!approval.allowed) return fail(approval.toolError ?? `Not run: ${approval.reason}. Do not retry the same call; ask the user or try something else.`);
     if (signal?.aborted) return fail('Not run: the turn was cancelled.');
+    if (beforeChange && !isReadOnlyTool(tool)) await beforeChange();
 
     const callStarted = Date.now();
     let result: ToolResult;

@@ -6,7 +6,8 @@
  * a tool whose description changes (after `list_changed`) must be approved again.
  */
 import { createHash } from 'node:crypto';
-import type { ApprovalRequest, Approver } from '../ports';
+import type { ApprovalRequest, Approver, FileChange } from '../ports';
+import { EDIT_TOOL_NAMES, type ChangePlan } from '../tools/editFile';
 import { evaluateCommand } from './commandPolicy';
 import type { AgentTool } from './toolbox';
 
@@ -17,6 +18,10 @@ export interface ApprovalSettings {
   denyCommands?: string[];
   /** Standing approvals restored by the front: tool name -> fingerprint (see `toolFingerprint`). */
   alwaysAllowedTools?: Record<string, string>;
+  /** edit_file / write_file run without asking (never for the protected configuration files). */
+  autoApproveEdits?: boolean;
+  /** Computes an edit tool's change, so the question shows its diff (runtime.ts passes `planFileChange`). */
+  previewChange?: (tool: string, args: Record<string, unknown>) => Promise<ChangePlan>;
 }
 
 export interface CheckOptions {
@@ -29,13 +34,24 @@ export interface CheckOptions {
   callId?: string;
 }
 
-export type ApprovalOutcome = { allowed: true; how: 'policy' | 'user' | 'remembered' } | { allowed: false; reason: string };
+/** `toolError`: the call cannot work as given (an edit that does not match); the model gets this text as the result. */
+export type ApprovalOutcome = { allowed: true; how: 'policy' | 'user' | 'remembered' } | { allowed: false; reason: string; toolError?: string };
 
 /** Built-in tools that only read. */
 const READ_ONLY_BUILTINS = new Set(['analyze_code', 'search', 'system_info', 'read_result']);
 
 /** The agent's own configuration: what it must never change without the user's explicit yes. */
 const CONFIG_FILES = /(^|[\\/\s'"=:`(])(\.vscode[\\/](settings|mcp)\.json|\.mcp\.json|config\.ya?ml|mcp\.json)\b/i;
+
+/** Whether a tool only reads: built-ins on the read-only list, MCP tools that declare `readOnlyHint`. */
+export function isReadOnlyTool(tool: Pick<AgentTool, 'source' | 'name' | 'annotations'>): boolean {
+  if (tool.source === 'builtin') return READ_ONLY_BUILTINS.has(tool.name);
+  return tool.annotations?.readOnlyHint === true;
+}
+
+function isEditTool(tool: AgentTool): boolean {
+  return tool.source === 'builtin' && EDIT_TOOL_NAMES.has(tool.name);
+}
 
 /** Name, description and schema: what the user saw when they said "always". */
 export function toolFingerprint(tool: Pick<AgentTool, 'name' | 'description' | 'parameters'>): string {
@@ -80,6 +96,10 @@ export class ApprovalPolicy {
       if (verdict.decision === 'allow') return undefined;
       return { kind: 'command', tool: tool.name, summary: command, args };
     }
+    if (isEditTool(tool)) {
+      if (this.settings.autoApproveEdits) return undefined;
+      return { kind: 'edit', tool: tool.name, summary: summarize(tool, args), args };
+    }
     if (tool.source === 'builtin' && READ_ONLY_BUILTINS.has(tool.name)) return undefined;
     if (tool.source === 'mcp' && tool.annotations?.readOnlyHint === true) return undefined;
     if (this.isRemembered(tool)) return undefined;
@@ -95,7 +115,15 @@ export class ApprovalPolicy {
     const found = this.requestFor(tool, args);
     if (!found) return { allowed: true, how: this.isRemembered(tool) ? 'remembered' : 'policy' };
     if ('deny' in found) return { allowed: false, reason: found.deny };
-    const req: ApprovalRequest = opts.callId ? { ...found, callId: opts.callId } : found;
+    let change: FileChange | undefined;
+    if (isEditTool(tool) && this.settings.previewChange) {
+      // The person judges the diff itself; a change that cannot be made is the model's to fix, not a question.
+      const plan = await this.settings.previewChange(tool.name, args);
+      if (!plan.ok) return { allowed: false, reason: plan.error, toolError: plan.error };
+      change = { path: plan.path, before: plan.before, after: plan.after, diff: plan.diff };
+    }
+    const withChange: ApprovalRequest = change ? { ...found, change, summary: `${tool.name} ${change.path}` } : found;
+    const req: ApprovalRequest = opts.callId ? { ...withChange, callId: opts.callId } : withChange;
     opts.onAsk?.(req);
     const decision = await (opts.approver ?? this.approver).request(req, opts.signal);
     if (decision === 'always') {

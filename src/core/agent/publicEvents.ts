@@ -14,11 +14,12 @@ import type { AgentEvent, StopReason } from './ChatSession';
 export type PublicEvent =
   | { type: 'text'; delta: string }
   | { type: 'tool_call'; id: string; name: string; server?: string; arguments: unknown }
-  | { type: 'approval'; id: string; request: { kind: ApprovalRequest['kind']; tool: string; server?: string; summary: string; args: unknown } }
+  | { type: 'approval'; id: string; request: { kind: ApprovalRequest['kind']; tool: string; server?: string; summary: string; args: unknown; diff?: string } }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
   | { type: 'tool_result'; id: string; name: string; server?: string; isError: boolean; content: string; truncated?: boolean; durationMs: number }
   | { type: 'usage'; usage: Usage }
   | { type: 'context'; report?: PublicContext; note?: string }
+  | { type: 'checkpoint'; id: string }
   | { type: 'error'; message: string; kind?: string }
   | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage; context?: PublicContext };
 
@@ -49,7 +50,7 @@ export function publicEvent(e: AgentEvent): PublicEvent | undefined {
     case 'tool_call':
       return { type: 'tool_call', id: e.id, name: e.name, ...opt('server', e.server), arguments: e.arguments };
     case 'approval':
-      return { type: 'approval', id: e.id, request: { kind: e.request.kind, tool: e.request.tool, ...opt('server', e.request.server), summary: e.request.summary, args: e.request.args } };
+      return { type: 'approval', id: e.id, request: { kind: e.request.kind, tool: e.request.tool, ...opt('server', e.request.server), summary: e.request.summary, args: e.request.args, ...opt('diff', e.request.change?.diff) } };
     case 'progress':
       return { type: 'progress', id: e.id, progress: e.progress, ...opt('total', e.total), ...opt('message', e.message) };
     case 'tool_result':
@@ -59,6 +60,8 @@ export function publicEvent(e: AgentEvent): PublicEvent | undefined {
       return { type: 'usage', usage: { ...e.usage } };
     case 'context':
       return { type: 'context', ...opt('report', e.report && publicContext(e.report)), ...opt('note', e.note) };
+    case 'checkpoint':
+      return { type: 'checkpoint', id: e.id };
     case 'error':
       return { type: 'error', message: e.message, ...opt('kind', e.kind) };
     case 'done':

@@ -31,12 +31,16 @@ export const toolsSettingsSchema = z.strictObject({
   maxRounds: z.number().int().min(1).max(200).default(LIMITS.maxRounds),
   maxParallel: z.number().int().min(1).max(64).default(LIMITS.maxParallelTools),
   commandTimeoutSeconds: z.number().positive().max(24 * 3600).default(LIMITS.commandTimeoutSeconds),
+  /** Snapshot the workspace (a shadow git repository) before each turn's first change, so turns can be undone. */
+  checkpoints: z.boolean().default(true),
   approval: z
     .strictObject({
       /** Command prefixes that run without asking (`git status`, `npm test`). */
       allowCommands: z.array(z.string().min(1)).default([]),
       /** Command prefixes that never run. */
       denyCommands: z.array(z.string().min(1)).default([]),
+      /** edit_file / write_file inside the workspace run without asking; never the protected configuration files. */
+      autoApproveEdits: z.boolean().default(false),
     })
     .prefault({}),
 });

@@ -2,6 +2,7 @@
 import type { Cache } from '../cache/Cache';
 import type { CommandRunner, Logger, Workspace } from '../ports';
 import { createAnalyzeCodeTool } from './analyzeCode';
+import { createEditTools } from './editFile';
 import { createRunCommandTool } from './runCommand';
 import { createSearchTool } from './search';
 import { createSystemInfoTool } from './systemInfo';
@@ -21,12 +22,13 @@ export interface BuiltinToolDeps {
   cache?: Cache;
 }
 
-/** analyze_code, search, run_command and system_info, in that order. */
+/** analyze_code, search, run_command, system_info, edit_file and write_file, in that order. */
 export function createBuiltinTools(deps: BuiltinToolDeps): BuiltinTool[] {
   return [
     createAnalyzeCodeTool({ workspace: deps.workspace, grammarDir: deps.grammarDir, logger: deps.logger, cache: deps.cache }),
     createSearchTool({ workspace: deps.workspace, rgPath: deps.rgPath, logger: deps.logger }),
     createRunCommandTool({ workspace: deps.workspace, commandRunner: deps.commandRunner, timeoutMs: deps.commandTimeoutMs }),
     createSystemInfoTool({ workspaceRoot: deps.workspace.root }),
+    ...createEditTools({ workspace: deps.workspace }),
   ];
 }

@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Workspace } from '../ports';
-import { resolveInsideWorkspace } from './workspacePath';
+import { writeFileAtomic } from '../util/atomicWrite';
+import { resolveInsideWorkspace, resolveRealInsideWorkspace } from './workspacePath';
 
 export interface NodeWorkspaceOptions {
   /** Files larger than this are refused rather than read into memory (default 32 MiB). */
@@ -27,5 +28,19 @@ export class NodeWorkspace implements Workspace {
       throw new Error(`${file} is ${stat.size} bytes, over the ${this.maxFileBytes}-byte limit for reading files`);
     }
     return fs.promises.readFile(abs, 'utf8');
+  }
+
+  /** Replaces (or creates, with its directories) a file atomically, keeping an existing file's permissions. */
+  async writeFile(file: string, content: string): Promise<void> {
+    const real = await resolveRealInsideWorkspace(this.root, file, 'file');
+    const stat = await fs.promises.stat(real).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (stat && !stat.isFile()) throw new Error(`${file} is not a file`);
+    await fs.promises.mkdir(path.dirname(real), { recursive: true });
+    // A new file gets the usual 0644 (less the umask), not the 0600 private default of the agent's own files.
+    await writeFileAtomic(real, content, { mode: stat ? stat.mode & 0o7777 : 0o666 });
+    if (stat) await fs.promises.chmod(real, stat.mode & 0o7777).catch(() => undefined);
   }
 }

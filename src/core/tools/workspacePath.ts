@@ -1,4 +1,5 @@
 /** Keeps tool paths inside the workspace root. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /**
@@ -13,4 +14,34 @@ export function resolveInsideWorkspace(root: string, target: string | undefined,
     throw new Error(`The ${what} ${JSON.stringify(target)} is outside the workspace root ${absRoot}.`);
   }
   return resolved;
+}
+
+/**
+ * Like `resolveInsideWorkspace`, then by real path: the target's deepest existing ancestor is resolved through its
+ * symlinks and must still lie inside the workspace's real root. Returns the real path to write, so a write through a
+ * link lands on the file it points to instead of replacing the link. For tools that change files.
+ */
+export async function resolveRealInsideWorkspace(root: string, target: string, what = 'path'): Promise<string> {
+  const lexical = resolveInsideWorkspace(root, target, what);
+  const realRoot = await fs.promises.realpath(path.resolve(root));
+  let existing = lexical;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      existing = await fs.promises.realpath(existing);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const parent = path.dirname(existing);
+      if (parent === existing) break;
+      rest.unshift(path.basename(existing));
+      existing = parent;
+    }
+  }
+  const real = path.join(existing, ...rest);
+  const rel = path.relative(realRoot, real);
+  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    throw new Error(`The ${what} ${JSON.stringify(target)} leads outside the workspace root through a symbolic link.`);
+  }
+  return real;
 }

@@ -1,8 +1,13 @@
-/** The Workspace port in VS Code: open editors' text (unsaved changes included), else the file on disk. */
+/**
+ * The Workspace port in VS Code: open editors' text (unsaved changes included), else the file on disk. Writes are
+ * WorkspaceEdits, so the editor's undo takes them back; a buffer with unsaved changes keeps them (and is not saved).
+ */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Workspace } from '../../core/ports';
 import { NodeWorkspace } from '../../core/tools/nodeWorkspace';
+import { resolveRealInsideWorkspace } from '../../core/tools/workspacePath';
 
 export class VsCodeWorkspace implements Workspace {
   private readonly disk: NodeWorkspace;
@@ -17,6 +22,26 @@ export class VsCodeWorkspace implements Workspace {
     // The disk workspace enforces the inside-the-workspace rule; an open document must pass it too.
     if (open && (abs === this.root || abs.startsWith(this.root + path.sep))) return open.getText();
     return this.disk.readFile(file);
+  }
+
+  async writeFile(file: string, content: string): Promise<void> {
+    const real = await resolveRealInsideWorkspace(this.root, file, 'file');
+    const uri = vscode.Uri.file(real);
+    // The document keeps its own encoding and BOM; its text never holds the BOM character.
+    const text = content.startsWith('\uFEFF') ? content.slice(1) : content;
+    const exists = fs.existsSync(real);
+    const edit = new vscode.WorkspaceEdit();
+    let doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === real);
+    if (!doc && exists) doc = await vscode.workspace.openTextDocument(uri);
+    const wasDirty = doc?.isDirty ?? false;
+    if (doc) {
+      edit.replace(uri, new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), text);
+    } else {
+      edit.createFile(uri, { ignoreIfExists: true, contents: new TextEncoder().encode(text) });
+    }
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`the editor refused the change to ${file}`);
+    // Saved unless the user has unsaved work in it: then the change joins their buffer and they decide.
+    if (doc && !wasDirty) await doc.save();
   }
 }
 
