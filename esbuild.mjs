@@ -52,6 +52,14 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
   {
+    // OpenAI's tokenizer (2 MB of ranks), required by src/core/context/tokens.ts on first use, beside host.js and cli.js.
+    entryPoints: ['src/core/context/tokenizerEntry.ts'],
+    outfile: 'dist/tokenizer.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     // The chat webview (media/src); main.ts imports media/chat.css, which esbuild emits as media/dist/chat.css.
     entryPoints: ['media/src/main.ts'],
     outfile: 'media/dist/chat.js',

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { ChatRequestError, type Agent, type ChatRequest } from '../core/agent/Agent';
-import { publicEvent, type PublicEvent } from '../core/agent/publicEvents';
+import { publicContext, publicEvent, type PublicEvent } from '../core/agent/publicEvents';
 import type { Toolbox } from '../core/agent/toolbox';
 import type { AgentManager } from '../core/mcp/AgentManager';
 import { isObject } from '../core/mcp/serverConfig';
@@ -89,8 +89,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
       return chat(req, res, opts, false);
     case 'POST /chat/stream':
       return chat(req, res, opts, true);
+    case 'POST /compact':
+      return compact(req, res, opts);
     default:
-      if (['/chat', '/chat/stream', '/health', '/servers', '/tools', '/resources', '/resources/read', '/prompts'].includes(url.pathname)) throw new HttpError(405, `method ${req.method} not allowed here`);
+      if (['/chat', '/chat/stream', '/compact', '/health', '/servers', '/tools', '/resources', '/resources/read', '/prompts'].includes(url.pathname)) throw new HttpError(405, `method ${req.method} not allowed here`);
       throw new HttpError(404, `no route ${url.pathname}`);
   }
 }
@@ -123,7 +125,7 @@ async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOp
     try {
       const r = await opts.agent.chat(chatReq);
       if (ac.signal.aborted) return;
-      sendJson(res, 200, { reply: r.reply, tool_calls: r.tool_calls, usage: r.usage, conversation_id: r.conversation_id ?? null, ...(r.error ? { error: r.error } : {}) });
+      sendJson(res, 200, { reply: r.reply, tool_calls: r.tool_calls, usage: r.usage, conversation_id: r.conversation_id ?? null, ...(r.error ? { error: r.error } : {}), ...(r.context ? { context: publicContext(r.context) } : {}) });
     } catch (err) {
       if (err instanceof ChatRequestError) throw new HttpError(400, err.message);
       throw err;
@@ -162,6 +164,20 @@ async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOp
     if (!(err instanceof ChatRequestError)) opts.logger.error(`stream failed: ${(err as Error).message}`);
   }
   res.end();
+}
+
+/** POST /compact {"conversation_id"}: summarize the stored conversation for the model now (every message stays). */
+async function compact(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): Promise<void> {
+  const body = await readJson(req);
+  const id = isObject(body) ? body.conversation_id : undefined;
+  if (typeof id !== 'string' || !id) throw new HttpError(400, 'the body must be {"conversation_id": "..."}');
+  try {
+    const { summarized } = await opts.agent.compact(id);
+    sendJson(res, 200, { conversation_id: id, summarized });
+  } catch (err) {
+    if (err instanceof ChatRequestError) throw new HttpError(/cannot be loaded/.test(err.message) ? 404 : 400, err.message);
+    throw err;
+  }
 }
 
 function toChatRequest(body: unknown): ChatRequest {

@@ -27,7 +27,10 @@ import { McpAgent, type ClientHandlers, type McpAgentOptions } from './mcp/McpAg
 import type { Approver, CommandRunner, Logger, Workspace } from './ports';
 import { unattendedApprover } from './ports';
 import { Conversations } from './store/Conversations';
+import { ContextManager } from './context/manager';
+import { ResultStore } from './context/resultStore';
 import { createBuiltinTools } from './tools/builtins';
+import { createReadResultTool } from './tools/readResult';
 import { planFileChange } from './tools/editFile';
 import type { BuiltinTool } from './tools/types';
 
@@ -76,6 +79,8 @@ export class AgentRuntime {
   readonly cache: Cache;
   readonly manager: AgentManager;
   readonly store: Conversations;
+  /** Whole tool results the model was given part of (read_result reads them). */
+  readonly results: ResultStore;
   private current: Settings;
   private parts?: Promise<AgentParts>;
   private llmConfig?: LlmConfig;
@@ -93,6 +98,7 @@ export class AgentRuntime {
     const c = settings.cache;
     this.cache = c.enabled ? new Cache({ dir: c.dir ?? ports.dirs?.cache, redisUrl: c.redisUrl, defaultTtlSeconds: c.ttlSeconds, logger }) : new Cache({ backend: false, logger });
     this.store = new Conversations({ dataDir: ports.dirs?.data, logger });
+    this.results = new ResultStore(this.cache);
     this.manager = new AgentManager(
       {
         logger,
@@ -216,6 +222,7 @@ export class AgentRuntime {
       logger: ports.logger,
       cache: this.cache,
     });
+    builtins.push(createReadResultTool(this.results));
     if (ports.builtins) builtins = ports.builtins(builtins);
     const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cache.ttlSeconds, disabled: s.tools.disabled });
     const standing = ports.standingApprovals;
@@ -230,7 +237,20 @@ export class AgentRuntime {
       },
       standing ? (tool, fp) => standing.remember(tool, fp) : undefined,
     );
+    const context = new ContextManager({
+      provider,
+      model: provider.model,
+      // Only an OpenAI-compatible endpoint can be asked for its models; VS Code's chat models say their own limit.
+      endpoint: s.llm.provider === 'vscode-lm' ? undefined : { baseUrl: llm.baseUrl, model: llm.model, apiKey: llm.apiKey },
+      settings: { contextWindow: s.llm.contextWindow, maxOutputTokens: s.llm.maxOutputTokens, maxResultChars: s.tools.maxResultChars },
+      memory: { get: (key) => this.cache.get<number>(key), set: (key, tokens) => this.cache.set(key, tokens, { ttlSeconds: LIMITS.longTtlSeconds }) },
+      results: this.results,
+      logger: ports.logger,
+    });
+    // Found out while the user types, not on the first request.
+    void context.window().catch(() => undefined);
     const session = new ChatSession({
+      context,
       provider,
       toolbox,
       approvals,

@@ -46,6 +46,15 @@ export class VsCodeLmProvider implements ChatProvider {
     }
   }
 
+  /** The chat model's own input limit: the window the context budget works in. */
+  async contextWindow(): Promise<number | undefined> {
+    try {
+      return (await this.pick()).maxInputTokens;
+    } catch {
+      return undefined;
+    }
+  }
+
   private async pick(): Promise<vscode.LanguageModelChat> {
     const all = await vscode.lm.selectChatModels(this.preferredModel ? { id: this.preferredModel } : undefined);
     const byFamily = all.length === 0 && this.preferredModel ? await vscode.lm.selectChatModels({ family: this.preferredModel }) : all;

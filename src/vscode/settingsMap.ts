@@ -11,6 +11,8 @@ export const EDITOR_SETTINGS = [
   'llm.model',
   'llm.maxTools',
   'llm.embeddingModel',
+  'llm.contextWindow',
+  'llm.maxOutputTokens',
   'tools.maxResultChars',
   'tools.maxRounds',
   'tools.maxParallel',

@@ -80,7 +80,8 @@ describe('mcp-agent chat (the built CLI against a scripted model and a real MCP 
     const types = events.map((e) => e.type).filter((t) => t !== 'usage');
     // Consecutive text deltas collapse to one entry for the order check.
     const collapsed = types.filter((t, i) => !(t === 'text' && types[i - 1] === 'text'));
-    assert.deepEqual(collapsed, ['tool_call', 'tool_result', 'text', 'done']);
+    // A `context` event (how full the window is) before each request to the model.
+    assert.deepEqual(collapsed, ['context', 'tool_call', 'tool_result', 'context', 'text', 'done']);
     assert.ok(types.filter((t) => t === 'text').length >= 2, 'the answer streams in several deltas');
     const call = events.find((e) => e.type === 'tool_call');
     assert.equal(call?.name, 'fault__echo');

@@ -166,7 +166,8 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     assert.equal(rest, '');
     const types = events.map((e) => e.type).filter((t) => t !== 'usage');
     const collapsed = types.filter((t, i) => !(t === 'text' && types[i - 1] === 'text'));
-    assert.deepEqual(collapsed, ['text', 'tool_call', 'tool_result', 'text', 'done']);
+    // A `context` event (how full the window is) before each request to the model.
+    assert.deepEqual(collapsed, ['context', 'text', 'tool_call', 'tool_result', 'context', 'text', 'done']);
     const result = events.find((e) => e.type === 'tool_result');
     assert.equal(result?.content, 'Echo: sse');
     assert.equal(result?.isError, false);
@@ -242,6 +243,9 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     const s = openStream(api.port, '/chat/stream', user('call fault__hang'));
     const call = await s.waitForEvent((e) => e.type === 'tool_call');
     assert.equal(call.name, 'fault__hang');
+    // The workspace is checkpointed before the turn's first change; the call goes out after that.
+    await s.waitForEvent((e) => e.type === 'checkpoint');
+    await new Promise((r) => setTimeout(r, 200));
 
     // Another request, in flight at the moment of the disconnect: its tool takes a while.
     const other = request(api.port, '/chat', { body: user('call fault__sleep {"ms":1500}') });

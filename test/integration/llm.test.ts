@@ -244,9 +244,16 @@ describe('OpenAI provider against the scripted server', function () {
     });
 
     it('reports a 400 with the server message', async () => {
-      srv.enqueue({ status: 400, message: "This model's maximum context length is 128000 tokens.", code: 'context_length_exceeded' });
+      srv.enqueue({ status: 400, message: 'Invalid value for temperature: must be at most 2.', code: 'invalid_value' });
       const r = await collect(provider().stream(user('x')));
       assert.equal(r.error?.kind, 'bad-request');
+      assert.match(r.error.message, /temperature/);
+    });
+
+    it('tells a context-length 400 apart (the agent then learns the window and retries smaller)', async () => {
+      srv.enqueue({ status: 400, message: "This model's maximum context length is 128000 tokens.", code: 'context_length_exceeded' });
+      const r = await collect(provider().stream(user('x')));
+      assert.equal(r.error?.kind, 'context-length');
       assert.match(r.error.message, /maximum context length/);
     });
 

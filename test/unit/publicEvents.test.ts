@@ -39,6 +39,11 @@ const cases: Array<[AgentEvent, unknown]> = [
   [{ type: 'checkpoint', id: 'abc123' }, { type: 'checkpoint', id: 'abc123' }],
   [{ type: 'usage', usage }, { type: 'usage', usage }],
   [
+    { type: 'context', report: { window: 16384, windowSource: 'endpoint', budget: 13000, used: 5120, breakdown: { system: 900, tools: 1200, history: 2000, results: 1020 }, exact: true, stubbed: 1, dropped: 0, shortened: 0, summarized: 12 } },
+    { type: 'context', report: { window: 16384, windowSource: 'endpoint', budget: 13000, used: 5120, breakdown: { system: 900, tools: 1200, history: 2000, results: 1020 }, exact: true, stubbed: 1, dropped: 0, shortened: 0, summarized: 12 } },
+  ],
+  [{ type: 'context', note: 'compacted' }, { type: 'context', note: 'compacted' }],
+  [
     { type: 'error', message: 'no key', kind: 'auth' },
     { type: 'error', message: 'no key', kind: 'auth' },
   ],

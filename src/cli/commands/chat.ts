@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import type { AgentEvent } from '../../core/agent/ChatSession';
 import { ChatRequestError } from '../../core/agent/Agent';
 import { publicEvent } from '../../core/agent/publicEvents';
+import type { ContextReport } from '../../core/context/manager';
 import type { AgentManager } from '../../core/mcp/AgentManager';
 import { promptToChat, resourceToContext, type PromptChatMessage } from '../../core/mcp/chatContext';
 import { McpServerError } from '../../core/mcp/errors';
@@ -68,7 +69,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
       return r;
     }
     process.stderr.write(
-      `mcp-agent chat (${runtime.llm.model}, ${runtime.toolbox.list().length} tools). /prompt SERVER/NAME [k=v ...] runs a server prompt, /attach SERVER:URI [text] attaches a resource, /undo takes back the last turn's changes, /checkpoints lists them. Ctrl-C stops an answer; Ctrl-D quits.\n`,
+      `mcp-agent chat (${runtime.llm.model}, ${runtime.toolbox.list().length} tools). /prompt SERVER/NAME [k=v ...] runs a server prompt, /attach SERVER:URI [text] attaches a resource, /undo takes back the last turn's changes, /checkpoints lists them, /compact summarizes the conversation so far. Ctrl-C stops an answer; Ctrl-D quits.\n`,
     );
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     // Approvals and server questions during a turn are asked through this interface.
@@ -83,6 +84,10 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
         }
         if (!line.trim()) continue;
         if (line.trim() === '/exit' || line.trim() === '/quit') break;
+        if (line.trim() === '/compact') {
+          await compactNow();
+          continue;
+        }
         if (line.trim() === '/undo' || line.trim() === '/checkpoints') {
           const cp = await runtime.runtime.checkpoints();
           if (!cp) process.stderr.write(`${runtime.runtime.checkpointsOff ?? 'Checkpoints are off (tools.checkpoints is false).'}\n`);
@@ -117,6 +122,20 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
   } finally {
     await watch?.clear();
     await runtime.dispose();
+  }
+
+  /** `/compact`: the conversation so far is summarized for the model; every message stays stored. */
+  async function compactNow(): Promise<void> {
+    if (!conversationId) {
+      process.stderr.write('[context] nothing to compact yet\n');
+      return;
+    }
+    try {
+      const { summarized } = await runtime.agent.compact(conversationId);
+      process.stderr.write(summarized ? `[context] compacted: the ${summarized} oldest messages are summarized for the model (all of them stay stored)\n` : '[context] nothing to compact yet (only the last turn)\n');
+    } catch (err) {
+      process.stderr.write(`mcp-agent: could not compact: ${(err as Error).message}\n`);
+    }
   }
 
   async function turn(input: string | PromptChatMessage[]): Promise<number> {
@@ -271,11 +290,25 @@ function printEvent(e: AgentEvent, endedWithNewline: boolean, verbose: boolean):
     case 'tool_result':
       process.stderr.write(`[tool] ${e.name} ${e.isError ? 'failed' : 'done'} in ${e.durationMs} ms${e.isError || verbose ? `: ${short(e.content)}` : ''}\n`);
       return true;
+    case 'context':
+      // Notes (a compaction, a learned window) always; the meter with --verbose.
+      if (e.note) process.stderr.write(`${endedWithNewline ? '' : '\n'}[context] ${e.note}\n`);
+      else if (e.report && verbose) process.stderr.write(`${endedWithNewline ? '' : '\n'}[context] ${describeContext(e.report)}\n`);
+      else return endedWithNewline;
+      return true;
     case 'error':
       return endedWithNewline;
     default:
       return endedWithNewline;
   }
+}
+
+/** `5,120 of 13,000 tokens (window 16,384, endpoint): system 900, tools 1,200, history 2,000, results 1,020`. */
+export function describeContext(r: ContextReport): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const b = r.breakdown;
+  const cut = [r.stubbed && `${r.stubbed} older results stubbed`, r.dropped && `${r.dropped} messages left out`, r.shortened && `${r.shortened} results cut`, r.summarized && `${r.summarized} messages summarized`].filter(Boolean);
+  return `${n(r.used)} of ${n(r.budget)} tokens (window ${n(r.window)}, ${r.windowSource}${r.exact ? '' : ', estimated'}): system ${n(b.system)}, tools ${n(b.tools)}, history ${n(b.history)}, results ${n(b.results)}${cut.length ? `; ${cut.join(', ')}` : ''}`;
 }
 
 function short(text: string, max = 160): string {

@@ -3,6 +3,7 @@
  * conversation, run by a ChatSession, with the conversation saved afterwards, partial answers included.
  */
 import type { ChatMessage, Usage } from '../llm/types';
+import type { ContextReport } from '../context/manager';
 import type { Approver, Logger } from '../ports';
 import { redact } from '../util/redact';
 import { silentLogger } from '../ports';
@@ -34,6 +35,8 @@ export interface ChatResponse {
   conversation_id?: string;
   stopReason: StopReason;
   error?: string;
+  /** How full the model's window was on the last request. */
+  context?: ContextReport;
 }
 
 /** A request the caller got wrong (HTTP 400, CLI exit 2). */
@@ -53,6 +56,24 @@ export class Agent {
     /** Exact secrets (the API key) to strip from stored conversations, besides the usual patterns. */
     private readonly secrets: () => string[] = () => [],
   ) {}
+
+  /**
+   * Summarizes a stored conversation for the model now (all but its last turn); the summary is stored as its own
+   * record and every message stays. Resolves with how many messages the summary stands for (0: nothing to do).
+   */
+  async compact(conversationId: string, signal?: AbortSignal): Promise<{ summarized: number }> {
+    if (!this.store) throw new ChatRequestError('conversations are not stored here, so there is nothing to compact');
+    let messages: ChatMessage[];
+    try {
+      messages = (await this.store.load(conversationId)).messages;
+    } catch (err) {
+      throw new ChatRequestError(`conversation "${conversationId}" cannot be loaded: ${(err as Error).message}`);
+    }
+    const record = await this.session.compactNow(messages, signal);
+    if (!record) return { summarized: 0 };
+    await this.store.append(conversationId, redactMessages([record], this.secrets()));
+    return { summarized: record.summaryOf };
+  }
 
   async chat(req: ChatRequest): Promise<ChatResponse> {
     const { history, prompt } = splitRequest(req);
@@ -81,8 +102,8 @@ export class Agent {
         this.logger.warn(`could not save the conversation: ${(err as Error).message}`);
       }
     }
-    emit({ type: 'done', text: result.text, conversation_id: conversationId, stopReason: result.stopReason, usage: result.usage });
-    return { reply: result.text, tool_calls: result.toolCalls, usage: result.usage, conversation_id: conversationId, stopReason: result.stopReason, error: result.error };
+    emit({ type: 'done', text: result.text, conversation_id: conversationId, stopReason: result.stopReason, usage: result.usage, ...(result.context ? { context: result.context } : {}) });
+    return { reply: result.text, tool_calls: result.toolCalls, usage: result.usage, conversation_id: conversationId, stopReason: result.stopReason, error: result.error, ...(result.context ? { context: result.context } : {}) };
   }
 }
 

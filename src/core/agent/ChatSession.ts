@@ -8,6 +8,8 @@ import { recentConversationText, rankToolsDetailed, toolsUsedIn } from '../llm/t
 import { LlmError, type ChatMessage, type ChatProvider, type FunctionSpec, type ToolCall, type Usage } from '../llm/types';
 import { capHeadTail } from '../tools/truncate';
 import type { ToolResult } from '../tools/types';
+import type { SummaryRecord } from '../context/budget';
+import type { ContextManager, ContextReport } from '../context/manager';
 import { isReadOnlyTool, type ApprovalPolicy } from './approvals';
 import { Toolbox, type AgentTool } from './toolbox';
 import { resultForModel, resultText, toolResultEnvelope } from './results';
@@ -31,10 +33,12 @@ export type AgentEvent =
       result?: ToolResult;
     }
   | { type: 'usage'; usage: Usage }
+  /** The context budget: the report of the request about to go, or a note (compacted, window learned). */
+  | { type: 'context'; report?: ContextReport; note?: string }
   /** The workspace was checkpointed before this turn's first change (restoring `id` undoes the turn). */
   | { type: 'checkpoint'; id: string }
   | { type: 'error'; message: string; kind?: string }
-  | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage };
+  | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage; context?: ContextReport };
 
 export type StopReason = 'completed' | 'cancelled' | 'round-cap' | 'error';
 
@@ -55,6 +59,8 @@ export interface TurnResult {
   usage: Usage;
   stopReason: StopReason;
   error?: string;
+  /** The last request's context report, when a budget is kept. */
+  context?: ContextReport;
 }
 
 export interface ChatSessionOptions {
@@ -71,12 +77,17 @@ export interface ChatSessionOptions {
   maxParallelTools?: number;
   /** Tools in one request (OpenAI allows 128). */
   maxTools?: number;
+  /** The context budget (src/core/context): every request fitted to the model's window. */
+  context?: ContextManager;
   /**
    * Snapshots the workspace; called once per turn, before the first tool call that is not read-only runs. Returns the
    * checkpoint's id, or undefined when none was taken (the turn goes on either way).
    */
   checkpoint?: (label: string) => Promise<string | undefined>;
 }
+
+/** Share of the context budget tool definitions may take before only the relevant ones are sent. */
+const TOOL_SHARE = 0.15;
 
 export const DEFAULTS = { maxRounds: 25, maxResultChars: 32_000, maxParallelTools: 16, maxTools: 128 };
 
@@ -98,12 +109,51 @@ export class ChatSession {
     const beforeChange = () =>
       (checkpoint ??= this.opts.checkpoint?.(userContent).then((id) => id && onEvent({ type: 'checkpoint', id })) ?? Promise.resolve());
 
-    const finish = (stopReason: StopReason, error?: string): TurnResult => ({ text: lastText, messages: added, toolCalls, usage, stopReason, error });
+    const ctx = this.opts.context;
+    let context: ContextReport | undefined;
+    const finish = (stopReason: StopReason, error?: string): TurnResult => ({ text: lastText, messages: added, toolCalls, usage, stopReason, error, ...(context ? { context } : {}) });
+    // With a context budget the system prompt joins the summary; without one, the messages go as they are.
+    const systemPrompt = history[0]?.role === 'system' ? undefined : this.opts.systemPrompt;
+    let compacted = false;
+    const compact = async (why: string): Promise<void> => {
+      if (!ctx || compacted) return;
+      compacted = true;
+      try {
+        const record = await ctx.compact([...history, ...added], signal);
+        if (!record) return;
+        // Stored before this turn's user message: it stands for messages [0, summaryOf) of the stored conversation.
+        const at = added.findIndex((m) => m.role === 'user');
+        added.splice(at < 0 ? 0 : at, 0, record);
+        onEvent({ type: 'context', note: `${why}: the ${record.summaryOf} oldest messages are summarized for the model (you still see them all).` });
+      } catch (err) {
+        if (signal?.aborted) return;
+        // The budget prunes instead (budget.ts): the turn goes on.
+        onEvent({ type: 'context', note: `${why}: summarizing failed (${err instanceof Error ? err.message : String(err)}), so the oldest turns are left out of the model's view instead.` });
+      }
+    };
+    if (ctx && history.length > 0 && (await ctx.needsCompaction(systemPrompt, [...history, ...added], this.specs()))) await compact('The conversation is near the model\'s context window');
+    let overflowRetries = 0;
 
     for (let round = 1; round <= o.maxRounds; round++) {
       if (signal?.aborted) return finish('cancelled');
-      const messages = [...base, ...added];
-      const tools = await this.selectTools(messages, o.maxTools, signal);
+      let messages = [...base, ...added];
+      let tools = await this.selectTools(messages, o.maxTools, signal);
+      if (ctx) {
+        tools = await this.toolsWithinBudget(tools, messages, signal);
+        let prepared = await ctx.prepare(systemPrompt, [...history, ...added], tools);
+        if (prepared.over && !compacted) {
+          await compact('The request does not fit the model\'s context window');
+          prepared = await ctx.prepare(systemPrompt, [...history, ...added], tools);
+        }
+        context = prepared.report;
+        onEvent({ type: 'context', report: prepared.report });
+        if (prepared.over) {
+          const message = `The latest message and its tool results need about ${prepared.report.used} tokens, more than the ${prepared.report.budget} the model's window of ${prepared.report.window} leaves; nothing was sent. Shorten the message, or set llm.contextWindow if the model takes more.`;
+          onEvent({ type: 'error', message, kind: 'context-length' });
+          return finish('error', message);
+        }
+        messages = prepared.messages;
+      }
       let text = '';
       const calls: ToolCall[] = [];
       try {
@@ -117,10 +167,19 @@ export class ChatSession {
             usage.promptTokens += ev.usage.promptTokens;
             usage.completionTokens += ev.usage.completionTokens;
             usage.totalTokens += ev.usage.totalTokens;
+            ctx?.observe(ev.usage.promptTokens);
             onEvent({ type: 'usage', usage: ev.usage });
           }
         }
       } catch (err) {
+        // Too long after all (no window known, or an estimate off): learn the window, compact, and try again.
+        if (ctx && !text && err instanceof LlmError && err.kind === 'context-length' && overflowRetries < 3 && !signal?.aborted && (await ctx.learn(err.message))) {
+          overflowRetries++;
+          onEvent({ type: 'context', note: `The model's window is smaller than assumed; now working within ${(await ctx.window()).tokens} tokens and trying again.` });
+          await compact('The model refused a request as too long');
+          round--;
+          continue;
+        }
         const cancelled = signal?.aborted || (err instanceof LlmError && err.kind === 'cancelled');
         if (text) {
           // Keep what arrived, and say it is incomplete, so nothing the user already saw is lost.
@@ -148,6 +207,14 @@ export class ChatSession {
     return finish('round-cap', message);
   }
 
+  /**
+   * Compacts on request (Compact Conversation, `/compact`, `POST /compact`): everything but the last turn is
+   * summarized. Undefined when there is nothing to summarize, or no context budget is kept.
+   */
+  async compactNow(history: ChatMessage[], signal?: AbortSignal): Promise<SummaryRecord | undefined> {
+    return this.opts.context?.compact(history, signal, 1);
+  }
+
   /** Tool results go to the model inside their envelope (results.ts); history keeps them plain. */
   private wrapToolResults(messages: ChatMessage[]): ChatMessage[] {
     return messages.map((m) => {
@@ -157,9 +224,22 @@ export class ChatSession {
     });
   }
 
-  private async selectTools(messages: ChatMessage[], maxTools: number, signal?: AbortSignal): Promise<FunctionSpec[]> {
+  private specs(): FunctionSpec[] {
+    return this.opts.toolbox.list().map((t) => Toolbox.toFunctionSpec(t));
+  }
+
+  /** Tool definitions take at most a sixth of the budget: past that, the most relevant ones are sent. */
+  private async toolsWithinBudget(tools: FunctionSpec[], messages: ChatMessage[], signal?: AbortSignal): Promise<FunctionSpec[]> {
+    const ctx = this.opts.context!;
+    const share = ctx.budget((await ctx.window()).tokens) * TOOL_SHARE;
+    const cost = ctx.counter.tools(tools);
+    if (cost <= share || tools.length <= 1) return tools;
+    return this.selectTools(messages, Math.max(1, Math.floor((tools.length * share) / cost)), signal, tools);
+  }
+
+  private async selectTools(messages: ChatMessage[], maxTools: number, signal?: AbortSignal, from?: FunctionSpec[]): Promise<FunctionSpec[]> {
     const all = this.opts.toolbox.list();
-    const specs = all.map((t) => Toolbox.toFunctionSpec(t));
+    const specs = from ?? all.map((t) => Toolbox.toFunctionSpec(t));
     if (specs.length <= maxTools) return specs;
     const builtins = new Set(all.filter((t) => t.source === 'builtin').map((t) => t.name));
     const ranked = await rankToolsDetailed(specs, recentConversationText(messages), {
@@ -215,10 +295,11 @@ export class ChatSession {
     return this.finishCall(call, tool, result, callStarted, onEvent, maxChars, args);
   }
 
-  private finishCall(call: ToolCall, tool: AgentTool | undefined, result: ToolResult, started: number, onEvent: (e: AgentEvent) => void, maxChars: number, args: unknown): { record: ToolCallRecord; forModel: string } {
+  private async finishCall(call: ToolCall, tool: AgentTool | undefined, result: ToolResult, started: number, onEvent: (e: AgentEvent) => void, maxChars: number, args: unknown): Promise<{ record: ToolCallRecord; forModel: string }> {
     const durationMs = Date.now() - started;
     const full = resultText(result);
-    const forModel = resultForModel(result, maxChars, capHeadTail);
+    // With a context budget a large result is stored whole and the model gets its share of the window plus a handle.
+    const forModel = this.opts.context ? await this.opts.context.forModel(call.id, full) : resultForModel(result, maxChars, capHeadTail);
     const isError = result.isError === true;
     onEvent({ type: 'tool_result', id: call.id, name: call.name, server: tool?.server, isError, content: full, truncated: forModel.length < full.length || undefined, durationMs, result });
     return { record: { id: call.id, name: call.name, arguments: args, isError, durationMs }, forModel };

@@ -38,7 +38,7 @@ export interface CheckOptions {
 export type ApprovalOutcome = { allowed: true; how: 'policy' | 'user' | 'remembered' } | { allowed: false; reason: string; toolError?: string };
 
 /** Built-in tools that only read. */
-const READ_ONLY_BUILTINS = new Set(['analyze_code', 'search', 'system_info']);
+const READ_ONLY_BUILTINS = new Set(['analyze_code', 'search', 'system_info', 'read_result']);
 
 /** The agent's own configuration: what it must never change without the user's explicit yes. */
 const CONFIG_FILES = /(^|[\\/\s'"=:`(])(\.vscode[\\/](settings|mcp)\.json|\.mcp\.json|config\.ya?ml|mcp\.json)\b/i;

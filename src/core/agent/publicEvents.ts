@@ -7,6 +7,7 @@
  * A new internal event type fails to compile here until it is given a public shape (or deliberately kept private).
  */
 import type { ApprovalRequest } from '../ports';
+import type { ContextReport } from '../context/manager';
 import type { Usage } from '../llm/types';
 import type { AgentEvent, StopReason } from './ChatSession';
 
@@ -17,9 +18,29 @@ export type PublicEvent =
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
   | { type: 'tool_result'; id: string; name: string; server?: string; isError: boolean; content: string; truncated?: boolean; durationMs: number }
   | { type: 'usage'; usage: Usage }
+  | { type: 'context'; report?: PublicContext; note?: string }
   | { type: 'checkpoint'; id: string }
   | { type: 'error'; message: string; kind?: string }
-  | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage };
+  | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage; context?: PublicContext };
+
+/** How full the model's window is: the request about to be sent, in tokens. */
+export interface PublicContext {
+  window: number;
+  windowSource: string;
+  budget: number;
+  used: number;
+  breakdown: { system: number; tools: number; history: number; results: number };
+  exact: boolean;
+  stubbed: number;
+  dropped: number;
+  shortened: number;
+  summarized: number;
+}
+
+export function publicContext(r: ContextReport): PublicContext {
+  const { window, windowSource, budget, used, breakdown, exact, stubbed, dropped, shortened, summarized } = r;
+  return { window, windowSource, budget, used, breakdown: { system: breakdown.system, tools: breakdown.tools, history: breakdown.history, results: breakdown.results }, exact, stubbed, dropped, shortened, summarized };
+}
 
 /** The public form of `e`, or undefined for events that are not part of the API. */
 export function publicEvent(e: AgentEvent): PublicEvent | undefined {
@@ -37,12 +58,14 @@ export function publicEvent(e: AgentEvent): PublicEvent | undefined {
       return { type: 'tool_result', id: e.id, name: e.name, ...opt('server', e.server), isError: e.isError, content: e.content, ...opt('truncated', e.truncated), durationMs: e.durationMs };
     case 'usage':
       return { type: 'usage', usage: { ...e.usage } };
+    case 'context':
+      return { type: 'context', ...opt('report', e.report && publicContext(e.report)), ...opt('note', e.note) };
     case 'checkpoint':
       return { type: 'checkpoint', id: e.id };
     case 'error':
       return { type: 'error', message: e.message, ...opt('kind', e.kind) };
     case 'done':
-      return { type: 'done', text: e.text, ...opt('conversation_id', e.conversation_id), stopReason: e.stopReason, usage: { ...e.usage } };
+      return { type: 'done', text: e.text, ...opt('conversation_id', e.conversation_id), stopReason: e.stopReason, usage: { ...e.usage }, ...opt('context', e.context && publicContext(e.context)) };
     default:
       return unknownEvent(e);
   }

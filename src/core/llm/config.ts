@@ -28,6 +28,10 @@ export const llmSectionSchema = z.strictObject({
   apiKey: z.string().trim().min(1).optional(),
   maxTools: z.number().int().min(1).max(MAX_TOOLS_LIMIT).optional(),
   embeddingModel: z.string().trim().min(1).optional(),
+  /** Tokens the model takes, input and output together; unset: asked of the endpoint, or known for the family. */
+  contextWindow: z.number().int().min(1024).max(10_000_000).optional(),
+  /** Tokens kept free for the answer within the window; unset: an eighth of it, from 512 to 8192. */
+  maxOutputTokens: z.number().int().min(64).max(1_000_000).optional(),
 });
 
 export type LlmSection = z.infer<typeof llmSectionSchema>;

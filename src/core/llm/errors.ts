@@ -1,5 +1,6 @@
 /** Turns whatever the SDK or the network threw into an LlmError a person can act on, without leaking the key. */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { isContextLengthError } from '../context/window.js';
 import { LlmError } from './types.js';
 
 export interface ErrorContext {
@@ -65,6 +66,10 @@ export function toLlmError(err: unknown, ctx: ErrorContext): LlmError {
       return new LlmError(`Rate limited by ${host} (429)${tried}: ${detail}${wait}`, 'rate-limit', status);
     }
     if (status >= 500) return new LlmError(`${host} failed with ${status}${tried}: ${detail}`, 'server', status);
+    // Too long for the model, in any vendor's wording: the agent learns the window and retries smaller.
+    if (apiErr.code === 'context_length_exceeded' || isContextLengthError(detail, status)) {
+      return new LlmError(`The request is longer than ${ctx.model} takes (${status} from ${host}): ${detail}`, 'context-length', status);
+    }
     return new LlmError(`${host} rejected the request (${status}): ${detail}`, 'bad-request', status);
   }
   if (err instanceof SyntaxError) {

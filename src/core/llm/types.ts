@@ -58,6 +58,8 @@ export interface ChatProvider {
   /** The model requests go to unless one is given. */
   readonly model: string;
   stream(request: ChatRequest): AsyncIterable<StreamEvent>;
+  /** The model's input window in tokens, where the provider knows it (VS Code's chat models do). */
+  contextWindow?(): Promise<number | undefined>;
   /** Embeddings, where the endpoint has them; callers fall back to lexical ranking when this throws or is absent. */
   embed?(texts: string[], signal?: AbortSignal): Promise<number[][]>;
 }
@@ -66,7 +68,7 @@ export interface ChatProvider {
 export class LlmError extends Error {
   constructor(
     message: string,
-    readonly kind: 'auth' | 'model' | 'rate-limit' | 'server' | 'network' | 'bad-request' | 'cancelled' | 'stream',
+    readonly kind: 'auth' | 'model' | 'rate-limit' | 'server' | 'network' | 'bad-request' | 'context-length' | 'cancelled' | 'stream',
     readonly status?: number,
   ) {
     super(message);
