@@ -7,7 +7,7 @@ const SLASH = /^\/(\S*)$/;
  * The input: a growing textarea (Enter sends, Shift+Enter adds a line, Enter while an IME composes is left to the
  * IME), Send that becomes Stop while a turn runs, and the model and last answer's token count under it.
  */
-import type { AttachmentRef, TurnEvent, WatchedResourceItem } from '../../src/shared/protocol';
+import type { AttachmentRef, ContextMeter, TurnEvent, WatchedResourceItem } from '../../src/shared/protocol';
 import { Catalog } from './catalog';
 import { append, h, icon, iconButton, uid } from './dom';
 import { formatCompact, formatNumber } from './format';
@@ -27,6 +27,11 @@ export class Composer {
   readonly sendButton: HTMLButtonElement;
   private readonly modelButton: HTMLButtonElement;
   private readonly usageEl = h('span', { class: 'usage', hidden: true });
+  /** How full the model's window is: a bar and "5.1k / 13k", the breakdown in its tooltip. */
+  private readonly contextFill = h('span', { class: 'context-fill' });
+  private readonly contextLabel = h('span', { class: 'context-label' });
+  private readonly contextEl = h('span', { class: 'context-meter', role: 'meter', 'aria-valuemin': '0', hidden: true }, h('span', { class: 'context-bar', 'aria-hidden': 'true' }, this.contextFill), this.contextLabel);
+  private readonly compactButton = iconButton('fold', t('compact'), { class: 'icon-button compact-button', hidden: true });
   private readonly hint: HTMLElement;
   private running = false;
   private composing = false;
@@ -61,12 +66,13 @@ export class Composer {
     this.attachButton.addEventListener('click', () => this.startMention());
     this.queueButton = iconButton('send', t('queueSend'), { class: 'icon-button queue-button', hidden: true });
     this.queueButton.addEventListener('click', () => this.submit());
+    this.compactButton.addEventListener('click', () => post({ type: 'compact' }));
     this.el = h(
       'div',
       { class: 'composer' },
       this.hint,
       this.picker.el,
-      h('div', { class: 'input-box' }, this.watchedChips, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, h('span', { class: 'spacer' }), this.attachButton, this.queueButton, this.sendButton)),
+      h('div', { class: 'input-box' }, this.watchedChips, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, this.contextEl, h('span', { class: 'spacer' }), this.compactButton, this.attachButton, this.queueButton, this.sendButton)),
     );
     this.textarea.setAttribute('aria-controls', this.picker.listId);
     this.catalog.onChange = () => this.updatePicker();
@@ -321,6 +327,22 @@ export class Composer {
     this.usageEl.hidden = false;
     this.usageEl.textContent = t('tokens', formatCompact(u.totalTokens));
     this.usageEl.title = t('tokensDetail', formatNumber(u.promptTokens), formatNumber(u.completionTokens), formatNumber(u.totalTokens));
+  }
+
+  /** The last request's share of the window (undefined: a new conversation, nothing measured yet). */
+  setContext(m: ContextMeter | undefined): void {
+    this.contextEl.hidden = !m;
+    this.compactButton.hidden = !m;
+    if (!m) return;
+    const share = Math.min(1, m.used / Math.max(1, m.budget));
+    this.contextFill.style.width = `${(share * 100).toFixed(1)}%`;
+    this.contextEl.classList.toggle('high', share >= 0.85);
+    this.contextLabel.textContent = t('contextMeter', formatCompact(m.used), formatCompact(m.budget));
+    this.contextEl.setAttribute('aria-valuemax', String(m.budget));
+    this.contextEl.setAttribute('aria-valuenow', String(m.used));
+    this.contextEl.setAttribute('aria-label', t('contextLabel'));
+    const detail = t('contextDetail', formatNumber(m.window), m.source, formatNumber(m.system), formatNumber(m.tools), formatNumber(m.history), formatNumber(m.results));
+    this.contextEl.title = m.summarized ? `${detail}\n${t('contextSummarized', formatNumber(m.summarized))}` : detail;
   }
 
   private paintButton(): void {

@@ -52,6 +52,9 @@ const transcript = new Transcript({
   onUsage(usage) {
     composer.setUsage(usage);
   },
+  onContext(meter) {
+    composer.setContext(meter);
+  },
 });
 
 // Sampling and elicitation cards, at the end of the conversation.

@@ -49,6 +49,11 @@ export const DEFAULT_STRINGS = {
   model: 'Model: {0}',
   noModel: 'No model configured',
   tokens: '{0} tokens',
+  contextMeter: '{0} / {1}',
+  contextLabel: 'Context window use',
+  contextDetail: 'Context window {0} tokens ({1}). Last request: system {2}, tools {3}, conversation {4}, tool results {5}',
+  contextSummarized: 'The {0} oldest messages are summarized for the model; you still see them all.',
+  compact: 'Compact conversation: summarize it for the model (you keep every message)',
   tokensDetail: 'Last answer: {0} prompt + {1} completion = {2} tokens',
   tooLong: 'The message is too long ({0} characters; the limit is {1}).',
   // Transcript

@@ -3,7 +3,7 @@
  * approval cards and errors, in the order they happened. Keeps the view at the bottom while it grows unless the
  * user scrolled up.
  */
-import type { BannerAction, TranscriptItem, TurnEvent } from '../../src/shared/protocol';
+import type { BannerAction, ContextMeter, TranscriptItem, TurnEvent } from '../../src/shared/protocol';
 import { ApprovalCard, type ApprovalMessage, type ApprovalOutcome } from './approvalCard';
 import { actionButton } from './banners';
 import { h, icon, spinner } from './dom';
@@ -20,6 +20,8 @@ export interface TranscriptEvents {
   /** A turn ended (done) or was dropped; `usage` is its last usage event. */
   onTurnEnd(turnId: string, stopReason: string, conversationId?: string): void;
   onUsage(usage: Usage): void;
+  /** How full the model's window was on the turn's last request. */
+  onContext(meter: ContextMeter): void;
 }
 
 /** One assistant answer: what the model said and did during a turn. */
@@ -105,6 +107,12 @@ class Turn {
     this.updateWorking();
   }
 
+  /** Something the agent did about the context window (a compaction, a window learned), said once, quietly. */
+  addNote(message: string): void {
+    this.endSegment();
+    this.body.appendChild(h('div', { class: 'context-note', role: 'note' }, icon('fold'), h('span', {}, message)));
+  }
+
   addError(message: string, actions: BannerAction[] = []): void {
     this.endSegment();
     this.lastError = message;
@@ -148,6 +156,9 @@ class Turn {
       }
       case 'usage':
         this.usage = ev;
+        return;
+      case 'context':
+        if (ev.note) this.addNote(ev.note);
         return;
       case 'error':
         this.addError(ev.message, ev.actions);
@@ -356,6 +367,7 @@ export class Transcript {
     const turn = this.turnFor(turnId);
     if (!turn) return;
     if (ev.type === 'usage') this.events.onUsage(ev);
+    if (ev.type === 'context' && ev.meter) this.events.onContext(ev.meter);
     turn.event(ev);
   }
 

@@ -30,6 +30,21 @@ export type TranscriptItem =
   | { kind: 'assistant'; text: string }
   | { kind: 'tool'; id: string; name: string; arguments: string; result?: string; isError?: boolean };
 
+/** The context meter: tokens of the last request against what the window leaves for it, by part. */
+export interface ContextMeter {
+  used: number;
+  budget: number;
+  window: number;
+  /** Where the window figure came from: setting, learned, endpoint, provider, table, default. */
+  source: string;
+  system: number;
+  tools: number;
+  history: number;
+  results: number;
+  /** Messages the current summary stands for. */
+  summarized: number;
+}
+
 export type BannerAction = 'setApiKey' | 'openSettings' | 'showLogs' | 'showServers' | 'restartServers' | 'retry';
 
 /** One event of a running turn (mirrors core AgentEvent, with tool results as full text). */
@@ -39,6 +54,8 @@ export type TurnEvent =
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
   | { type: 'tool_result'; id: string; name: string; isError: boolean; content: string; truncated?: boolean; durationMs: number; change?: { path: string; diff: string } }
   | { type: 'usage'; promptTokens: number; completionTokens: number; totalTokens: number }
+  /** How full the model's window is for the request about to go (tokens), or a note (compacted, window learned). */
+  | { type: 'context'; meter?: ContextMeter; note?: string }
   | { type: 'error'; message: string; actions?: BannerAction[] }
   | { type: 'done'; stopReason: 'completed' | 'cancelled' | 'round-cap' | 'error'; conversationId?: string };
 
@@ -192,6 +209,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('send'), text: z.string().min(1).max(200_000), attachments: z.array(attachment).max(20).optional() }),
   /** Webview -> host: stop the running turn (model and tool calls). */
   z.object({ type: z.literal('stop') }),
+  /** Webview -> host: summarize the conversation so far for the model (Compact Conversation, `/compact`). */
+  z.object({ type: z.literal('compact') }),
   /** Webview -> host: start a new conversation. */
   z.object({ type: z.literal('newChat') }),
   /** Webview -> host: the user's answer to an `approval`. */

@@ -104,6 +104,8 @@ export class ChatController implements RequestSurface, vscode.Disposable {
         return;
       case 'newChat':
         return this.newChat();
+      case 'compact':
+        return this.compact();
       case 'approve':
         this.pending.get(msg.approvalId)?.(msg.decision);
         return;
@@ -183,6 +185,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
    * watched: an earlier attachment that changed since goes with this message again, as it is now.
    */
   async send(text: string, attachments: AttachmentRef[] = []): Promise<void> {
+    if (text.trim() === '/compact' && attachments.length === 0) return this.compact();
     if (this.running) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Wait for the current answer, or stop it first.'));
       return;
@@ -205,6 +208,25 @@ export class ChatController implements RequestSurface, vscode.Disposable {
     }
     if (attachments.length) void this.watch.watch(attachments.map((a) => ({ server: a.server, uri: attachmentUri(a), name: a.name })));
     await this.runTurn(shown, { prompt });
+  }
+
+  /** Compact Conversation: the conversation so far is summarized for the model; every message stays. */
+  async compact(): Promise<void> {
+    if (this.running) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Wait for the current answer, or stop it first.'));
+      return;
+    }
+    if (!this.conversationId) {
+      await this.banner(vscode.l10n.t('Nothing to compact yet.'), [], 'info');
+      return;
+    }
+    try {
+      const { agent } = await this.host.agent();
+      const { summarized } = await agent.compact(this.conversationId);
+      await this.banner(summarized ? vscode.l10n.t('The {0} oldest messages are now summarized for the model; you still see them all.', summarized) : vscode.l10n.t('Nothing to compact yet.'), [], 'info');
+    } catch (err) {
+      await this.banner(vscode.l10n.t('Could not compact the conversation: {0}', (err as Error).message), ['showLogs']);
+    }
   }
 
   /** Runs a server prompt (a `/` command): its messages become the user's turn. */
@@ -367,8 +389,8 @@ export class ChatController implements RequestSurface, vscode.Disposable {
     await this.post({ type: 'completion', requestId: msg.requestId, values });
   }
 
-  private async banner(message: string, actions: BannerAction[]): Promise<void> {
-    await this.post({ type: 'banner', level: 'error', message, actions });
+  private async banner(message: string, actions: BannerAction[], level: 'error' | 'info' = 'error'): Promise<void> {
+    await this.post({ type: 'banner', level, message, actions });
   }
 
   private header(): string {
@@ -440,6 +462,10 @@ function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
       return emit({ type: 'tool_result', id: e.id, name: e.name, isError: e.isError, content: e.content, truncated: e.truncated, durationMs: e.durationMs, change: toolChange(e) });
     case 'usage':
       return emit({ type: 'usage', ...e.usage });
+    case 'context': {
+      const r = e.report;
+      return emit({ type: 'context', ...(e.note ? { note: e.note } : {}), ...(r ? { meter: { used: r.used, budget: r.budget, window: r.window, source: r.windowSource, ...r.breakdown, summarized: r.summarized } } : {}) });
+    }
     case 'error':
       return emit({ type: 'error', message: e.message, actions: errorActions(e.message, e.kind) });
     case 'done':

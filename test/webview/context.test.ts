@@ -1,0 +1,54 @@
+/**
+ * The chat webview's context meter, compaction button and context notes in real Chromium.
+ *
+ *   npx mocha --no-config --node-option import=tsx --extension ts --timeout 60000 test/webview/context.test.ts
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { HostMessage, TurnEvent } from '../../src/shared/protocol';
+import { ARTIFACTS, suiteHarness } from './harness';
+
+const STATE: HostMessage = { type: 'state', provider: 'openai', model: 'qwen2.5-coder', servers: [], conversations: [], restricted: false, locale: 'en' };
+const ev = (event: TurnEvent): HostMessage => ({ type: 'turnEvent', turnId: 't1', event });
+const METER = { used: 11_900, budget: 13_400, window: 16_384, source: 'endpoint', system: 820, tools: 2_100, history: 3_980, results: 5_000, summarized: 0 };
+
+describe('chat webview: context meter (Chromium)', function () {
+  const suite = suiteHarness();
+
+  it('shows how full the window is, its breakdown, and a Compact button that asks the host', async () => {
+    const chat = await suite.open({ theme: 'dark', width: 420, height: 520 });
+    const { page } = chat;
+    await chat.send(STATE, { type: 'turnStart', turnId: 't1', userText: 'Summarize the build logs' });
+    assert.ok(await page.locator('.context-meter').isHidden(), 'no meter before anything was measured');
+
+    await chat.send(ev({ type: 'context', meter: { ...METER, used: 4_200 } }));
+    assert.equal(await page.locator('.context-label').textContent(), '4.2K / 13.4K');
+    assert.ok(!(await page.locator('.context-meter').evaluate((el) => el.classList.contains('high'))));
+
+    await chat.send(
+      ev({ type: 'context', note: 'The conversation is near the model\'s context window: the 12 oldest messages are summarized for the model (you still see them all).' }),
+      ev({ type: 'context', meter: { ...METER, summarized: 12 } }),
+      ev({ type: 'text', delta: 'The build failed in **step 3**.' }),
+      ev({ type: 'done', stopReason: 'completed', conversationId: 'c1' }),
+    );
+    const meter = page.locator('.context-meter');
+    assert.equal(await page.locator('.context-label').textContent(), '11.9K / 13.4K');
+    assert.ok(await meter.evaluate((el) => el.classList.contains('high')), 'past 85% the bar says so');
+    assert.equal(await meter.getAttribute('aria-valuenow'), '11900');
+    assert.equal(await meter.getAttribute('aria-valuemax'), '13400');
+    const title = (await meter.getAttribute('title')) ?? '';
+    assert.match(title, /Context window 16,384 tokens \(endpoint\)\. Last request: system 820, tools 2,100, conversation 3,980, tool results 5,000/);
+    assert.match(title, /The 12 oldest messages are summarized/);
+    const width = await page.locator('.context-fill').evaluate((el) => (el as HTMLElement).style.width);
+    assert.equal(width, '88.8%');
+    assert.match((await page.locator('.context-note').textContent()) ?? '', /12 oldest messages are summarized/);
+
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'webview-context-meter.png') });
+
+    await chat.clearPosted();
+    await page.locator('.compact-button').click();
+    assert.deepEqual(await chat.waitForPosted((m) => m.type === 'compact'), { type: 'compact' });
+  });
+});
