@@ -87,6 +87,8 @@ export const DEFAULT_STRINGS = {
   toolEmptyResult: '(empty result)',
   toolTruncated: 'The model saw a shortened version of this result.',
   toolCopyResult: 'Copy result',
+  restoreHere: 'Restore to here',
+  restoreHereHint: 'Put the workspace back as it was before this message (shows the files first)',
   queued: 'Queued',
   queuedList: 'Queued messages',
   queuedEdit: 'Edit queued message',

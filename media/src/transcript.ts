@@ -11,6 +11,7 @@ import { formatNumber } from './format';
 import { LiveRegion } from './live';
 import { MarkdownStream, scheduler } from './stream';
 import { t } from './strings';
+import { markRestorable } from './checkpoints';
 import { ToolCard } from './toolCard';
 import { post } from './vscode';
 
@@ -159,6 +160,9 @@ class Turn {
         return;
       case 'context':
         if (ev.note) this.addNote(ev.note);
+        return;
+      case 'checkpoint':
+        markRestorable(this.el.previousElementSibling, ev.id);
         return;
       case 'error':
         this.addError(ev.message, ev.actions);

@@ -53,6 +53,8 @@ export type TurnEvent =
   | { type: 'tool_call'; id: string; name: string; server?: string; arguments: string }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
   | { type: 'tool_result'; id: string; name: string; isError: boolean; content: string; truncated?: boolean; durationMs: number; change?: { path: string; diff: string } }
+  /** The workspace was checkpointed before this turn's first change: its user message can restore it. */
+  | { type: 'checkpoint'; id: string }
   | { type: 'usage'; promptTokens: number; completionTokens: number; totalTokens: number }
   /** How full the model's window is for the request about to go (tokens), or a note (compacted, window learned). */
   | { type: 'context'; meter?: ContextMeter; note?: string }
@@ -219,6 +221,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reviewChange'), approvalId: id }),
   /** Webview -> host: open a file an edit tool changed (a workspace-relative path; the host checks it). */
   z.object({ type: z.literal('openFile'), path: z.string().min(1).max(4096) }),
+  /** Webview -> host: "Restore to here" on a user message (the host shows the files and asks first). */
+  z.object({ type: z.literal('restoreCheckpoint'), id: z.string().regex(/^[0-9a-f]{40}$/) }),
   /** Webview -> host: open a stored conversation. */
   z.object({ type: z.literal('openConversation'), id }),
   /** Webview -> host: delete a stored conversation. */

@@ -22,6 +22,7 @@ import {
 } from '../shared/protocol';
 import { openableUrl } from '../shared/links';
 import { changeReview, openChangedFile, toolChange } from './changeReview';
+import { restoreCheckpoint } from './checkpointUi';
 import type { AgentHost } from './AgentHost';
 import { ResourceWatch } from '../core/mcp/resourceWatch';
 import { attachmentUri, catalog, promptMessages, readAttachments } from './mcpContext';
@@ -113,6 +114,9 @@ export class ChatController implements RequestSurface, vscode.Disposable {
         return changeReview.reveal(msg.approvalId);
       case 'openFile':
         return openChangedFile(this.host.root, msg.path);
+      case 'restoreCheckpoint':
+        await restoreCheckpoint(this.host.runtime, msg.id);
+        return;
       case 'openConversation':
         if (this.running) return;
         if (msg.id !== this.conversationId) void this.watch.clear();
@@ -170,6 +174,19 @@ export class ChatController implements RequestSurface, vscode.Disposable {
   async prefill(text: string, send: boolean): Promise<void> {
     if (send) await this.send(text);
     else await this.post({ type: 'prefill', text, send: false });
+  }
+
+  /**
+   * Sends `text` with context the host made (Analyze Current File's analysis): the model gets the context, the
+   * bubble shows only the text and the attachment's name, as for an `@` resource.
+   */
+  async sendWithContext(text: string, context: { name: string; body: string }): Promise<void> {
+    if (this.running) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Wait for the current answer, or stop it first.'));
+      return;
+    }
+    const shown = `${text}\n\n${vscode.l10n.t('Attached: {0}', context.name)}`;
+    await this.runTurn(shown, { prompt: `${text}\n\n<attachment name=${JSON.stringify(context.name)}>\n${context.body}\n</attachment>` });
   }
 
   async newChat(): Promise<void> {
@@ -462,6 +479,8 @@ function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
       return emit({ type: 'tool_result', id: e.id, name: e.name, isError: e.isError, content: e.content, truncated: e.truncated, durationMs: e.durationMs, change: toolChange(e) });
     case 'usage':
       return emit({ type: 'usage', ...e.usage });
+    case 'checkpoint':
+      return emit({ type: 'checkpoint', id: e.id });
     case 'context': {
       const r = e.report;
       return emit({ type: 'context', ...(e.note ? { note: e.note } : {}), ...(r ? { meter: { used: r.used, budget: r.budget, window: r.window, source: r.windowSource, ...r.breakdown, summarized: r.summarized } } : {}) });

@@ -7,6 +7,7 @@ import type { ChatViewProvider } from './chatView';
 import { openServerResource, RESOURCE_SCHEME, ResourceDocuments } from './resourceBrowser';
 import { showServerLog, signOutOfServer } from './serverCommands';
 import { CHANGE_SCHEME, changeReview } from './changeReview';
+import { undoLastTurn } from './checkpointUi';
 
 /** The command table; the activation shim registers every contributed command and forwards to these. */
 export function registerCommands(host: AgentHost, view: ChatViewProvider): Record<string, (...args: unknown[]) => unknown> {
@@ -17,6 +18,7 @@ export function registerCommands(host: AgentHost, view: ChatViewProvider): Recor
   );
   const table: Record<string, (...args: unknown[]) => unknown> = {
     'mcpAgent.openChat': () => view.reveal(),
+    'mcpAgent.undoLastTurn': () => undoLastTurn(host.runtime),
     'mcpAgent.acceptChange': (uri?: unknown) => changeReview.answer('allow', uri),
     'mcpAgent.rejectChange': (uri?: unknown) => changeReview.answer('deny', uri),
     'mcpAgent.openChatInEditor': () => view.openInEditor(),
@@ -90,12 +92,14 @@ async function analyzeCurrentFile(host: AgentHost, view: ChatViewProvider, uri?:
     return analyzeDocument(doc, host.root, host.grammarDir, host.cache);
   });
   const prompt = vscode.l10n.t(
-    'I ran analyze_code on {0}. Explain the findings: what the file does, its most complex or longest functions, the diagnostics, and what is worth improving.',
+    'Explain the analysis of {0}: what the file does, its most complex or longest functions, the diagnostics, and what is worth improving.',
     analysis.path,
   );
   const summary = JSON.stringify(analysis, null, 1);
   const capped = summary.length > 24_000 ? `${summary.slice(0, 24_000)}\n…` : summary;
-  await (await view.reveal()).prefill(`${prompt}\n\n\`\`\`json\n${capped}\n\`\`\``, true);
+  // The analysis goes as an attachment: the model reads the JSON, the bubble shows "sample.ts: analysis".
+  const name = vscode.l10n.t('{0}: analysis', path.basename(analysis.path));
+  await (await view.reveal()).sendWithContext(prompt, { name, body: `analyze_code result for ${analysis.path}:\n${capped}` });
 }
 
 async function showServers(host: AgentHost): Promise<void> {

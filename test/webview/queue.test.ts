@@ -71,3 +71,22 @@ describe('chat webview: queued messages (Chromium)', function () {
     assert.deepEqual(await sends(), ['first', 'fourth', 'second, edited']);
   });
 });
+
+describe('chat webview: Restore to here (Chromium)', function () {
+  const suite = suiteHarness();
+
+  it('a turn that took a checkpoint gets "Restore to here" on its user message, which asks the host', async () => {
+    const chat = await suite.open({ theme: 'dark', width: 420, height: 480 });
+    const { page } = chat;
+    const id = 'a'.repeat(40);
+    await chat.send(STATE, { type: 'turnStart', turnId: 't1', userText: 'only reads' }, ev('t1', { type: 'done', stopReason: 'completed' }));
+    await chat.send({ type: 'turnStart', turnId: 't2', userText: 'change the files' }, ev('t2', { type: 'checkpoint', id }), ev('t2', { type: 'text', delta: 'Changed.' }), ev('t2', { type: 'done', stopReason: 'completed' }));
+    assert.equal(await page.locator('.message.user', { hasText: 'only reads' }).locator('.restore-checkpoint').count(), 0);
+    const button = page.locator('.message.user', { hasText: 'change the files' }).locator('.restore-checkpoint');
+    assert.equal(await button.textContent(), 'Restore to here');
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'webview-restore-to-here.png') });
+    await button.click();
+    assert.deepEqual(await chat.waitForPosted((m) => m.type === 'restoreCheckpoint'), { type: 'restoreCheckpoint', id });
+  });
+});

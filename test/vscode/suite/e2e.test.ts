@@ -261,9 +261,14 @@ describe('MCP Agent end to end, as a user', function () {
     metric('analyze_current_file_to_model_ms', Math.round(performance.now() - clicked));
     await waitForAnswer('sample.ts has a recursive fib and a small Counter class.');
     const prompt = lastUser(srv.chatRequests[before]);
-    assert.match(prompt, /^I ran analyze_code on src\/sample\.ts/);
+    assert.match(prompt, /^Explain the analysis of src\/sample\.ts/);
+    assert.match(prompt, /<attachment name="sample\.ts: analysis">\nanalyze_code result for src\/sample\.ts:\n\{/);
     assert.match(prompt, /"fib"/);
-    assert.match(await ui.text('chat', `${CHAT.userMessage} >> nth=-1`), /I ran analyze_code on src\/sample\.ts/);
+    // The bubble shows the request and the attachment's name; the JSON stays out of it.
+    const bubble = await ui.text('chat', `${CHAT.userMessage} >> nth=-1`);
+    assert.match(bubble, /Explain the analysis of src\/sample\.ts/);
+    assert.match(bubble, /Attached: sample\.ts: analysis/);
+    assert.ok(!bubble.includes('"fib"') && !bubble.includes('{'), `the analysis JSON is in the bubble: ${bubble}`);
 
     // Keyed by content: <globalStorage>/mcp-agent.mcp-agent/cache/v1/<2 hex>/<sha256(key)>.json
     const storage = path.join(runConfig().userDataDir ?? '', 'User', 'globalStorage', OUR_EXTENSION_ID, 'cache', 'v1');

@@ -121,4 +121,25 @@ describe('Edits reviewed in the diff editor', function () {
     assert.equal(diffTabs().length, 0);
     assert.match(await ui.text('chat', '.approval-card[data-kind="edit"][data-settled="deny"]'), /./);
   });
+
+  it('Restore to here: the files are shown first, then the turn\'s new file is gone and the restore can be undone', async function () {
+    this.timeout(120_000);
+    const created = path.join(workspaceFolder(), 'src', `created-${RUN}.txt`);
+    const rel = path.relative(workspaceFolder(), created).split(path.sep).join('/');
+    srv.enqueue({ toolCalls: [{ name: 'write_file', arguments: { path: rel, content: 'new\n' } }] }, { text: `Created ${RUN}.` });
+    await sendChat(`Create a file ${RUN}.`);
+    await ui.click('chat', `${EDIT_APPROVAL} button[data-decision="allow"]`, { timeoutMs: 30_000 });
+    await waitForAnswer(`Created ${RUN}.`, 60_000);
+    assert.equal(fs.readFileSync(created, 'utf8'), 'new\n');
+    const restore = `${CHAT.userMessage}:has-text("Create a file ${RUN}.") .restore-checkpoint`;
+    await ui.click('chat', restore, { timeoutMs: 20_000 });
+    await ui.waitFor('workbench', '.monaco-dialog-box', { hasText: `deleted: ${rel}`, timeoutMs: 20_000 });
+    await screenshot('checkpoint-restore-dialog');
+    await ui.click('workbench', '.monaco-dialog-box .dialog-buttons a.monaco-button', { hasText: 'Restore' });
+    await waitUntil('the created file to be gone', () => !fs.existsSync(created), 20_000);
+    await ui.click('workbench', '.notifications-toasts .monaco-button', { hasText: 'Undo Restore', timeoutMs: 20_000 });
+    await ui.click('workbench', '.monaco-dialog-box .dialog-buttons a.monaco-button', { hasText: 'Restore', timeoutMs: 20_000 });
+    await waitUntil('the file to be back', () => fs.existsSync(created), 20_000);
+    fs.rmSync(created, { force: true });
+  });
 });
