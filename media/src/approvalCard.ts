@@ -116,6 +116,7 @@ export class ApprovalCard {
     const hadFocus = this.el.contains(document.activeElement);
     for (const b of this.buttons) b.disabled = true;
     this.actions.hidden = true;
+    this.el.querySelector('.approval-review')?.remove();
     const labels: Record<ApprovalOutcome, [string, string]> = {
       allow: [t('approvalAllowed'), 'check'],
       always: [t('approvalAlwaysDone'), 'check-all'],

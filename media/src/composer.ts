@@ -38,6 +38,10 @@ export class Composer {
   private saveTimer?: ReturnType<typeof setTimeout>;
   /** The user sent `text` with resources attached from the `@` picker (not called while a turn runs). */
   onSend?: (text: string, attachments: AttachmentRef[]) => void;
+  /** The user sent while a turn runs: the message waits for the turn to end. */
+  onQueue?: (text: string, attachments: AttachmentRef[]) => void;
+  /** Send while a turn runs (queues); the send button is Stop then. */
+  readonly queueButton: HTMLButtonElement;
   /** The user dismissed a changed resource: stop watching it. */
   onUnwatch?: (server: string, uri: string) => void;
   /** The user picked a server prompt from the `/` menu and gave its arguments. */
@@ -60,13 +64,15 @@ export class Composer {
     this.modelButton.addEventListener('click', () => post({ type: 'action', action: 'openSettings' }));
     this.attachButton = iconButton('mention', t('attachResource'), { class: 'icon-button attach-button' });
     this.attachButton.addEventListener('click', () => this.startMention());
+    this.queueButton = iconButton('send', t('queueSend'), { class: 'icon-button queue-button', hidden: true });
+    this.queueButton.addEventListener('click', () => this.submit());
     this.compactButton.addEventListener('click', () => post({ type: 'compact' }));
     this.el = h(
       'div',
       { class: 'composer' },
       this.hint,
       this.picker.el,
-      h('div', { class: 'input-box' }, this.watchedChips, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, this.contextEl, h('span', { class: 'spacer' }), this.compactButton, this.attachButton, this.sendButton)),
+      h('div', { class: 'input-box' }, this.watchedChips, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, this.contextEl, h('span', { class: 'spacer' }), this.compactButton, this.attachButton, this.queueButton, this.sendButton)),
     );
     this.textarea.setAttribute('aria-controls', this.picker.listId);
     this.catalog.onChange = () => this.updatePicker();
@@ -145,12 +151,13 @@ export class Composer {
 
   private submit(): void {
     const text = this.textarea.value;
-    if (this.running || !text.trim()) return;
+    if (!text.trim() || (this.running && !this.onQueue)) return;
     this.picker.close();
     const attachments = this.attachments;
     this.setText('');
     this.setAttachments([]);
-    this.onSend?.(text, attachments);
+    if (this.running) this.onQueue?.(text, attachments);
+    else this.onSend?.(text, attachments);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -339,6 +346,7 @@ export class Composer {
   }
 
   private paintButton(): void {
+    this.queueButton.hidden = !(this.running && this.onQueue && this.textarea.value.trim());
     const b = this.sendButton;
     if (this.running) {
       b.replaceChildren(icon('primitive-square'));

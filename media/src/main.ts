@@ -9,6 +9,7 @@ import { setLocale } from './format';
 import { warmUp } from './render/markdown';
 import { HistoryPanel } from './history';
 import { ServerRequests } from './serverRequests';
+import { MessageQueue } from './messageQueue';
 import { ServerStrip } from './servers';
 import { scheduler } from './stream';
 import { setStrings, t } from './strings';
@@ -21,6 +22,7 @@ const composer = new Composer();
 const banners = new Banners();
 const history = new HistoryPanel();
 const servers = new ServerStrip();
+const queue = new MessageQueue();
 
 let runningTurnId: string | undefined;
 let pendingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -32,11 +34,19 @@ function setRunning(running: boolean): void {
 }
 
 const transcript = new Transcript({
-  onTurnEnd(turnId, _stopReason, conversationId) {
+  onTurnEnd(turnId, stopReason, conversationId) {
     if (conversationId) history.setCurrent(conversationId);
     if (runningTurnId === turnId || !transcript.hasPending) {
       runningTurnId = undefined;
       setRunning(false);
+      // What was typed during the turn goes now, one message per turn; after Stop it goes back into the input
+      // instead, since the user stopped to think again.
+      if (stopReason === 'cancelled') {
+        for (let item = queue.take(); item; item = queue.take()) queue.onEdit?.(item);
+      } else {
+        const next = queue.take();
+        if (next) send(next.text, next.attachments);
+      }
     }
   },
   onUsage(usage) {
@@ -79,7 +89,7 @@ app.append(
   history.popover.el,
   servers.popover.el,
   h('div', { class: 'transcript-wrap' }, transcript.el, transcript.scrollButton),
-  h('footer', { class: 'footer' }, banners.el, composer.el),
+  h('footer', { class: 'footer' }, banners.el, queue.el, composer.el),
   transcript.live.el,
 );
 banners.onFocusLost = () => composer.focus();
@@ -115,6 +125,14 @@ function restorePending(): void {
 }
 
 composer.onSend = send;
+composer.onQueue = (text, attachments) => queue.add(text, attachments);
+queue.onEdit = (item) => {
+  // Back into the input; whatever is there already is kept after it.
+  const current = composer.textarea.value;
+  composer.setText(current.trim() ? `${item.text}\n${current}` : item.text);
+  composer.setAttachments([...item.attachments, ...composer.attached]);
+  composer.focus();
+};
 composer.onUnwatch = (server, uri) => post({ type: 'unwatch', server, uri });
 composer.onRunPrompt = (run) => post({ type: 'runPrompt', server: run.server, name: run.name, arguments: run.arguments });
 

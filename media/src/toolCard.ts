@@ -159,6 +159,13 @@ export class ToolCard {
     this.paint();
   }
 
+  /** An applied edit: its diff, shown open, and a link to the file. */
+  showChange(change: { path: string; diff: string }): void {
+    const open = h('button', { type: 'button', class: 'link-button tool-open-file', title: t('toolOpenFile', change.path) }, icon('go-to-file'), change.path);
+    open.addEventListener('click', () => post({ type: 'openFile', path: change.path }));
+    this.resultSlot.prepend(h('div', { class: 'tool-change' }, open, longText(change.diff, { language: 'diff', initial: 20_000, className: 'tool-diff' })));
+  }
+
   /** A call of a reopened conversation that never got its result. */
   interrupted(): void {
     this.status = 'cancelled';

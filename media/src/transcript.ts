@@ -149,6 +149,7 @@ class Turn {
           this.addTool(card);
         }
         card.result(ev.content, ev.isError, ev.durationMs, ev.truncated);
+        if (ev.change) card.showChange(ev.change);
         this.transcript.live.say(t(ev.isError ? 'toolFailedAnnounce' : 'toolFinished', card.displayName));
         this.updateWorking();
         return;

@@ -224,7 +224,7 @@ export class AgentRuntime {
     });
     builtins.push(createReadResultTool(this.results));
     if (ports.builtins) builtins = ports.builtins(builtins);
-    const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cache.ttlSeconds });
+    const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cache.ttlSeconds, disabled: s.tools.disabled });
     const standing = ports.standingApprovals;
     const approvals = new ApprovalPolicy(
       ports.approver ?? unattendedApprover(false),

@@ -52,7 +52,7 @@ export type TurnEvent =
   | { type: 'text'; delta: string }
   | { type: 'tool_call'; id: string; name: string; server?: string; arguments: string }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
-  | { type: 'tool_result'; id: string; name: string; isError: boolean; content: string; truncated?: boolean; durationMs: number }
+  | { type: 'tool_result'; id: string; name: string; isError: boolean; content: string; truncated?: boolean; durationMs: number; change?: { path: string; diff: string } }
   | { type: 'usage'; promptTokens: number; completionTokens: number; totalTokens: number }
   /** How full the model's window is for the request about to go (tokens), or a note (compacted, window learned). */
   | { type: 'context'; meter?: ContextMeter; note?: string }
@@ -217,6 +217,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('approve'), approvalId: id, decision: z.enum(['allow', 'deny', 'always']) }),
   /** Webview -> host: open an edit approval's change in the diff editor (Accept / Reject there answer the approval). */
   z.object({ type: z.literal('reviewChange'), approvalId: id }),
+  /** Webview -> host: open a file an edit tool changed (a workspace-relative path; the host checks it). */
+  z.object({ type: z.literal('openFile'), path: z.string().min(1).max(4096) }),
   /** Webview -> host: open a stored conversation. */
   z.object({ type: z.literal('openConversation'), id }),
   /** Webview -> host: delete a stored conversation. */

@@ -21,6 +21,7 @@ import {
   type WebviewMessage,
 } from '../shared/protocol';
 import { openableUrl } from '../shared/links';
+import { changeReview, openChangedFile, toolChange } from './changeReview';
 import type { AgentHost } from './AgentHost';
 import { ResourceWatch } from '../core/mcp/resourceWatch';
 import { attachmentUri, catalog, promptMessages, readAttachments } from './mcpContext';
@@ -108,6 +109,10 @@ export class ChatController implements RequestSurface, vscode.Disposable {
       case 'approve':
         this.pending.get(msg.approvalId)?.(msg.decision);
         return;
+      case 'reviewChange':
+        return changeReview.reveal(msg.approvalId);
+      case 'openFile':
+        return openChangedFile(this.host.root, msg.path);
       case 'openConversation':
         if (this.running) return;
         if (msg.id !== this.conversationId) void this.watch.clear();
@@ -277,7 +282,8 @@ export class ChatController implements RequestSurface, vscode.Disposable {
     const approvalId = randomUUID();
     return new Promise<ApprovalDecision>((resolve) => {
       const done = (d: ApprovalDecision) => {
-        this.pending.delete(approvalId);
+        if (!this.pending.delete(approvalId)) return;
+        changeReview.settled(approvalId);
         signal?.removeEventListener('abort', onAbort);
         void this.post({ type: 'approvalSettled', approvalId, decision: d });
         resolve(d);
@@ -297,6 +303,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
         args: JSON.stringify(req.args, null, 2),
         ...(req.change ? { change: { path: req.change.path, diff: req.change.diff } } : {}),
       });
+      if (req.change) void changeReview.show(approvalId, this.host.root, req.change, done);
     });
   }
 
@@ -452,7 +459,7 @@ function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
     case 'progress':
       return emit({ type: 'progress', id: e.id, progress: e.progress, total: e.total, message: e.message });
     case 'tool_result':
-      return emit({ type: 'tool_result', id: e.id, name: e.name, isError: e.isError, content: e.content, truncated: e.truncated, durationMs: e.durationMs });
+      return emit({ type: 'tool_result', id: e.id, name: e.name, isError: e.isError, content: e.content, truncated: e.truncated, durationMs: e.durationMs, change: toolChange(e) });
     case 'usage':
       return emit({ type: 'usage', ...e.usage });
     case 'context': {

@@ -6,13 +6,19 @@ import { analyzeDocument } from './analyzeTool';
 import type { ChatViewProvider } from './chatView';
 import { openServerResource, RESOURCE_SCHEME, ResourceDocuments } from './resourceBrowser';
 import { showServerLog, signOutOfServer } from './serverCommands';
+import { CHANGE_SCHEME, changeReview } from './changeReview';
 
 /** The command table; the activation shim registers every contributed command and forwards to these. */
 export function registerCommands(host: AgentHost, view: ChatViewProvider): Record<string, (...args: unknown[]) => unknown> {
   const resourceDocs = new ResourceDocuments();
-  host.context().subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(RESOURCE_SCHEME, resourceDocs));
+  host.context().subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(RESOURCE_SCHEME, resourceDocs),
+    vscode.workspace.registerTextDocumentContentProvider(CHANGE_SCHEME, changeReview),
+  );
   const table: Record<string, (...args: unknown[]) => unknown> = {
     'mcpAgent.openChat': () => view.reveal(),
+    'mcpAgent.acceptChange': (uri?: unknown) => changeReview.answer('allow', uri),
+    'mcpAgent.rejectChange': (uri?: unknown) => changeReview.answer('deny', uri),
     'mcpAgent.openChatInEditor': () => view.openInEditor(),
     'mcpAgent.newChat': async () => (await view.reveal()).newChat(),
     'mcpAgent.analyzeCurrentFile': (uri?: unknown) => analyzeCurrentFile(host, view, uri instanceof vscode.Uri ? uri : undefined),

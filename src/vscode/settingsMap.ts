@@ -18,6 +18,7 @@ export const EDITOR_SETTINGS = [
   'tools.maxParallel',
   'tools.commandTimeoutSeconds',
   'tools.checkpoints',
+  'tools.disabled',
   'tools.approval.allowCommands',
   'tools.approval.denyCommands',
   'tools.approval.autoApproveEdits',

@@ -428,7 +428,7 @@ describe('chat webview (Chromium)', function () {
     assert.equal(await page.locator('.message.user').count(), 1);
     assert.equal(await page.locator('.message.user.pending').count(), 0);
 
-    // While running Enter does not send; the button stops the turn.
+    // While running Enter does not send (it queues, see queue.test.ts); the button stops the turn.
     await input.click();
     await page.keyboard.type('next question');
     await page.keyboard.press('Enter');
@@ -437,7 +437,7 @@ describe('chat webview (Chromium)', function () {
     assert.deepEqual(await lastPosted(chat, 'stop'), { type: 'stop' });
     await chat.send(ev('t1', { type: 'done', stopReason: 'cancelled' }));
     assert.equal(await page.locator('.send-button').getAttribute('aria-label'), 'Send');
-    assert.equal(await input.inputValue(), 'next question', 'the draft typed meanwhile is kept');
+    assert.equal(await input.inputValue(), 'next question', 'what was typed meanwhile is back in the input after Stop');
 
     // The draft survives the view being hidden (setState / getState).
     await page.waitForTimeout(400);

@@ -1,6 +1,7 @@
 import { EXIT, loadConfig, type CommonOptions } from '../context';
 import { startCliRuntime } from '../runtime';
 import { oneLine, printTable } from '../format';
+import { disabledMatcher } from '../../core/agent/toolSwitches';
 
 /** `mcp-agent tools`: every connected server's tools under their namespaced names. */
 export async function runTools(opts: CommonOptions): Promise<number> {
@@ -9,6 +10,8 @@ export async function runTools(opts: CommonOptions): Promise<number> {
   const manager = runtime.manager;
   try {
     const tools = manager.tools();
+    // Switched off by tools.disabled: listed, marked, never offered to the model or run.
+    const isDisabled = disabledMatcher(runtime.settings.tools.disabled);
     if (opts.json) {
       const rows = tools.map((t) => ({
         name: t.name,
@@ -18,6 +21,7 @@ export async function runTools(opts: CommonOptions): Promise<number> {
         description: t.spec.description ?? '',
         inputSchema: t.spec.inputSchema,
         annotations: t.spec.annotations,
+        disabled: isDisabled(t.name),
       }));
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     } else if (tools.length === 0) {
@@ -25,7 +29,7 @@ export async function runTools(opts: CommonOptions): Promise<number> {
     } else {
       printTable(
         ['TOOL', 'DESCRIPTION'],
-        tools.map((t) => [t.name, oneLine(t.spec.description)]),
+        tools.map((t) => [isDisabled(t.name) ? `${t.name} (disabled)` : t.name, oneLine(t.spec.description)]),
       );
     }
     const statuses = manager.servers();

@@ -8,6 +8,7 @@ import { cacheKey } from '../cache';
 import type { FunctionSpec } from '../llm/types';
 import type { AgentManager, NamespacedTool } from '../mcp/AgentManager';
 import type { BuiltinTool, ToolResult } from '../tools/types';
+import { disabledMatcher } from './toolSwitches';
 
 export interface AgentTool {
   /** The name the model calls. */
@@ -40,6 +41,8 @@ export interface ToolboxOptions {
    * restart costs about what calling again does. Default 10. 0 writes every cacheable result to the second tier.
    */
   persistMinMs?: number;
+  /** Tools switched off (`server__tool`, `server__*`, a built-in's name): never listed, never found. */
+  disabled?: readonly string[];
 }
 
 function fromBuiltin(b: BuiltinTool): AgentTool {
@@ -62,17 +65,21 @@ const DEFAULT_BUILTIN_TTL: Record<string, number> = { search: 30, system_info: 3
 
 export class Toolbox {
   private readonly builtins = new Map<string, BuiltinTool>();
+  /** Whether a tool is switched off by `tools.disabled`. */
+  readonly isDisabled: (name: string) => boolean;
 
   constructor(private readonly opts: ToolboxOptions = {}) {
     for (const b of opts.builtins ?? []) this.builtins.set(b.spec.name, b);
+    this.isDisabled = disabledMatcher(opts.disabled ?? []);
   }
 
   list(): AgentTool[] {
-    return [...[...this.builtins.values()].map(fromBuiltin), ...(this.opts.manager?.tools() ?? []).map(fromMcp)];
+    return [...[...this.builtins.values()].map(fromBuiltin), ...(this.opts.manager?.tools() ?? []).map(fromMcp)].filter((t) => !this.isDisabled(t.name));
   }
 
-  /** Exact names only: the model must use the names it was given. */
+  /** Exact names only: the model must use the names it was given. A disabled tool is not found. */
   find(name: string): AgentTool | undefined {
+    if (this.isDisabled(name)) return undefined;
     const b = this.builtins.get(name);
     if (b) return fromBuiltin(b);
     const t = this.opts.manager?.resolveTool(name);

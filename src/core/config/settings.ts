@@ -33,6 +33,8 @@ export const toolsSettingsSchema = z.strictObject({
   commandTimeoutSeconds: z.number().positive().max(24 * 3600).default(LIMITS.commandTimeoutSeconds),
   /** Snapshot the workspace (a shadow git repository) before each turn's first change, so turns can be undone. */
   checkpoints: z.boolean().default(true),
+  /** Tools never offered or run: `server__tool`, `server__*`, or a built-in's name. */
+  disabled: z.array(z.string().min(1)).default([]),
   approval: z
     .strictObject({
       /** Command prefixes that run without asking (`git status`, `npm test`). */
