@@ -10,6 +10,7 @@ import { benchCache } from './scenarios/cache';
 import { benchCheckpoints } from './scenarios/checkpoints';
 import { benchFanout } from './scenarios/fanout';
 import { benchHttpTurn } from './scenarios/http';
+import { benchContext } from './scenarios/context';
 import { benchMcpCall } from './scenarios/mcpCall';
 import { benchMemory } from './scenarios/memory';
 import { benchStartup } from './scenarios/startup';
@@ -72,6 +73,13 @@ export interface BenchResult {
   http_chat_p50_ms: Figure;
   http_stream_p50_ms: Figure;
   http_floor_p50_ms: Figure;
+  /** 50 turns with 20,000-character tool results on a 16k window: last request's tokens / the naive full history's. */
+  context_tokens_ratio_vs_naive: Figure;
+  context_max_request_tokens: Figure;
+  context_naive_last_tokens: Figure;
+  context_budget_100k_ms: Figure;
+  context_budget_share_of_turn: Figure;
+  context_prefix_stability: Figure;
   fanout_ratio: Figure;
   fanout_tool_phase_p50_ms: Figure;
   fanout_calls: number;
@@ -177,6 +185,12 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     http_chat_p50_ms: null,
     http_stream_p50_ms: null,
     http_floor_p50_ms: null,
+    context_tokens_ratio_vs_naive: null,
+    context_max_request_tokens: null,
+    context_naive_last_tokens: null,
+    context_budget_100k_ms: null,
+    context_budget_share_of_turn: null,
+    context_prefix_stability: null,
     fanout_ratio: null,
     fanout_tool_phase_p50_ms: null,
     fanout_calls: profile.fanoutCalls,
@@ -261,6 +275,15 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.http_chat_p50_ms = round(h.http_chat_p50_ms);
     r.http_stream_p50_ms = round(h.http_stream_p50_ms);
     r.http_floor_p50_ms = round(h.floor_p50_ms);
+  });
+  await scenario('context', async () => {
+    const c = await benchContext(ctx);
+    r.context_tokens_ratio_vs_naive = round(c.tokens_ratio_vs_naive);
+    r.context_max_request_tokens = c.ours_max_tokens;
+    r.context_naive_last_tokens = c.naive_last_tokens;
+    r.context_budget_100k_ms = round(c.budget_100k_ms);
+    r.context_budget_share_of_turn = round(c.budget_share_of_turn, 4);
+    r.context_prefix_stability = round(c.prefix_stability);
   });
   await scenario('fan-out', async () => {
     const f = await benchFanout(ctx);

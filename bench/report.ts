@@ -54,6 +54,23 @@ export const ROWS: Row[] = [
     why: (r) => `p50 ${fmt(r.http_chat_p50_ms)} ms over HTTP; see Findings`,
   },
   {
+    key: 'context_tokens_ratio_vs_naive',
+    metric: '50 turns with 20,000-character tool results on a 16k window: tokens of the last request / the naive full history',
+    unit: '×',
+    why: (r) => `largest request ${fmt(r.context_max_request_tokens, 0)} tokens (window 16,384), naive ${fmt(r.context_naive_last_tokens, 0)}`,
+  },
+  {
+    key: 'context_budget_100k_ms',
+    metric: 'Budgeting one request of a 100k-token conversation (messages counted before)',
+    unit: 'ms',
+    why: (r) => `${fmt((r.context_budget_share_of_turn ?? 0) * 100, 2)}% of a turn's time`,
+  },
+  {
+    key: 'context_prefix_stability',
+    metric: 'Share of each request repeating the previous request\'s leading messages (prompt-cache reuse)',
+    unit: '',
+  },
+  {
     key: 'fanout_ratio',
     metric: 'Fan-out: 16 × `sleep 100 ms` over 4 servers, tool-phase wall / 100 ms (maxParallelTools 16)',
     unit: '×',

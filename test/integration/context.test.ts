@@ -15,6 +15,8 @@ import { AgentRuntime } from '../../src/core/runtime';
 import { NodeCommandRunner } from '../../src/core/tools/nodeCommandRunner';
 import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
 import { startScriptedOpenAI, type RecordedRequest, type ScriptedOpenAIOptions, type Script } from '../fixtures/scriptedOpenAI';
+import { agentEnv, makeWorkspace } from '../helpers/api';
+import { runCli } from '../helpers/cli';
 import { faultDef } from '../helpers/servers';
 
 const SUMMARY_MARK = 'You write the memory of a coding agent';
@@ -127,6 +129,26 @@ describe('context budget: long conversations on a small window', function () {
     const second = await (await again.agent()).agent.chat({ prompt: 'hello' });
     assert.equal(second.context?.windowSource, 'learned');
     assert.ok((second.context?.window ?? 0) <= 8192);
+  });
+
+  it("the reported case: 12 turns in separate CLI processes on a 16k endpoint, 20,000-character results, nothing configured", async () => {
+    const WINDOW = 16_384;
+    const srv = await startScriptedOpenAI({ contextWindow: WINDOW });
+    opened.push(srv);
+    srv.setDefault(agentModel((turn) => ({ name: 'fault__words', arguments: { bytes: 20_000, seed: turn } })));
+    const ws = await makeWorkspace();
+    let id: string | undefined;
+    for (let turn = 1; turn <= 12; turn++) {
+      const r = await runCli(['chat', '--json', ...(id ? ['--conversation', id] : []), `turn ${turn}: list the words`], { cwd: ws.dir, env: agentEnv(ws, srv.url), timeoutMs: 60_000 });
+      assert.equal(r.code, 0, `turn ${turn}: ${r.stderr}`);
+      const done = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; text?: string; conversation_id?: string; context?: { window: number; windowSource: string } }).pop();
+      assert.equal(done?.type, 'done');
+      assert.equal(done?.text, `Answer ${turn}.`);
+      assert.equal(done?.context?.window, WINDOW);
+      assert.equal(done?.context?.windowSource, 'endpoint');
+      id = done?.conversation_id;
+    }
+    assert.ok(Math.max(...srv.chatRequests.map((q) => q.promptTokens ?? 0)) <= WINDOW);
   });
 
   for (const kind of ['vllm', 'llamacpp', 'ollama'] as const) {
