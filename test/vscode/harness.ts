@@ -210,6 +210,10 @@ function userSettings(options: Options): Record<string, unknown> {
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     // xterm's DOM renderer: what a terminal shows is then text a suite can read (and a screenshot looks the same).
     'terminal.integrated.gpuAcceleration': 'off',
+    // The suites name their scripted models freely, and an endpoint that does not list a model gets the conservative
+    // 8k default, which would compact (and spend a scripted reply on the summary) mid-test. Suites about the window
+    // set their own.
+    'mcpAgent.llm.contextWindow': 131072,
   };
 }
 

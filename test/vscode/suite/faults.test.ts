@@ -154,7 +154,7 @@ describe('Server faults in the chat panel', function () {
     await assertComposerUsable(srv, 'Still here after the timeout.');
   });
 
-  it('a 10 MB result: the model gets head and tail, the card shows the start of it, the panel stays usable', async () => {
+  it('a 10 MB result: the model gets head, tail and a read_result handle, the card shows the start of it, the panel stays usable', async () => {
     await waitForServer('bulky', 'connected');
     const bytes = 10_000_000;
     srv.enqueue({ toolCalls: [{ name: 'bulky__marked', arguments: { bytes } }] }, { text: 'That was a big result.' });
@@ -167,7 +167,8 @@ describe('Server faults in the chat panel', function () {
 
     const [sent] = toolContents(srv.chatRequests[before + 1]);
     assert.ok(sent.length < 33_000, `the model was sent ${sent.length} characters`);
-    assert.match(sent, /^<tool_result[^>]*>\nBEGIN-OF-RESULT x+\n\n\.\.\. \d+ characters omitted \.\.\.\n\nx+ END-OF-RESULT\n<\/tool_result>$/);
+    // Head and tail, and a handle the model can page through with read_result.
+    assert.match(sent, /^<tool_result[^>]*>\nBEGIN-OF-RESULT x+\n\n\.\.\. \d+ characters omitted \.\.\.\n\nx+ END-OF-RESULT\n\[The whole result has 10000000 characters and is stored as (r_[0-9a-f]+)\. Read more with read_result \{"id": "\1"[^\n]*\]\n<\/tool_result>$/);
 
     await ui.waitFor('chat', `${card('marked')}[data-status="done"]`);
     assert.match(await ui.text('chat', `${card('marked')} .tool-result-size`), /MB/);
