@@ -7,17 +7,16 @@ const SLASH = /^\/(\S*)$/;
  * The input: a growing textarea (Enter sends, Shift+Enter adds a line, Enter while an IME composes is left to the
  * IME), Send that becomes Stop while a turn runs, and the model and last answer's token count under it.
  */
-import type { AttachmentRef, ContextMeter, TurnEvent, WatchedResourceItem } from '../../src/shared/protocol';
+import type { AttachmentRef, ContextMeter, UsageTotals, WatchedResourceItem } from '../../src/shared/protocol';
 import { Catalog } from './catalog';
 import { append, h, icon, iconButton, uid } from './dom';
-import { formatCompact, formatNumber } from './format';
+import { formatCompact, formatCost, formatNumber } from './format';
 import { attachmentFor, resourceItems } from './mentionPicker';
 import { Picker, type PickerItem } from './picker';
 import { promptItems, promptRunFor, type PromptRun } from './slashCommands';
 import { t } from './strings';
 import { loadState, post, saveState } from './vscode';
 
-type Usage = Extract<TurnEvent, { type: 'usage' }>;
 
 const MAX_CHARS = 200_000;
 
@@ -319,14 +318,17 @@ export class Composer {
     this.modelButton.setAttribute('aria-label', this.modelButton.title);
   }
 
-  setUsage(u: Usage | undefined): void {
-    if (!u) {
+  /** The conversation's tokens so far, and its cost when pricing is set (undefined or no turns: hidden). */
+  setTotals(u: UsageTotals | undefined): void {
+    if (!u?.turns) {
       this.usageEl.hidden = true;
       return;
     }
     this.usageEl.hidden = false;
-    this.usageEl.textContent = t('tokens', formatCompact(u.totalTokens));
-    this.usageEl.title = t('tokensDetail', formatNumber(u.promptTokens), formatNumber(u.completionTokens), formatNumber(u.totalTokens));
+    // With a cost the word "tokens" goes (the tooltip says it): the toolbar is narrow.
+    this.usageEl.textContent = u.cost === undefined ? t('tokens', formatCompact(u.totalTokens)) : `${formatCompact(u.totalTokens)} · ${formatCost(u.cost)}`;
+    const detail = t('totalsDetail', formatNumber(u.promptTokens), formatNumber(u.cachedTokens), formatNumber(u.completionTokens), formatNumber(u.turns));
+    this.usageEl.title = u.cost === undefined ? detail : `${detail}\n${t('totalsCost', formatCost(u.cost))}`;
   }
 
   /** The last request's share of the window (undefined: a new conversation, nothing measured yet). */
@@ -337,11 +339,12 @@ export class Composer {
     const share = Math.min(1, m.used / Math.max(1, m.budget));
     this.contextFill.style.width = `${(share * 100).toFixed(1)}%`;
     this.contextEl.classList.toggle('high', share >= 0.85);
-    this.contextLabel.textContent = t('contextMeter', formatCompact(m.used), formatCompact(m.budget));
+    // A share is what fits a narrow toolbar; the tooltip has the counts.
+    this.contextLabel.textContent = t('contextMeter', String(Math.round(share * 100)));
     this.contextEl.setAttribute('aria-valuemax', String(m.budget));
     this.contextEl.setAttribute('aria-valuenow', String(m.used));
     this.contextEl.setAttribute('aria-label', t('contextLabel'));
-    const detail = t('contextDetail', formatNumber(m.window), m.source, formatNumber(m.system), formatNumber(m.tools), formatNumber(m.history), formatNumber(m.results));
+    const detail = t('contextUsed', formatNumber(m.used), formatNumber(m.budget)) + '\n' + t('contextDetail', formatNumber(m.window), m.source, formatNumber(m.system), formatNumber(m.tools), formatNumber(m.history), formatNumber(m.results));
     this.contextEl.title = m.summarized ? `${detail}\n${t('contextSummarized', formatNumber(m.summarized))}` : detail;
   }
 

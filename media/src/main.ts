@@ -49,8 +49,8 @@ const transcript = new Transcript({
       }
     }
   },
-  onUsage(usage) {
-    composer.setUsage(usage);
+  onTotals(totals) {
+    composer.setTotals(totals);
   },
   onContext(meter) {
     composer.setContext(meter);
@@ -202,7 +202,6 @@ function onHostMessage(msg: HostMessage): void {
       pendingAttachments = [];
       transcript.startTurn(msg.turnId, msg.userText);
       runningTurnId = msg.turnId;
-      composer.setUsage(undefined);
       setRunning(true);
       return;
     case 'turnEvent':
@@ -227,6 +226,7 @@ function onHostMessage(msg: HostMessage): void {
       return;
     case 'conversation':
       transcript.show(msg.items ?? []);
+      composer.setTotals(msg.totals);
       requests.reattach();
       history.setCurrent(msg.id);
       if (!runningTurnId) setRunning(false);

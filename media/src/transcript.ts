@@ -3,7 +3,7 @@
  * approval cards and errors, in the order they happened. Keeps the view at the bottom while it grows unless the
  * user scrolled up.
  */
-import type { BannerAction, ContextMeter, TranscriptItem, TurnEvent } from '../../src/shared/protocol';
+import type { BannerAction, ContextMeter, TranscriptItem, TurnEvent, UsageTotals } from '../../src/shared/protocol';
 import { ApprovalCard, type ApprovalMessage, type ApprovalOutcome } from './approvalCard';
 import { actionButton } from './banners';
 import { h, icon, spinner } from './dom';
@@ -20,7 +20,8 @@ type Usage = Extract<TurnEvent, { type: 'usage' }>;
 export interface TranscriptEvents {
   /** A turn ended (done) or was dropped; `usage` is its last usage event. */
   onTurnEnd(turnId: string, stopReason: string, conversationId?: string): void;
-  onUsage(usage: Usage): void;
+  /** The conversation's tokens so far (and cost), at the end of each turn. */
+  onTotals(totals: UsageTotals): void;
   /** How full the model's window was on the turn's last request. */
   onContext(meter: ContextMeter): void;
 }
@@ -366,11 +367,11 @@ export class Transcript {
       const turn = this.dropped.has(turnId) ? undefined : this.turns.get(turnId);
       turn?.event(ev);
       this.events.onTurnEnd(turnId, ev.stopReason, ev.conversationId);
+      if (ev.totals) this.events.onTotals(ev.totals);
       return;
     }
     const turn = this.turnFor(turnId);
     if (!turn) return;
-    if (ev.type === 'usage') this.events.onUsage(ev);
     if (ev.type === 'context' && ev.meter) this.events.onContext(ev.meter);
     turn.event(ev);
   }

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { ChatRequestError, type Agent, type ChatRequest } from '../core/agent/Agent';
-import { publicContext, publicEvent, type PublicEvent } from '../core/agent/publicEvents';
+import { publicContext, publicEvent, publicTotals, type PublicEvent } from '../core/agent/publicEvents';
 import type { Toolbox } from '../core/agent/toolbox';
 import type { AgentManager } from '../core/mcp/AgentManager';
 import { isObject } from '../core/mcp/serverConfig';
@@ -125,7 +125,7 @@ async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOp
     try {
       const r = await opts.agent.chat(chatReq);
       if (ac.signal.aborted) return;
-      sendJson(res, 200, { reply: r.reply, tool_calls: r.tool_calls, usage: r.usage, conversation_id: r.conversation_id ?? null, ...(r.error ? { error: r.error } : {}), ...(r.context ? { context: publicContext(r.context) } : {}) });
+      sendJson(res, 200, { reply: r.reply, tool_calls: r.tool_calls, usage: r.usage, totals: publicTotals(r.totals), conversation_id: r.conversation_id ?? null, ...(r.error ? { error: r.error } : {}), ...(r.context ? { context: publicContext(r.context) } : {}) });
     } catch (err) {
       if (err instanceof ChatRequestError) throw new HttpError(400, err.message);
       throw err;

@@ -262,7 +262,7 @@ export class AgentRuntime {
       checkpoint: (label) => this.checkpointTurn(label),
     });
     const secrets = () => [...(llm.apiKey ? [llm.apiKey] : []), ...(ports.secrets?.() ?? [])];
-    const agent = new Agent(session, this.store, ports.logger, provider.model, secrets);
+    const agent = new Agent(session, this.store, ports.logger, provider.model, secrets, s.llm.pricing);
     return { agent, provider, toolbox, llm };
   }
 

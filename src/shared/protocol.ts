@@ -45,6 +45,16 @@ export interface ContextMeter {
   summarized: number;
 }
 
+/** The conversation's tokens so far, and its cost in US dollars when `llm.pricing` is set. */
+export interface UsageTotals {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  totalTokens: number;
+  turns: number;
+  cost?: number;
+}
+
 export type BannerAction = 'setApiKey' | 'openSettings' | 'showLogs' | 'showServers' | 'restartServers' | 'retry';
 
 /** One event of a running turn (mirrors core AgentEvent, with tool results as full text). */
@@ -59,7 +69,7 @@ export type TurnEvent =
   /** How full the model's window is for the request about to go (tokens), or a note (compacted, window learned). */
   | { type: 'context'; meter?: ContextMeter; note?: string }
   | { type: 'error'; message: string; actions?: BannerAction[] }
-  | { type: 'done'; stopReason: 'completed' | 'cancelled' | 'round-cap' | 'error'; conversationId?: string };
+  | { type: 'done'; stopReason: 'completed' | 'cancelled' | 'round-cap' | 'error'; conversationId?: string; totals?: UsageTotals };
 
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -160,7 +170,7 @@ export type HostMessage =
   /** Host -> webview: an approval was settled elsewhere (cancelled turn, timeout); remove its buttons. */
   | { type: 'approvalSettled'; approvalId: string; decision: 'allow' | 'deny' | 'always' | 'cancelled' }
   /** Host -> webview: show this conversation (New Chat sends an empty one). */
-  | { type: 'conversation'; id?: string; items: TranscriptItem[] }
+  | { type: 'conversation'; id?: string; items: TranscriptItem[]; totals?: UsageTotals }
   /** Host -> webview: a banner above the input, with buttons that come back as `action`. */
   | { type: 'banner'; level: 'error' | 'warning' | 'info'; message: string; actions: BannerAction[] }
   /** Host -> webview: put text into the input box (and send it when `send`). */

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_STRINGS } from '../../media/src/strings';
 import type { AgentEvent } from '../core/agent/ChatSession';
 import { LlmError, type ChatMessage } from '../core/llm/types';
+import { conversationTotals } from '../core/llm/usage';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 import {
   parseWebviewMessage,
@@ -451,7 +452,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
     try {
       const conv = await this.host.store.load(id);
       this.conversationId = id;
-      await this.post({ type: 'conversation', id, items: transcript(conv.messages) });
+      await this.post({ type: 'conversation', id, items: transcript(conv.messages), totals: conversationTotals(conv.messages, this.host.runtime.settings.llm.pricing) });
     } catch (err) {
       await this.banner(vscode.l10n.t('Could not open the conversation: {0}', (err as Error).message), []);
     }
@@ -488,7 +489,7 @@ function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
     case 'error':
       return emit({ type: 'error', message: e.message, actions: errorActions(e.message, e.kind) });
     case 'done':
-      return emit({ type: 'done', stopReason: e.stopReason, conversationId: e.conversation_id });
+      return emit({ type: 'done', stopReason: e.stopReason, conversationId: e.conversation_id, ...(e.totals ? { totals: e.totals } : {}) });
     case 'approval':
       return;
   }

@@ -13,6 +13,7 @@ export const EDITOR_SETTINGS = [
   'llm.embeddingModel',
   'llm.contextWindow',
   'llm.maxOutputTokens',
+  'llm.pricing',
   'tools.maxResultChars',
   'tools.maxRounds',
   'tools.maxParallel',

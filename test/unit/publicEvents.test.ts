@@ -51,6 +51,10 @@ const cases: Array<[AgentEvent, unknown]> = [
     { type: 'done', text: 'Hi', conversation_id: 'x', stopReason: 'completed', usage },
     { type: 'done', text: 'Hi', conversation_id: 'x', stopReason: 'completed', usage },
   ],
+  [
+    { type: 'done', text: 'Hi', stopReason: 'completed', usage: { ...usage, cachedTokens: 4 }, totals: { promptTokens: 30, completionTokens: 9, cachedTokens: 4, totalTokens: 39, turns: 2, cost: 0.00012 } },
+    { type: 'done', text: 'Hi', stopReason: 'completed', usage: { ...usage, cachedTokens: 4 }, totals: { promptTokens: 30, completionTokens: 9, cachedTokens: 4, totalTokens: 39, turns: 2, cost: 0.00012 } },
+  ],
 ];
 
 describe('public events (SSE and --json)', () => {

@@ -106,12 +106,13 @@ describe('chat webview (Chromium)', function () {
     assert.ok((await page.locator('.markdown li').count()) >= 2);
     assert.ok(!(await page.locator('.working').isVisible()), 'Working… hides while text streams');
 
-    await chat.send(...all.slice(half), ev('t1', { type: 'usage', promptTokens: 1000, completionTokens: 234, totalTokens: 1234 }), ev('t1', { type: 'done', stopReason: 'completed' }));
+    await chat.send(...all.slice(half), ev('t1', { type: 'usage', promptTokens: 1000, completionTokens: 234, totalTokens: 1234 }), ev('t1', { type: 'done', stopReason: 'completed', totals: { promptTokens: 1000, completionTokens: 234, cachedTokens: 0, totalTokens: 1234, turns: 1 } }));
     assert.equal(await page.locator('.markdown li').count(), 3);
     assert.equal(await page.locator('.code-block .code-lang').textContent(), 'ts');
     assert.ok((await page.locator('.code-block .hljs-keyword').count()) > 0, 'code is highlighted');
     assert.equal(await page.locator('.markdown table th').count(), 2);
     assert.equal(await page.locator('.markdown blockquote code').textContent(), 'npm test');
+    // The composer shows the conversation's total; the message its last answer's.
     assert.equal(await page.locator('.usage').textContent(), '1.2K tokens');
     assert.equal(await page.locator('.message-usage').textContent(), '1,234 tokens');
     assert.equal(await page.locator('.send-button').getAttribute('aria-label'), 'Send');

@@ -23,21 +23,26 @@ describe('chat webview: context meter (Chromium)', function () {
     assert.ok(await page.locator('.context-meter').isHidden(), 'no meter before anything was measured');
 
     await chat.send(ev({ type: 'context', meter: { ...METER, used: 4_200 } }));
-    assert.equal(await page.locator('.context-label').textContent(), '4.2K / 13.4K');
+    assert.equal(await page.locator('.context-label').textContent(), '31%');
     assert.ok(!(await page.locator('.context-meter').evaluate((el) => el.classList.contains('high'))));
 
     await chat.send(
       ev({ type: 'context', note: 'The conversation is near the model\'s context window: the 12 oldest messages are summarized for the model (you still see them all).' }),
       ev({ type: 'context', meter: { ...METER, summarized: 12 } }),
       ev({ type: 'text', delta: 'The build failed in **step 3**.' }),
-      ev({ type: 'done', stopReason: 'completed', conversationId: 'c1' }),
+      ev({ type: 'done', stopReason: 'completed', conversationId: 'c1', totals: { promptTokens: 38_400, completionTokens: 1_250, cachedTokens: 21_000, totalTokens: 39_650, turns: 6, cost: 0.0734 } }),
     );
+    // The conversation's running total beside the meter, with its cost (llm.pricing set).
+    const usage = page.locator('.composer .usage');
+    assert.equal(await usage.textContent(), '39.7K · $0.07');
+    assert.match((await usage.getAttribute('title')) ?? '', /This conversation: 38,400 tokens in \(21,000 from the prompt cache\), 1,250 out, over 6 turns\nCost at llm.pricing: \$0\.07/);
     const meter = page.locator('.context-meter');
-    assert.equal(await page.locator('.context-label').textContent(), '11.9K / 13.4K');
+    assert.equal(await page.locator('.context-label').textContent(), '89%');
     assert.ok(await meter.evaluate((el) => el.classList.contains('high')), 'past 85% the bar says so');
     assert.equal(await meter.getAttribute('aria-valuenow'), '11900');
     assert.equal(await meter.getAttribute('aria-valuemax'), '13400');
     const title = (await meter.getAttribute('title')) ?? '';
+    assert.match(title, /^11,900 of 13,400 tokens\n/);
     assert.match(title, /Context window 16,384 tokens \(endpoint\)\. Last request: system 820, tools 2,100, conversation 3,980, tool results 5,000/);
     assert.match(title, /The 12 oldest messages are summarized/);
     const width = await page.locator('.context-fill').evaluate((el) => (el as HTMLElement).style.width);
@@ -50,5 +55,14 @@ describe('chat webview: context meter (Chromium)', function () {
     await chat.clearPosted();
     await page.locator('.compact-button').click();
     assert.deepEqual(await chat.waitForPosted((m) => m.type === 'compact'), { type: 'compact' });
+
+    // A reopened conversation shows its totals at once (no pricing: tokens only, a cheap one to the cent's fraction).
+    await chat.send({ type: 'conversation', id: 'c2', items: [{ kind: 'user', text: 'hi' }, { kind: 'assistant', text: 'hello' }], totals: { promptTokens: 900, completionTokens: 40, cachedTokens: 0, totalTokens: 940, turns: 1 } });
+    assert.equal(await usage.textContent(), '940 tokens');
+    await chat.send({ type: 'conversation', id: 'c3', items: [{ kind: 'user', text: 'hi' }], totals: { promptTokens: 900, completionTokens: 40, cachedTokens: 0, totalTokens: 940, turns: 1, cost: 0.0021 } });
+    assert.equal(await usage.textContent(), '940 · $0.0021');
+    // A new chat has none.
+    await chat.send({ type: 'conversation', items: [] });
+    assert.ok(await usage.isHidden());
   });
 });

@@ -1,4 +1,5 @@
 /** `mcp-agent chat`: one prompt, or an interactive session; the answer streams to stdout, tool activity to stderr. */
+import { describeTotals } from '../../core/llm/usage';
 import { createInterface } from 'node:readline/promises';
 import type { AgentEvent } from '../../core/agent/ChatSession';
 import { ChatRequestError } from '../../core/agent/Agent';
@@ -298,6 +299,10 @@ function printEvent(e: AgentEvent, endedWithNewline: boolean, verbose: boolean):
       return true;
     case 'error':
       return endedWithNewline;
+    case 'done':
+      if (!verbose || !e.totals?.turns) return endedWithNewline;
+      process.stderr.write(`${endedWithNewline ? '' : '\n'}[tokens] this conversation: ${describeTotals(e.totals)}\n`);
+      return true;
     default:
       return endedWithNewline;
   }

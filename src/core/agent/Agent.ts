@@ -5,6 +5,7 @@
 import type { ChatMessage, Usage } from '../llm/types';
 import type { ContextReport } from '../context/manager';
 import type { Approver, Logger } from '../ports';
+import { conversationTotals, type ConversationTotals, type Pricing } from '../llm/usage';
 import { redact } from '../util/redact';
 import { silentLogger } from '../ports';
 import type { AgentEvent, ChatSession, StopReason, ToolCallRecord } from './ChatSession';
@@ -37,6 +38,8 @@ export interface ChatResponse {
   error?: string;
   /** How full the model's window was on the last request. */
   context?: ContextReport;
+  /** The whole conversation's tokens so far, and its cost when pricing is set. */
+  totals: ConversationTotals;
 }
 
 /** A request the caller got wrong (HTTP 400, CLI exit 2). */
@@ -55,6 +58,8 @@ export class Agent {
     private readonly model?: string,
     /** Exact secrets (the API key) to strip from stored conversations, besides the usual patterns. */
     private readonly secrets: () => string[] = () => [],
+    /** `llm.pricing`: what a million tokens cost, for the conversation's running cost. */
+    private readonly pricing?: Pricing,
   ) {}
 
   /**
@@ -102,8 +107,9 @@ export class Agent {
         this.logger.warn(`could not save the conversation: ${(err as Error).message}`);
       }
     }
-    emit({ type: 'done', text: result.text, conversation_id: conversationId, stopReason: result.stopReason, usage: result.usage, ...(result.context ? { context: result.context } : {}) });
-    return { reply: result.text, tool_calls: result.toolCalls, usage: result.usage, conversation_id: conversationId, stopReason: result.stopReason, error: result.error, ...(result.context ? { context: result.context } : {}) };
+    const totals = conversationTotals([...stored, ...result.messages], this.pricing);
+    emit({ type: 'done', text: result.text, conversation_id: conversationId, stopReason: result.stopReason, usage: result.usage, totals, ...(result.context ? { context: result.context } : {}) });
+    return { reply: result.text, tool_calls: result.toolCalls, usage: result.usage, totals, conversation_id: conversationId, stopReason: result.stopReason, error: result.error, ...(result.context ? { context: result.context } : {}) };
   }
 }
 

@@ -10,6 +10,7 @@ import { capHeadTail } from '../tools/truncate';
 import type { ToolResult } from '../tools/types';
 import type { SummaryRecord } from '../context/budget';
 import type { ContextManager, ContextReport } from '../context/manager';
+import type { ConversationTotals } from '../llm/usage';
 import { isReadOnlyTool, type ApprovalPolicy } from './approvals';
 import { Toolbox, type AgentTool } from './toolbox';
 import { resultForModel, resultText, toolResultEnvelope } from './results';
@@ -38,7 +39,7 @@ export type AgentEvent =
   /** The workspace was checkpointed before this turn's first change (restoring `id` undoes the turn). */
   | { type: 'checkpoint'; id: string }
   | { type: 'error'; message: string; kind?: string }
-  | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage; context?: ContextReport };
+  | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage; totals?: ConversationTotals; context?: ContextReport };
 
 export type StopReason = 'completed' | 'cancelled' | 'round-cap' | 'error';
 
@@ -111,7 +112,12 @@ export class ChatSession {
 
     const ctx = this.opts.context;
     let context: ContextReport | undefined;
-    const finish = (stopReason: StopReason, error?: string): TurnResult => ({ text: lastText, messages: added, toolCalls, usage, stopReason, error, ...(context ? { context } : {}) });
+    const finish = (stopReason: StopReason, error?: string): TurnResult => {
+      // The turn's tokens are stored with its last assistant message, so any store can total a conversation.
+      const last = added.findLast((m) => m.role === 'assistant');
+      if (last?.role === 'assistant' && usage.totalTokens > 0) last.usage = { ...usage };
+      return { text: lastText, messages: added, toolCalls, usage, stopReason, error, ...(context ? { context } : {}) };
+    };
     // With a context budget the system prompt joins the summary; without one, the messages go as they are.
     const systemPrompt = history[0]?.role === 'system' ? undefined : this.opts.systemPrompt;
     let compacted = false;
@@ -167,6 +173,7 @@ export class ChatSession {
             usage.promptTokens += ev.usage.promptTokens;
             usage.completionTokens += ev.usage.completionTokens;
             usage.totalTokens += ev.usage.totalTokens;
+            if (ev.usage.cachedTokens) usage.cachedTokens = (usage.cachedTokens ?? 0) + ev.usage.cachedTokens;
             ctx?.observe(ev.usage.promptTokens);
             onEvent({ type: 'usage', usage: ev.usage });
           }

@@ -9,6 +9,7 @@
 import type { ApprovalRequest } from '../ports';
 import type { ContextReport } from '../context/manager';
 import type { Usage } from '../llm/types';
+import type { ConversationTotals } from '../llm/usage';
 import type { AgentEvent, StopReason } from './ChatSession';
 
 export type PublicEvent =
@@ -21,7 +22,22 @@ export type PublicEvent =
   | { type: 'context'; report?: PublicContext; note?: string }
   | { type: 'checkpoint'; id: string }
   | { type: 'error'; message: string; kind?: string }
-  | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage; context?: PublicContext };
+  | { type: 'done'; text: string; conversation_id?: string; stopReason: StopReason; usage: Usage; totals?: PublicTotals; context?: PublicContext };
+
+/** The conversation's tokens so far (every stored turn), and its cost in US dollars when `llm.pricing` is set. */
+export interface PublicTotals {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  totalTokens: number;
+  turns: number;
+  cost?: number;
+}
+
+export function publicTotals(t: ConversationTotals): PublicTotals {
+  const { promptTokens, completionTokens, cachedTokens, totalTokens, turns, cost } = t;
+  return { promptTokens, completionTokens, cachedTokens, totalTokens, turns, ...opt('cost', cost) };
+}
 
 /** How full the model's window is: the request about to be sent, in tokens. */
 export interface PublicContext {
@@ -65,7 +81,7 @@ export function publicEvent(e: AgentEvent): PublicEvent | undefined {
     case 'error':
       return { type: 'error', message: e.message, ...opt('kind', e.kind) };
     case 'done':
-      return { type: 'done', text: e.text, ...opt('conversation_id', e.conversation_id), stopReason: e.stopReason, usage: { ...e.usage }, ...opt('context', e.context && publicContext(e.context)) };
+      return { type: 'done', text: e.text, ...opt('conversation_id', e.conversation_id), stopReason: e.stopReason, usage: { ...e.usage }, ...opt('totals', e.totals && publicTotals(e.totals)), ...opt('context', e.context && publicContext(e.context)) };
     default:
       return unknownEvent(e);
   }

@@ -32,6 +32,15 @@ export const llmSectionSchema = z.strictObject({
   contextWindow: z.number().int().min(1024).max(10_000_000).optional(),
   /** Tokens kept free for the answer within the window; unset: an eighth of it, from 512 to 8192. */
   maxOutputTokens: z.number().int().min(64).max(1_000_000).optional(),
+  /** US dollars per million tokens, for the conversation's cost; unset: tokens only. */
+  pricing: z
+    .strictObject({
+      input: z.number().min(0),
+      /** Prompt tokens read from the provider's cache; unset: billed as input. */
+      cachedInput: z.number().min(0).optional(),
+      output: z.number().min(0),
+    })
+    .optional(),
 });
 
 export type LlmSection = z.infer<typeof llmSectionSchema>;

@@ -55,7 +55,8 @@ function objectSchema(schema: Record<string, unknown>): Record<string, unknown> 
 }
 
 export function fromWireUsage(u: CompletionUsage): Usage {
-  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, totalTokens: u.total_tokens };
+  const cached = u.prompt_tokens_details?.cached_tokens;
+  return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, totalTokens: u.total_tokens, ...(cached ? { cachedTokens: cached } : {}) };
 }
 
 type ToolCallDelta = ChatCompletionChunk.Choice.Delta.ToolCall;

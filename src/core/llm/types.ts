@@ -17,7 +17,8 @@ export type ChatMessage =
   | { role: 'system'; content: string }
   /** `images`: pictures that go with the text (a server's sampling request), for models that take them. */
   | { role: 'user'; content: string; images?: ImagePart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] }
+  /** `usage`: the whole turn's tokens, on the turn's last assistant message (kept in the store; not sent on the wire). */
+  | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[]; usage?: Usage }
   /** `isError`: the tool reported a failure (kept in the store; not sent on the wire). */
   | { role: 'tool'; tool_call_id: string; name?: string; content: string; isError?: boolean };
 
@@ -32,6 +33,8 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Of the prompt tokens, those the endpoint read from its prompt cache (when it says). */
+  cachedTokens?: number;
 }
 
 export type StreamEvent =
