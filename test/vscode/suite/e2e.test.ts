@@ -370,6 +370,11 @@ describe('MCP Agent end to end, as a user', function () {
     await vscode.commands.executeCommand('mcpAgent.openChat');
     await ui.waitFor('chat', CHAT.toolCard);
     assert.ok((await ui.count('chat', CHAT.userMessage)) >= 4, 'the conversation is not in the panel');
+    // The context meter and the conversation's token total, in the real editor: the window is the user setting's.
+    await ui.waitFor('chat', '.context-meter');
+    assert.match(await ui.text('chat', '.context-label'), /^\d+%$/);
+    assert.match((await ui.attr('chat', '.context-meter', 'title')) ?? '', /tokens\nContext window 131,072 tokens \(setting\)/);
+    assert.match(await ui.text('chat', '.composer .usage'), /tokens$/);
     await screenshot('chat-conversation');
   });
 
