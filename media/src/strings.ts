@@ -58,6 +58,7 @@ export const DEFAULT_STRINGS = {
   tokensDetail: 'Last answer: {0} prompt + {1} completion = {2} tokens',
   totalsDetail: 'This conversation: {0} tokens in ({1} from the prompt cache), {2} out, over {3} turns',
   totalsCost: 'Cost at llm.pricing: {0}',
+  toolImage: 'Image {0} from the tool',
   tooLong: 'The message is too long ({0} characters; the limit is {1}).',
   // Transcript
   conversation: 'Conversation',

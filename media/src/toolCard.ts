@@ -159,6 +159,14 @@ export class ToolCard {
     this.paint();
   }
 
+  /** The result's pictures as thumbnails, visible without opening the result. Only image data: URLs of known types. */
+  showImages(images: Array<{ mimeType: string; data: string }>): void {
+    const thumbs = images
+      .filter((i) => /^image\/(png|jpeg|gif|webp)$/i.test(i.mimeType) && /^[A-Za-z0-9+/]+=*$/.test(i.data))
+      .map((i, n) => h('img', { class: 'tool-image', src: `data:${i.mimeType};base64,${i.data}`, alt: t('toolImage', String(n + 1)), title: `${i.mimeType}, ${formatSize(Math.round((i.data.length * 3) / 4))}` }));
+    if (thumbs.length) this.resultSlot.prepend(h('div', { class: 'tool-images' }, ...thumbs));
+  }
+
   /** An applied edit: its diff, shown open, and a link to the file. */
   showChange(change: { path: string; diff: string }): void {
     const open = h('button', { type: 'button', class: 'link-button tool-open-file', title: t('toolOpenFile', change.path) }, icon('go-to-file'), change.path);

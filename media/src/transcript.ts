@@ -152,6 +152,7 @@ class Turn {
         }
         card.result(ev.content, ev.isError, ev.durationMs, ev.truncated);
         if (ev.change) card.showChange(ev.change);
+        if (ev.images?.length) card.showImages(ev.images);
         this.transcript.live.say(t(ev.isError ? 'toolFailedAnnounce' : 'toolFinished', card.displayName));
         this.updateWorking();
         return;

@@ -25,7 +25,7 @@ Usage:
                                                                  a resource's contents (--out: each into a file)
   mcp-agent prompts [--config FILE]... [--url URL] [--json]     servers' prompts and their arguments
   mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
-                 [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]...
+                 [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]... [--image FILE]...
   mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
   mcp-agent checkpoints [list | diff ID | restore ID] [--json] [--yes]
                                                the workspace as it was before each chat turn's changes
@@ -46,6 +46,8 @@ Options:
                    error, ...) and show them on stderr (--verbose shows them too)
   --prompt SERVER/NAME  chat: start with a server's prompt (--arg NAME=VALUE for its arguments)
   --attach SERVER:URI   chat: attach a resource to the first message (repeatable)
+  --image FILE     chat: send a PNG, JPEG, GIF or WebP with the first message, to a model that sees
+                   images (repeatable; at most 8, 5 MB each)
   --conversation ID  continue a stored conversation
   --verbose        more detail on stderr
   -h, --help       this help;  --version  the version
@@ -144,10 +146,11 @@ async function main(argv: string[]): Promise<number> {
         prompt: { type: 'string' },
         arg: { type: 'string', multiple: true, default: [] },
         attach: { type: 'string', multiple: true, default: [] },
+        image: { type: 'string', multiple: true, default: [] },
       });
       if (values.help) return help();
       return runChat(
-        { ...commonOptions(values), model: values.model, yes: values.yes ?? false, conversation: values.conversation, prompt: values.prompt, args: values.arg, attach: values.attach },
+        { ...commonOptions(values), model: values.model, yes: values.yes ?? false, conversation: values.conversation, prompt: values.prompt, args: values.arg, attach: values.attach, images: values.image },
         positionals.length ? positionals.join(' ') : undefined,
       );
     }

@@ -16,7 +16,8 @@ import type { Logger } from '../core/ports';
 import { McpServerError } from '../core/mcp/errors';
 import { version } from './version';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
+/** Room for a few images as data: URLs (each at most 5 MB before base64). */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface ApiServerOptions {
   host: string;
@@ -190,9 +191,12 @@ function toChatRequest(body: unknown): ChatRequest {
   }
   if (!Array.isArray(messages)) throw new HttpError(400, '"messages" must be a list of {role, content}');
   for (const [i, m] of messages.entries()) {
-    if (!isObject(m) || typeof m.role !== 'string' || typeof m.content !== 'string') throw new HttpError(400, `messages[${i}] must be {"role": string, "content": string}`);
+    // A user message may also bring OpenAI's content parts (text and data: URL images); the agent checks them.
+    if (!isObject(m) || typeof m.role !== 'string' || (typeof m.content !== 'string' && !(m.role === 'user' && Array.isArray(m.content)))) {
+      throw new HttpError(400, `messages[${i}] must be {"role": string, "content": string} (a user message's content may be a list of text and image_url parts)`);
+    }
   }
-  return { messages: messages as Array<{ role: string; content: string }>, conversationId: conversationId ?? undefined };
+  return { messages: messages as Array<{ role: string; content: string | unknown[] }>, conversationId: conversationId ?? undefined };
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -31,6 +31,8 @@ import { ContextManager } from './context/manager';
 import { ResultStore } from './context/resultStore';
 import { createBuiltinTools } from './tools/builtins';
 import { createReadResultTool } from './tools/readResult';
+import { createReadResourceTool } from './tools/readResource';
+import { seesImages } from './llm/vision';
 import { planFileChange } from './tools/editFile';
 import type { BuiltinTool } from './tools/types';
 
@@ -222,7 +224,10 @@ export class AgentRuntime {
       logger: ports.logger,
       cache: this.cache,
     });
-    builtins.push(createReadResultTool(this.results));
+    builtins.push(
+      createReadResultTool(this.results),
+      createReadResourceTool({ readResource: (server, uri, opts) => this.manager.readResource(server, uri, opts), serverNames: () => this.manager.servers().map((st) => st.name) }),
+    );
     if (ports.builtins) builtins = ports.builtins(builtins);
     const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cache.ttlSeconds, disabled: s.tools.disabled });
     const standing = ports.standingApprovals;
@@ -259,6 +264,7 @@ export class AgentRuntime {
       maxResultChars: s.tools.maxResultChars,
       maxParallelTools: s.tools.maxParallel,
       maxTools: llm.maxTools,
+      vision: s.llm.vision ?? (s.llm.provider !== 'vscode-lm' && seesImages(provider.model)),
       checkpoint: (label) => this.checkpointTurn(label),
     });
     const secrets = () => [...(llm.apiKey ? [llm.apiKey] : []), ...(ports.secrets?.() ?? [])];

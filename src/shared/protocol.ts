@@ -62,7 +62,8 @@ export type TurnEvent =
   | { type: 'text'; delta: string }
   | { type: 'tool_call'; id: string; name: string; server?: string; arguments: string }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
-  | { type: 'tool_result'; id: string; name: string; isError: boolean; content: string; truncated?: boolean; durationMs: number; change?: { path: string; diff: string } }
+  /** `images`: the result's pictures (a few, bounded), shown as thumbnails on the card. */
+  | { type: 'tool_result'; id: string; name: string; isError: boolean; content: string; truncated?: boolean; durationMs: number; change?: { path: string; diff: string }; images?: Array<{ mimeType: string; data: string }> }
   /** The workspace was checkpointed before this turn's first change: its user message can restore it. */
   | { type: 'checkpoint'; id: string }
   | { type: 'usage'; promptTokens: number; completionTokens: number; totalTokens: number }

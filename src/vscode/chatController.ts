@@ -8,6 +8,7 @@ import { DEFAULT_STRINGS } from '../../media/src/strings';
 import type { AgentEvent } from '../core/agent/ChatSession';
 import { LlmError, type ChatMessage } from '../core/llm/types';
 import { conversationTotals } from '../core/llm/usage';
+import type { ToolResult } from '../core/tools/types';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 import {
   parseWebviewMessage,
@@ -477,7 +478,7 @@ function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
     case 'progress':
       return emit({ type: 'progress', id: e.id, progress: e.progress, total: e.total, message: e.message });
     case 'tool_result':
-      return emit({ type: 'tool_result', id: e.id, name: e.name, isError: e.isError, content: e.content, truncated: e.truncated, durationMs: e.durationMs, change: toolChange(e) });
+      return emit({ type: 'tool_result', id: e.id, name: e.name, isError: e.isError, content: e.content, truncated: e.truncated, durationMs: e.durationMs, change: toolChange(e), ...thumbnails(e.result) });
     case 'usage':
       return emit({ type: 'usage', ...e.usage });
     case 'checkpoint':
@@ -493,6 +494,15 @@ function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
     case 'approval':
       return;
   }
+}
+
+/** A result's pictures for the card: the first few, each small enough to post to the webview. */
+function thumbnails(result: ToolResult | undefined): { images?: Array<{ mimeType: string; data: string }> } {
+  const images = (result?.content ?? [])
+    .filter((c): c is Extract<typeof c, { type: 'image' }> => c.type === 'image' && /^image\/(png|jpeg|gif|webp)$/i.test(c.mimeType) && c.data.length <= 1_000_000)
+    .slice(0, 4)
+    .map((c) => ({ mimeType: c.mimeType, data: c.data }));
+  return images.length ? { images } : {};
 }
 
 /**

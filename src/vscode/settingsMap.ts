@@ -13,6 +13,7 @@ export const EDITOR_SETTINGS = [
   'llm.embeddingModel',
   'llm.contextWindow',
   'llm.maxOutputTokens',
+  'llm.vision',
   'llm.pricing',
   'tools.maxResultChars',
   'tools.maxRounds',

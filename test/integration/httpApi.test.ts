@@ -2,6 +2,7 @@
  * The HTTP API of `mcp-agent serve`, end to end: the built CLI as a child process on a free port, a scripted
  * OpenAI-compatible server in this process, the fault MCP server from config.yaml, real HTTP from node:http.
  */
+import { MAX_BODY_BYTES } from '../../src/cli/server';
 import * as assert from 'node:assert/strict';
 import { startScriptedOpenAI, type RecordedRequest, type ReplyScript, type ScriptedOpenAI, type WireMessage } from '../fixtures/scriptedOpenAI';
 import { agentEnv, descendants, isRunning, makeWorkspace, openStream, parseJson, parseSse, request, startServe, type ServeProcess, type TestWorkspace } from '../helpers/api';
@@ -178,7 +179,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     assert.equal(typeof done.conversation_id, 'string');
   });
 
-  it('rejects bad bodies: invalid JSON -> 400 with an error, a 3 MB body -> 413 (with and without Content-Length)', async () => {
+  it('rejects bad bodies: invalid JSON -> 400 with an error, a body over the 32 MiB limit -> 413 (with and without Content-Length)', async () => {
     const bad = await request(api.port, '/chat', { body: '{"messages": [', headers: { 'content-type': 'application/json' } });
     assert.equal(bad.status, 400);
     assert.match(parseJson<{ error: string }>(bad).error, /invalid JSON/);
@@ -195,7 +196,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     assert.equal(unknownConversation.status, 400, unknownConversation.text);
     assert.match(parseJson<{ error: string }>(unknownConversation).error, /no-such-id/);
 
-    const big = JSON.stringify(user('y'.repeat(3 * 1024 * 1024)));
+    const big = JSON.stringify(user('y'.repeat(MAX_BODY_BYTES + 1024)));
     const sized = await request(api.port, '/chat', { body: big, headers: { 'content-type': 'application/json' } });
     assert.equal(sized.status, 413);
     assert.match(parseJson<{ error: string }>(sized).error, /larger than/);

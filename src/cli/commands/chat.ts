@@ -1,5 +1,7 @@
 /** `mcp-agent chat`: one prompt, or an interactive session; the answer streams to stdout, tool activity to stderr. */
 import { describeTotals } from '../../core/llm/usage';
+import { checkImages, imageFromFile, ImageInputError } from '../../core/llm/images';
+import type { ImagePart } from '../../core/llm/types';
 import { createInterface } from 'node:readline/promises';
 import type { AgentEvent } from '../../core/agent/ChatSession';
 import { ChatRequestError } from '../../core/agent/Agent';
@@ -25,12 +27,23 @@ export interface ChatOptions extends CommonOptions {
   args?: string[];
   /** `SERVER:URI` resources attached to the first message. */
   attach?: string[];
+  /** Image files sent with the first message. */
+  images?: string[];
 }
 
 export async function runChat(opts: ChatOptions, prompt: string | undefined): Promise<number> {
   const promptRef = opts.prompt === undefined ? undefined : parsePromptRef(opts.prompt);
   const promptArgs = parseArgPairs(opts.args ?? []);
   const attachments = (opts.attach ?? []).map(parseAttachment);
+  // Read and checked before any server starts: a wrong file is a usage error, not a failed turn.
+  let images: ImagePart[] | undefined;
+  try {
+    images = opts.images?.length ? checkImages(await Promise.all(opts.images.map(imageFromFile))) : undefined;
+  } catch (err) {
+    if (err instanceof ImageInputError) throw new CliError(`--image ${err.message}`, EXIT.usage);
+    throw err;
+  }
+  if (images && prompt === undefined && !opts.prompt && !(opts.attach ?? []).length && process.stdin.isTTY) throw new CliError('--image goes with a message: give the prompt too (mcp-agent chat --image shot.png "What is wrong here?")', EXIT.usage);
   const interactive = prompt === undefined;
   if (interactive && !process.stdin.isTTY && !promptRef) {
     // Piped input: the whole of stdin is the prompt.
@@ -140,6 +153,9 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
   }
 
   async function turn(input: string | PromptChatMessage[]): Promise<number> {
+    // The images go with the first message only.
+    const pictures = images;
+    images = undefined;
     const updates = await watch?.takeUpdates();
     if (updates) input = withContext(input, updates.text);
     const ac = new AbortController();
@@ -153,6 +169,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
     try {
       const r = await runtime.agent.chat({
         ...(typeof input === 'string' ? { prompt: input } : { messages: input }),
+        ...(pictures ? { images: pictures } : {}),
         conversationId,
         signal: ac.signal,
         onEvent: (e) => {

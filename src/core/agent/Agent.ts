@@ -2,7 +2,8 @@
  * The agent as the fronts use it: a chat request (a prompt, or the original API's message list) on a stored
  * conversation, run by a ChatSession, with the conversation saved afterwards, partial answers included.
  */
-import type { ChatMessage, Usage } from '../llm/types';
+import type { ChatMessage, ImagePart, Usage } from '../llm/types';
+import { checkImages, imageFromDataUrl } from '../llm/images';
 import type { ContextReport } from '../context/manager';
 import type { Approver, Logger } from '../ports';
 import { conversationTotals, type ConversationTotals, type Pricing } from '../llm/usage';
@@ -20,13 +21,18 @@ export interface ConversationStore {
 export interface ChatRequest {
   /** A new user message. */
   prompt?: string;
-  /** The original API's shape: the conversation so far, ending with the user's message. */
-  messages?: Array<{ role: string; content: string }>;
+  /**
+   * The original API's shape: the conversation so far, ending with the user's message. A user message's content may
+   * also be OpenAI's list of parts: `{type: 'text', text}` and `{type: 'image_url', image_url: {url: 'data:…'}}`.
+   */
+  messages?: Array<{ role: string; content: string | unknown[] }>;
   conversationId?: string;
   signal?: AbortSignal;
   onEvent?: (e: AgentEvent) => void;
   /** Who answers this turn's approvals (the panel that started it); default, the runtime's. */
   approver?: Approver;
+  /** Pictures that go with the new user message (checked: type, size, count), for a model that sees images. */
+  images?: ImagePart[];
 }
 
 export interface ChatResponse {
@@ -81,7 +87,18 @@ export class Agent {
   }
 
   async chat(req: ChatRequest): Promise<ChatResponse> {
-    const { history, prompt } = splitRequest(req);
+    const { history, prompt, images: sentImages } = splitRequest(req);
+    const wanted = [...(req.images ?? []), ...sentImages];
+    let images: ImagePart[] | undefined;
+    if (wanted.length || history.some((m) => m.role === 'user' && m.images?.length)) {
+      // Refused before anything is sent or stored: a model that does not see images would only get a note.
+      if (!this.session.seesImages) throw new ChatRequestError(`the model ${this.model ?? ''} does not take images; use a vision model, or set llm.vision: true if this one does`.replace('  ', ' '));
+      try {
+        images = wanted.length ? checkImages(wanted) : undefined;
+      } catch (err) {
+        throw new ChatRequestError((err as Error).message);
+      }
+    }
     let conversationId = req.conversationId;
     let stored: ChatMessage[] = [];
     if (conversationId) {
@@ -93,7 +110,7 @@ export class Agent {
       }
     }
     const emit = req.onEvent ?? (() => undefined);
-    const result = await this.session.runTurn([...stored, ...history], prompt, emit, req.signal, req.approver);
+    const result = await this.session.runTurn([...stored, ...history], images ? { text: prompt, images } : prompt, emit, req.signal, req.approver);
 
     if (this.store) {
       try {
@@ -113,23 +130,55 @@ export class Agent {
   }
 }
 
-function splitRequest(req: ChatRequest): { history: ChatMessage[]; prompt: string } {
+function splitRequest(req: ChatRequest): { history: ChatMessage[]; prompt: string; images: ImagePart[] } {
   if (req.prompt !== undefined) {
     if (!req.prompt.trim()) throw new ChatRequestError('the prompt is empty');
-    return { history: [], prompt: req.prompt };
+    return { history: [], prompt: req.prompt, images: [] };
   }
   const msgs = req.messages ?? [];
   if (msgs.length === 0) throw new ChatRequestError('"messages" must hold at least one message');
-  const last = msgs[msgs.length - 1];
-  if (last.role !== 'user' || typeof last.content !== 'string' || !last.content.trim()) throw new ChatRequestError('the last message must be a non-empty user message');
+  const lastAt = msgs.length - 1;
+  const last = msgs[lastAt];
+  const lastParts = last.role === 'user' ? contentParts(last.content, lastAt) : undefined;
+  if (!lastParts || (!lastParts.text.trim() && lastParts.images.length === 0)) throw new ChatRequestError('the last message must be a non-empty user message');
   const history: ChatMessage[] = [];
   for (const [i, m] of msgs.slice(0, -1).entries()) {
+    if (m.role === 'user') {
+      const { text, images } = contentParts(m.content, i);
+      history.push(images.length ? { role: 'user', content: text, images } : { role: 'user', content: text });
+      continue;
+    }
     if (typeof m.content !== 'string') throw new ChatRequestError(`messages[${i}].content must be a string`);
-    if (m.role === 'user' || m.role === 'system') history.push({ role: m.role, content: m.content });
+    if (m.role === 'system') history.push({ role: 'system', content: m.content });
     else if (m.role === 'assistant') history.push({ role: 'assistant', content: m.content });
     else throw new ChatRequestError(`messages[${i}].role must be "system", "user" or "assistant"`);
   }
-  return { history, prompt: last.content };
+  return { history, prompt: lastParts.text, images: lastParts.images };
+}
+
+/** A user message's content: a string, or OpenAI's parts (text, and images as data: URLs). */
+function contentParts(content: unknown, i: number): { text: string; images: ImagePart[] } {
+  if (typeof content === 'string') return { text: content, images: [] };
+  if (!Array.isArray(content)) throw new ChatRequestError(`messages[${i}].content must be a string or a list of parts`);
+  const text: string[] = [];
+  const images: ImagePart[] = [];
+  for (const [j, p] of content.entries()) {
+    const part = p as { type?: unknown; text?: unknown; image_url?: { url?: unknown } };
+    const where = `messages[${i}].content[${j}]`;
+    if (part?.type === 'text' && typeof part.text === 'string') text.push(part.text);
+    else if (part?.type === 'image_url' && typeof part.image_url?.url === 'string') {
+      try {
+        images.push(imageFromDataUrl(part.image_url.url, where));
+      } catch (err) {
+        throw new ChatRequestError((err as Error).message);
+      }
+    } else throw new ChatRequestError(`${where} must be {"type": "text", "text": …} or {"type": "image_url", "image_url": {"url": "data:image/png;base64,…"}}`);
+  }
+  try {
+    return { text: text.join('\n'), images: checkImages(images) };
+  } catch (err) {
+    throw new ChatRequestError((err as Error).message);
+  }
 }
 
 function redactMessages(messages: ChatMessage[], known: string[]): ChatMessage[] {

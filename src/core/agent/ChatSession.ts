@@ -5,7 +5,7 @@
  */
 import type { ApprovalRequest, Approver } from '../ports';
 import { recentConversationText, rankToolsDetailed, toolsUsedIn } from '../llm/toolRanking';
-import { LlmError, type ChatMessage, type ChatProvider, type FunctionSpec, type ToolCall, type Usage } from '../llm/types';
+import { LlmError, type ChatMessage, type ChatProvider, type FunctionSpec, type ImagePart, type ToolCall, type Usage } from '../llm/types';
 import { capHeadTail } from '../tools/truncate';
 import type { ToolResult } from '../tools/types';
 import type { SummaryRecord } from '../context/budget';
@@ -13,7 +13,7 @@ import type { ContextManager, ContextReport } from '../context/manager';
 import type { ConversationTotals } from '../llm/usage';
 import { isReadOnlyTool, type ApprovalPolicy } from './approvals';
 import { Toolbox, type AgentTool } from './toolbox';
-import { resultForModel, resultText, toolResultEnvelope } from './results';
+import { resultForModel, resultImages, resultText, toolResultEnvelope } from './results';
 
 export type AgentEvent =
   | { type: 'text'; delta: string }
@@ -80,6 +80,8 @@ export interface ChatSessionOptions {
   maxTools?: number;
   /** The context budget (src/core/context): every request fitted to the model's window. */
   context?: ContextManager;
+  /** The model sees images: tools' pictures go to it as image parts (else as a note); the user's may be sent. */
+  vision?: boolean;
   /**
    * Snapshots the workspace; called once per turn, before the first tool call that is not read-only runs. Returns the
    * checkpoint's id, or undefined when none was taken (the turn goes on either way).
@@ -99,9 +101,11 @@ export class ChatSession {
    * Runs one user turn on top of `history`; events stream through `onEvent` as they happen. `approver`: who answers
    * this turn's approvals (the panel that started it); default, the policy's own.
    */
-  async runTurn(history: ChatMessage[], userContent: string, onEvent: (e: AgentEvent) => void, signal?: AbortSignal, approver?: Approver): Promise<TurnResult> {
+  async runTurn(history: ChatMessage[], user: string | { text: string; images?: ImagePart[] }, onEvent: (e: AgentEvent) => void, signal?: AbortSignal, approver?: Approver): Promise<TurnResult> {
     const o = { ...DEFAULTS, ...definedOnly(this.opts) };
-    const added: ChatMessage[] = [{ role: 'user', content: userContent }];
+    const userContent = typeof user === 'string' ? user : user.text;
+    const images = typeof user === 'string' ? undefined : user.images;
+    const added: ChatMessage[] = [{ role: 'user', content: userContent, ...(images?.length ? { images } : {}) }];
     const base: ChatMessage[] = this.opts.systemPrompt && history[0]?.role !== 'system' ? [{ role: 'system', content: this.opts.systemPrompt }, ...history] : history;
     const usage: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
     const toolCalls: ToolCallRecord[] = [];
@@ -205,13 +209,18 @@ export class ChatSession {
       const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal, approver, beforeChange));
       for (const r of results) {
         toolCalls.push(r.record);
-        added.push({ role: 'tool', tool_call_id: r.record.id, name: r.record.name, content: r.forModel, ...(r.record.isError ? { isError: true } : {}) });
+        added.push({ role: 'tool', tool_call_id: r.record.id, name: r.record.name, content: r.forModel, ...(r.record.isError ? { isError: true } : {}), ...(r.images ? { images: r.images } : {}) });
       }
       if (signal?.aborted) return finish('cancelled');
     }
     const message = `Stopped after ${o.maxRounds} model rounds without a final answer (the round cap); ask again to continue.`;
     onEvent({ type: 'error', message, kind: 'round-cap' });
     return finish('round-cap', message);
+  }
+
+  /** Whether the model takes images (the user's go only to one that does). */
+  get seesImages(): boolean {
+    return this.opts.vision === true;
   }
 
   /**
@@ -222,12 +231,17 @@ export class ChatSession {
     return this.opts.context?.compact(history, signal, 1);
   }
 
-  /** Tool results go to the model inside their envelope (results.ts); history keeps them plain. */
+  /**
+   * Tool results go to the model inside their envelope (results.ts); history keeps them plain. Pictures stored with
+   * a result go only to a model that sees images (the setting may have changed since).
+   */
   private wrapToolResults(messages: ChatMessage[]): ChatMessage[] {
+    const vision = this.opts.vision === true;
     return messages.map((m) => {
       if (m.role !== 'tool') return m;
       const tool = m.name ? this.opts.toolbox.find(m.name) : undefined;
-      return { ...m, content: toolResultEnvelope(m.content, { tool: m.name, server: tool?.server }) };
+      const { images, ...rest } = m;
+      return { ...rest, content: toolResultEnvelope(m.content, { tool: m.name, server: tool?.server }), ...(vision && images?.length ? { images } : {}) };
     });
   }
 
@@ -266,7 +280,7 @@ export class ChatSession {
     signal?: AbortSignal,
     approver?: Approver,
     beforeChange?: () => Promise<unknown>,
-  ): Promise<{ record: ToolCallRecord; forModel: string }> {
+  ): Promise<{ record: ToolCallRecord; forModel: string; images?: ImagePart[] }> {
     const started = Date.now();
     const tool = this.opts.toolbox.find(call.name);
     let args: Record<string, unknown> | undefined;
@@ -302,14 +316,18 @@ export class ChatSession {
     return this.finishCall(call, tool, result, callStarted, onEvent, maxChars, args);
   }
 
-  private async finishCall(call: ToolCall, tool: AgentTool | undefined, result: ToolResult, started: number, onEvent: (e: AgentEvent) => void, maxChars: number, args: unknown): Promise<{ record: ToolCallRecord; forModel: string }> {
+  private async finishCall(call: ToolCall, tool: AgentTool | undefined, result: ToolResult, started: number, onEvent: (e: AgentEvent) => void, maxChars: number, args: unknown): Promise<{ record: ToolCallRecord; forModel: string; images?: ImagePart[] }> {
     const durationMs = Date.now() - started;
+    // People see everything; the model what is meant for it, with pictures when it can see them.
     const full = resultText(result);
+    const vision = this.opts.vision === true;
+    const modelText = resultText(result, { for: 'model', images: vision });
     // With a context budget a large result is stored whole and the model gets its share of the window plus a handle.
-    const forModel = this.opts.context ? await this.opts.context.forModel(call.id, full) : resultForModel(result, maxChars, capHeadTail);
+    const forModel = this.opts.context ? await this.opts.context.forModel(call.id, modelText) : resultForModel(result, maxChars, capHeadTail, vision);
+    const images = vision ? resultImages(result) : [];
     const isError = result.isError === true;
-    onEvent({ type: 'tool_result', id: call.id, name: call.name, server: tool?.server, isError, content: full, truncated: forModel.length < full.length || undefined, durationMs, result });
-    return { record: { id: call.id, name: call.name, arguments: args, isError, durationMs }, forModel };
+    onEvent({ type: 'tool_result', id: call.id, name: call.name, server: tool?.server, isError, content: full, truncated: forModel.length < modelText.length || undefined, durationMs, result });
+    return { record: { id: call.id, name: call.name, arguments: args, isError, durationMs }, forModel, ...(images.length ? { images } : {}) };
   }
 }
 

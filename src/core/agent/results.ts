@@ -1,34 +1,87 @@
-/** Tool results as text: in full for people, capped head and tail for the model. */
+/**
+ * Tool results as text and pictures: in full for people; for the model, what is meant for it (MCP's `audience`),
+ * its structured content beside the text, images as pictures for models that see them, capped head and tail.
+ */
+import type { ImagePart } from '../llm/types';
 import type { ToolResult } from '../tools/types';
 
-/** Everything the result says, as text; binary content is described, not inlined. */
-export function resultText(result: ToolResult): string {
+type Content = NonNullable<ToolResult['content']>[number];
+
+/** Images a model is given from one result: at most this many, each at most this many base64 characters. */
+export const MAX_RESULT_IMAGES = 4;
+export const MAX_IMAGE_BASE64 = 1_500_000;
+/** What vision endpoints take (OpenAI, and the open-weight servers that follow it). */
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+/**
+ * Everything the result says, as text; binary content is described, not inlined. `for: 'model'` leaves out content
+ * whose `audience` does not include the assistant (meant for the user only), adds `structuredContent` when the text
+ * does not already say it, and notes which images go along as pictures.
+ */
+export function resultText(result: ToolResult, view: { for?: 'user' | 'model'; images?: boolean } = {}): string {
+  const forModel = view.for === 'model';
   const parts: string[] = [];
+  let attached = 0;
   for (const c of result.content ?? []) {
+    if (forModel && !forAssistant(c)) continue;
     switch (c.type) {
       case 'text':
         parts.push(c.text);
         break;
       case 'image':
-      case 'audio':
-        parts.push(`[${c.type}: ${c.mimeType}, about ${Math.round((c.data.length * 3) / 4)} bytes]`);
+      case 'audio': {
+        const sent = forModel && view.images && c.type === 'image' && attached < MAX_RESULT_IMAGES && sendable(c.mimeType, c.data);
+        if (sent) attached++;
+        parts.push(`[${c.type}: ${c.mimeType}, about ${Math.round((c.data.length * 3) / 4)} bytes${sent ? `; attached as image ${attached}` : ''}]`);
         break;
+      }
       case 'resource':
         parts.push('text' in c.resource ? c.resource.text : `[binary resource ${c.resource.uri}${c.resource.mimeType ? `, ${c.resource.mimeType}` : ''}]`);
         break;
       case 'resource_link':
-        parts.push(`[resource ${c.uri}${c.description ? `: ${c.description}` : ''}]`);
+        // The model can follow it with read_resource (tools/readResource.ts).
+        parts.push(`[resource link: ${c.uri}${c.name ? ` (${c.name})` : ''}${c.mimeType ? `, ${c.mimeType}` : ''}${c.description ? `: ${c.description}` : ''}]`);
         break;
     }
   }
-  if (parts.length === 0 && result.structuredContent !== undefined) parts.push(JSON.stringify(result.structuredContent));
+  if (result.structuredContent !== undefined && (parts.length === 0 || (forModel && !saysTheSame(parts.join('\n'), result.structuredContent)))) {
+    parts.push(parts.length === 0 ? JSON.stringify(result.structuredContent) : `[structured content] ${JSON.stringify(result.structuredContent)}`);
+  }
   if (parts.length === 0) parts.push(result.isError ? 'Error (no details given)' : '(no output)');
   return parts.join('\n');
 }
 
+/** The pictures of a result that go to a vision model (the ones resultText notes as attached), in order. */
+export function resultImages(result: ToolResult): ImagePart[] {
+  const out: ImagePart[] = [];
+  for (const c of result.content ?? []) {
+    if (out.length >= MAX_RESULT_IMAGES) break;
+    if (c.type === 'image' && forAssistant(c) && sendable(c.mimeType, c.data)) out.push({ mimeType: c.mimeType, data: c.data });
+  }
+  return out;
+}
+
+function sendable(mimeType: string, data: string): boolean {
+  return IMAGE_TYPES.has(mimeType.toLowerCase()) && data.length > 0 && data.length <= MAX_IMAGE_BASE64;
+}
+
+function forAssistant(c: Content): boolean {
+  const audience = (c as { annotations?: { audience?: string[] } }).annotations?.audience;
+  return !Array.isArray(audience) || audience.length === 0 || audience.includes('assistant');
+}
+
+/** Whether the text is the structured content already (a built-in's JSON, or a server that repeats it). */
+function saysTheSame(text: string, structured: unknown): boolean {
+  try {
+    return JSON.stringify(JSON.parse(text)) === JSON.stringify(structured);
+  } catch {
+    return false;
+  }
+}
+
 /** What the model is sent: the same text, capped to `maxChars` keeping the start and the end. */
-export function resultForModel(result: ToolResult, maxChars: number, cap: (text: string, max: number) => string): string {
-  return cap(resultText(result), maxChars);
+export function resultForModel(result: ToolResult, maxChars: number, cap: (text: string, max: number) => string, images = false): string {
+  return cap(resultText(result, { for: 'model', images }), maxChars);
 }
 
 /**

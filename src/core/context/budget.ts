@@ -88,8 +88,11 @@ export function fit(input: FitInput): FitResult {
     const m = msgs[i];
     if (m.role !== 'tool' || i > newestRound) continue;
     const text = input.stub(m);
-    if (text.length >= m.content.length) continue;
-    msgs[i] = { ...m, content: text };
+    if (text.length >= m.content.length && !m.images?.length) continue;
+    // A stub goes without the result's pictures too.
+    const { images: _images, ...plain } = m;
+    void _images;
+    msgs[i] = { ...plain, content: text.length < m.content.length ? text : m.content };
     cost[i] = counter.message(msgs[i]);
     stubbed++;
   }

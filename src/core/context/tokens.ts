@@ -90,7 +90,7 @@ export class TokenCounter {
     if (m.content) n += this.text(m.content);
     if (m.role === 'assistant') for (const c of m.tool_calls ?? []) n += this.text(c.name) + this.text(c.arguments) + 3;
     // A picture costs what a 512x512 tile costs at high detail, roughly; counted so images cannot overflow silently.
-    if (m.role === 'user') n += (m.images?.length ?? 0) * 765;
+    if (m.role === 'user' || m.role === 'tool') n += (m.images?.length ?? 0) * 765;
     return n;
   }
 

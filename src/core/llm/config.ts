@@ -32,6 +32,8 @@ export const llmSectionSchema = z.strictObject({
   contextWindow: z.number().int().min(1024).max(10_000_000).optional(),
   /** Tokens kept free for the answer within the window; unset: an eighth of it, from 512 to 8192. */
   maxOutputTokens: z.number().int().min(64).max(1_000_000).optional(),
+  /** The model takes images (tools' pictures go to it as images); unset: known from the model's family. */
+  vision: z.boolean().optional(),
   /** US dollars per million tokens, for the conversation's cost; unset: tokens only. */
   pricing: z
     .strictObject({

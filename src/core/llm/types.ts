@@ -19,8 +19,11 @@ export type ChatMessage =
   | { role: 'user'; content: string; images?: ImagePart[] }
   /** `usage`: the whole turn's tokens, on the turn's last assistant message (kept in the store; not sent on the wire). */
   | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[]; usage?: Usage }
-  /** `isError`: the tool reported a failure (kept in the store; not sent on the wire). */
-  | { role: 'tool'; tool_call_id: string; name?: string; content: string; isError?: boolean };
+  /**
+   * `isError`: the tool reported a failure (kept in the store; not sent on the wire). `images`: pictures the tool
+   * returned, for models that see images (after the tool messages, as a user message of image parts).
+   */
+  | { role: 'tool'; tool_call_id: string; name?: string; content: string; isError?: boolean; images?: ImagePart[] };
 
 export interface FunctionSpec {
   name: string;
