@@ -7,7 +7,8 @@ const SLASH = /^\/(\S*)$/;
  * The input: a growing textarea (Enter sends, Shift+Enter adds a line, Enter while an IME composes is left to the
  * IME), Send that becomes Stop while a turn runs, and the model and last answer's token count under it.
  */
-import type { AttachmentRef, ContextMeter, UsageTotals, WatchedResourceItem } from '../../src/shared/protocol';
+import { isImageAttachment, type ComposerAttachment, type ContextMeter, type UsageTotals, type WatchedResourceItem } from '../../src/shared/protocol';
+import { imageFiles, toImageAttachment } from './imageInput';
 import { Catalog } from './catalog';
 import { append, h, icon, iconButton, uid } from './dom';
 import { formatCompact, formatCost, formatNumber } from './format';
@@ -36,9 +37,11 @@ export class Composer {
   private composing = false;
   private saveTimer?: ReturnType<typeof setTimeout>;
   /** The user sent `text` with resources attached from the `@` picker (not called while a turn runs). */
-  onSend?: (text: string, attachments: AttachmentRef[]) => void;
+  onSend?: (text: string, attachments: ComposerAttachment[]) => void;
   /** The user sent while a turn runs: the message waits for the turn to end. */
-  onQueue?: (text: string, attachments: AttachmentRef[]) => void;
+  onQueue?: (text: string, attachments: ComposerAttachment[]) => void;
+  /** A picture could not be attached (the message says why). */
+  onAttachError?: (message: string) => void;
   /** Send while a turn runs (queues); the send button is Stop then. */
   readonly queueButton: HTMLButtonElement;
   /** The user dismissed a changed resource: stop watching it. */
@@ -48,7 +51,7 @@ export class Composer {
   readonly catalog = new Catalog();
   readonly picker = new Picker('composer-picker');
   private pickerMode?: { kind: '@' | '/'; start: number };
-  private attachments: AttachmentRef[] = [];
+  private attachments: ComposerAttachment[] = [];
   private readonly chips = h('div', { class: 'attachment-chips', hidden: true, role: 'list', 'aria-label': t('attachments') });
   /** Attached resources (of earlier messages) that changed: their current contents go with the next message. */
   private readonly watchedChips = h('div', { class: 'attachment-chips watched-chips', hidden: true, role: 'list', 'aria-label': t('watchedList') });
@@ -81,6 +84,23 @@ export class Composer {
       this.textarea.removeAttribute('aria-activedescendant');
       this.textarea.setAttribute('aria-expanded', 'false');
     };
+
+    // Pictures pasted or dropped into the input become chips (scaled down when large).
+    this.textarea.addEventListener('paste', (e) => {
+      const files = imageFiles(e.clipboardData?.items);
+      if (!files.length) return;
+      e.preventDefault();
+      void this.addImages(files);
+    });
+    this.el.addEventListener('dragover', (e) => {
+      if (Array.from(e.dataTransfer?.types ?? []).includes('Files')) e.preventDefault();
+    });
+    this.el.addEventListener('drop', (e) => {
+      const files = imageFiles(e.dataTransfer?.files);
+      if (!files.length) return;
+      e.preventDefault();
+      void this.addImages(files);
+    });
 
     this.textarea.addEventListener('compositionstart', () => (this.composing = true));
     this.textarea.addEventListener('compositionend', () => (this.composing = false));
@@ -223,7 +243,7 @@ export class Composer {
     if (mode.kind === '@') {
       const ref = await attachmentFor(this.catalog, this.picker, item);
       this.picker.close();
-      if (ref && !this.attachments.some((a) => a.server === ref.server && a.name === ref.name)) this.setAttachments([...this.attachments, ref]);
+      if (ref && !this.attachments.some((a) => !isImageAttachment(a) && a.server === ref.server && a.name === ref.name)) this.setAttachments([...this.attachments, ref]);
     } else {
       const run = await promptRunFor(this.catalog, this.picker, item);
       this.picker.close();
@@ -234,11 +254,35 @@ export class Composer {
     ta.focus();
   }
 
-  get attached(): readonly AttachmentRef[] {
+  private imagesAdded: Promise<void> = Promise.resolve();
+
+  /** At most 8 pictures go with a message (the core's limit); chips come in the order the pictures were given. */
+  addImages(files: File[]): Promise<void> {
+    this.imagesAdded = this.imagesAdded.then(() => this.addImagesNow(files));
+    return this.imagesAdded;
+  }
+
+  private async addImagesNow(files: File[]): Promise<void> {
+    const have = this.attachments.filter(isImageAttachment).length;
+    const room = Math.max(0, 8 - have);
+    if (files.length > room) this.onAttachError?.(t('imageTooMany', '8'));
+    const added: ComposerAttachment[] = [];
+    for (const [i, file] of files.slice(0, room).entries()) {
+      try {
+        added.push(await toImageAttachment(file, have + i));
+      } catch (err) {
+        this.onAttachError?.((err as Error).message);
+      }
+    }
+    if (added.length) this.setAttachments([...this.attachments, ...added]);
+    this.focus();
+  }
+
+  get attached(): readonly ComposerAttachment[] {
     return this.attachments;
   }
 
-  setAttachments(list: AttachmentRef[]): void {
+  setAttachments(list: ComposerAttachment[]): void {
     this.attachments = list;
     this.chips.replaceChildren(
       ...list.map((a, i) => {
@@ -247,6 +291,10 @@ export class Composer {
           this.removeAttachment(i);
           this.focus();
         });
+        if (isImageAttachment(a)) {
+          const thumb = h('img', { class: 'chip-thumb', src: `data:${a.mimeType};base64,${a.data}`, alt: '' });
+          return h('span', { class: 'attachment-chip image-chip', role: 'listitem', title: t('imageChip', a.name) }, thumb, h('span', { class: 'chip-label' }, a.name), remove);
+        }
         return h('span', { class: 'attachment-chip', role: 'listitem', title: `${a.server}: ${a.name}`, 'data-uri': a.uri }, icon('file'), h('span', { class: 'chip-label' }, a.name), h('span', { class: 'chip-server' }, a.server), remove);
       }),
     );

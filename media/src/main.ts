@@ -1,7 +1,7 @@
 /** The chat webview's entry: builds the view, routes host messages, and sends the user's actions back. */
 import { openableUrl } from '../../src/shared/links';
 import '../chat.css';
-import type { AttachmentRef, HostMessage } from '../../src/shared/protocol';
+import { isImageAttachment, type AttachmentRef, type ComposerAttachment, type HostMessage } from '../../src/shared/protocol';
 import { Banners } from './banners';
 import { Composer } from './composer';
 import { h, icon, iconButton } from './dom';
@@ -97,9 +97,9 @@ banners.onFocusLost = () => composer.focus();
 // ---------------------------------------------------------------------------------------------------------------
 // User actions
 
-let pendingAttachments: AttachmentRef[] = [];
+let pendingAttachments: ComposerAttachment[] = [];
 
-function send(text: string, attachments: AttachmentRef[] = []): void {
+function send(text: string, attachments: ComposerAttachment[] = []): void {
   if (text.length > MAX_SEND) {
     banners.show('warning', t('tooLong', text.length, MAX_SEND), []);
     composer.setText(text);
@@ -107,7 +107,9 @@ function send(text: string, attachments: AttachmentRef[] = []): void {
     return;
   }
   pendingAttachments = attachments;
-  post({ type: 'send', text, ...(attachments.length ? { attachments } : {}) });
+  const resources = attachments.filter((a): a is AttachmentRef => !isImageAttachment(a));
+  const images = attachments.filter(isImageAttachment).map(({ name, mimeType, data }) => ({ name, mimeType, data }));
+  post({ type: 'send', text, ...(resources.length ? { attachments: resources } : {}), ...(images.length ? { images } : {}) });
   transcript.addPendingUser(text);
   setRunning(true);
   // The host answers with turnStart at once; if nothing comes, give the text back rather than hang.
@@ -125,6 +127,7 @@ function restorePending(): void {
 }
 
 composer.onSend = send;
+composer.onAttachError = (message) => banners.show('warning', message, []);
 composer.onQueue = (text, attachments) => queue.add(text, attachments);
 queue.onEdit = (item) => {
   // Back into the input; whatever is there already is kept after it.

@@ -2,14 +2,14 @@
  * Messages typed while a turn runs: queued above the input, shown as queued, each editable (back into the input)
  * and removable, and sent one by one as turns end. Nothing typed during a turn is lost or sent early.
  */
-import type { AttachmentRef } from '../../src/shared/protocol';
+import type { ComposerAttachment } from '../../src/shared/protocol';
 import { h, icon, iconButton } from './dom';
 import { t } from './strings';
 
 export interface QueuedMessage {
   id: number;
   text: string;
-  attachments: AttachmentRef[];
+  attachments: ComposerAttachment[];
 }
 
 export class MessageQueue {
@@ -23,7 +23,7 @@ export class MessageQueue {
     return this.items.length;
   }
 
-  add(text: string, attachments: AttachmentRef[]): void {
+  add(text: string, attachments: ComposerAttachment[]): void {
     this.items.push({ id: this.next++, text, attachments });
     this.paint();
   }

@@ -152,6 +152,22 @@ export interface AttachmentRef {
   variables?: Record<string, string>;
 }
 
+/** A picture the user pasted, dropped or picked in the composer (scaled down there), sent with the message. */
+export interface ImageAttachment {
+  kind: 'image';
+  name: string;
+  mimeType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  /** Base64. */
+  data: string;
+}
+
+/** What a composer chip stands for: a server's resource (`@`) or a picture. */
+export type ComposerAttachment = AttachmentRef | ImageAttachment;
+
+export function isImageAttachment(a: ComposerAttachment): a is ImageAttachment {
+  return (a as ImageAttachment).kind === 'image';
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Host -> webview
 
@@ -219,7 +235,13 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   /** Webview -> host: the script loaded; send `state` and the current conversation. */
   z.object({ type: z.literal('ready') }),
   /** Webview -> host: the user sent a message, with resources attached from the `@` picker (read on send). */
-  z.object({ type: z.literal('send'), text: z.string().min(1).max(200_000), attachments: z.array(attachment).max(20).optional() }),
+  z.object({
+    type: z.literal('send'),
+    text: z.string().min(1).max(200_000),
+    attachments: z.array(attachment).max(20).optional(),
+    /** Pictures (base64, at most 8 of about 5 MB each; the core checks them again). */
+    images: z.array(z.object({ name: z.string().max(500), mimeType: z.enum(['image/png', 'image/jpeg', 'image/gif', 'image/webp']), data: z.string().min(1).max(7_000_000) })).max(8).optional(),
+  }),
   /** Webview -> host: stop the running turn (model and tool calls). */
   z.object({ type: z.literal('stop') }),
   /** Webview -> host: summarize the conversation so far for the model (Compact Conversation, `/compact`). */

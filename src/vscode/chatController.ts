@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { DEFAULT_STRINGS } from '../../media/src/strings';
 import type { AgentEvent } from '../core/agent/ChatSession';
-import { LlmError, type ChatMessage } from '../core/llm/types';
+import { LlmError, type ChatMessage, type ImagePart } from '../core/llm/types';
 import { conversationTotals } from '../core/llm/usage';
 import type { ToolResult } from '../core/tools/types';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
@@ -90,7 +90,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
         return;
       }
       case 'send':
-        return this.send(msg.text, msg.attachments ?? []);
+        return this.send(msg.text, msg.attachments ?? [], msg.images ?? []);
       case 'serverRequestReply':
         await this.requests.get(msg.requestId)?.reply({ action: msg.action, values: msg.values });
         return;
@@ -203,8 +203,8 @@ export class ChatController implements RequestSurface, vscode.Disposable {
    * that cannot be read stops the send with a banner naming it (the webview gives the text back). They are then
    * watched: an earlier attachment that changed since goes with this message again, as it is now.
    */
-  async send(text: string, attachments: AttachmentRef[] = []): Promise<void> {
-    if (text.trim() === '/compact' && attachments.length === 0) return this.compact();
+  async send(text: string, attachments: AttachmentRef[] = [], images: Array<{ name: string; mimeType: string; data: string }> = []): Promise<void> {
+    if (text.trim() === '/compact' && attachments.length === 0 && images.length === 0) return this.compact();
     if (this.running) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Wait for the current answer, or stop it first.'));
       return;
@@ -218,15 +218,15 @@ export class ChatController implements RequestSurface, vscode.Disposable {
         await this.banner(vscode.l10n.t('Could not read the attached resource: {0}', (err as Error).message), ['showLogs']);
         return;
       }
-      shown = `${text}\n\n${vscode.l10n.t('Attached: {0}', attachments.map((a) => a.name).join(', '))}`;
     }
+    if (attachments.length || images.length) shown = `${text}\n\n${vscode.l10n.t('Attached: {0}', [...attachments, ...images].map((a) => a.name).join(', '))}`;
     const updates = await this.watch.takeUpdates();
     if (updates) {
       prompt = `${prompt}\n\n${updates.text}`;
       shown = `${shown}\n\n${vscode.l10n.t('Changed since attached: {0}', updates.names.join(', '))}`;
     }
     if (attachments.length) void this.watch.watch(attachments.map((a) => ({ server: a.server, uri: attachmentUri(a), name: a.name })));
-    await this.runTurn(shown, { prompt });
+    await this.runTurn(shown, { prompt, ...(images.length ? { images: images.map((i) => ({ mimeType: i.mimeType, data: i.data })) } : {}) });
   }
 
   /** Compact Conversation: the conversation so far is summarized for the model; every message stays. */
@@ -266,7 +266,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
     await this.runTurn(`/${name}\n\n${last}`, request);
   }
 
-  private async runTurn(userText: string, request: { prompt: string } | { messages: Array<{ role: string; content: string }> }): Promise<void> {
+  private async runTurn(userText: string, request: { prompt: string; images?: ImagePart[] } | { messages: Array<{ role: string; content: string }> }): Promise<void> {
     const turnId = randomUUID();
     const abort = new AbortController();
     this.running = { turnId, abort };
