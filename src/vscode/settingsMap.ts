@@ -13,6 +13,8 @@ export const EDITOR_SETTINGS = [
   'llm.embeddingModel',
   'llm.contextWindow',
   'llm.maxOutputTokens',
+  'llm.sendReasoning',
+  'llm.reasoningEffort',
   'tools.maxResultChars',
   'tools.maxRounds',
   'tools.maxParallel',

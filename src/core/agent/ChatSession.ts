@@ -16,6 +16,8 @@ import { resultForModel, resultText, toolResultEnvelope } from './results';
 
 export type AgentEvent =
   | { type: 'text'; delta: string }
+  /** A reasoning model's thinking, as it streams; never part of the answer text. */
+  | { type: 'reasoning'; delta: string }
   | { type: 'tool_call'; id: string; name: string; arguments: unknown; server?: string }
   | { type: 'approval'; id: string; request: ApprovalRequest }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
@@ -155,12 +157,16 @@ export class ChatSession {
         messages = prepared.messages;
       }
       let text = '';
+      let reasoning = '';
       const calls: ToolCall[] = [];
       try {
         for await (const ev of this.opts.provider.stream({ messages: this.wrapToolResults(messages), tools: tools.length ? tools : undefined, model: this.opts.model, signal })) {
           if (ev.type === 'text') {
             text += ev.delta;
             onEvent({ type: 'text', delta: ev.delta });
+          } else if (ev.type === 'reasoning') {
+            reasoning += ev.delta;
+            onEvent({ type: 'reasoning', delta: ev.delta });
           } else if (ev.type === 'tool_call') {
             calls.push(ev.call);
           } else if (ev.type === 'usage') {
@@ -184,7 +190,7 @@ export class ChatSession {
         if (text) {
           // Keep what arrived, and say it is incomplete, so nothing the user already saw is lost.
           lastText = text;
-          added.push({ role: 'assistant', content: `${text}\n\n[${cancelled ? 'stopped by the user' : 'answer cut off'}]` });
+          added.push({ role: 'assistant', content: `${text}\n\n[${cancelled ? 'stopped by the user' : 'answer cut off'}]`, ...(reasoning ? { reasoning } : {}) });
         }
         if (cancelled) return finish('cancelled');
         const message = err instanceof Error ? err.message : String(err);
@@ -192,7 +198,8 @@ export class ChatSession {
         return finish('error', message);
       }
       lastText = text;
-      added.push(calls.length ? { role: 'assistant', content: text || null, tool_calls: calls } : { role: 'assistant', content: text });
+      const thought = reasoning ? { reasoning } : {};
+      added.push(calls.length ? { role: 'assistant', content: text || null, tool_calls: calls, ...thought } : { role: 'assistant', content: text, ...thought });
       if (calls.length === 0) return finish('completed');
 
       const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal, approver, beforeChange));
