@@ -61,6 +61,8 @@ export const DEFAULT_STRINGS = {
   you: 'You',
   assistant: 'MCP Agent',
   working: 'Working…',
+  thinking: 'Thinking…',
+  thought: 'Thinking',
   stopped: 'Stopped.',
   roundCap: 'Stopped after the maximum number of tool rounds.',
   copyMessage: 'Copy answer',

@@ -27,7 +27,8 @@ export interface ConversationListItem {
 /** A message of a stored conversation, reduced to what the panel shows again when a conversation is reopened. */
 export type TranscriptItem =
   | { kind: 'user'; text: string }
-  | { kind: 'assistant'; text: string }
+  /** `reasoning`: what a reasoning model thought before this message (shown folded). */
+  | { kind: 'assistant'; text: string; reasoning?: string }
   | { kind: 'tool'; id: string; name: string; arguments: string; result?: string; isError?: boolean };
 
 /** The context meter: tokens of the last request against what the window leaves for it, by part. */
@@ -50,6 +51,8 @@ export type BannerAction = 'setApiKey' | 'openSettings' | 'showLogs' | 'showServ
 /** One event of a running turn (mirrors core AgentEvent, with tool results as full text). */
 export type TurnEvent =
   | { type: 'text'; delta: string }
+  /** A reasoning model's thinking, streamed into the turn's "Thinking" block. */
+  | { type: 'reasoning'; delta: string }
   | { type: 'tool_call'; id: string; name: string; server?: string; arguments: string }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
   | { type: 'tool_result'; id: string; name: string; isError: boolean; content: string; truncated?: boolean; durationMs: number; change?: { path: string; diff: string } }
