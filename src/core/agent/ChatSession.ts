@@ -86,6 +86,11 @@ export interface ChatSessionOptions {
    * checkpoint's id, or undefined when none was taken (the turn goes on either way).
    */
   checkpoint?: (label: string) => Promise<string | undefined>;
+  /**
+   * What follows the system prompt: the project's and the user's instructions, and those of the servers named (the
+   * servers whose tools this request offers). Asked before every request; '' when there are none.
+   */
+  instructions?: (servers: string[]) => Promise<string>;
 }
 
 /** Share of the context budget tool definitions may take before only the relevant ones are sent. */
@@ -115,7 +120,19 @@ export class ChatSession {
     let context: ContextReport | undefined;
     const finish = (stopReason: StopReason, error?: string): TurnResult => ({ text: lastText, messages: added, toolCalls, usage, stopReason, error, ...(context ? { context } : {}) });
     // With a context budget the system prompt joins the summary; without one, the messages go as they are.
-    const systemPrompt = history[0]?.role === 'system' ? undefined : this.opts.systemPrompt;
+    const ownSystem = history[0]?.role === 'system';
+    const systemPrompt = ownSystem ? undefined : this.opts.systemPrompt;
+    // The system prompt with the instructions for these tools (a conversation that brings its own system message keeps it as is).
+    const promptFor = async (tools: FunctionSpec[]): Promise<string | undefined> => {
+      if (ownSystem || !this.opts.instructions) return systemPrompt;
+      const servers = new Set<string>();
+      for (const t of tools) {
+        const server = this.opts.toolbox.find(t.name)?.server;
+        if (server) servers.add(server);
+      }
+      const extra = await this.opts.instructions([...servers]);
+      return extra ? [systemPrompt, extra].filter(Boolean).join('\n\n') : systemPrompt;
+    };
     let compacted = false;
     const compact = async (why: string): Promise<void> => {
       if (!ctx || compacted) return;
@@ -133,7 +150,7 @@ export class ChatSession {
         onEvent({ type: 'context', note: `${why}: summarizing failed (${err instanceof Error ? err.message : String(err)}), so the oldest turns are left out of the model's view instead.` });
       }
     };
-    if (ctx && history.length > 0 && (await ctx.needsCompaction(systemPrompt, [...history, ...added], this.specs()))) await compact('The conversation is near the model\'s context window');
+    if (ctx && history.length > 0 && (await ctx.needsCompaction(await promptFor(this.specs()), [...history, ...added], this.specs()))) await compact('The conversation is near the model\'s context window');
     let overflowRetries = 0;
 
     for (let round = 1; round <= o.maxRounds; round++) {
@@ -142,10 +159,11 @@ export class ChatSession {
       let tools = await this.selectTools(messages, o.maxTools, signal);
       if (ctx) {
         tools = await this.toolsWithinBudget(tools, messages, signal);
-        let prepared = await ctx.prepare(systemPrompt, [...history, ...added], tools);
+        const system = await promptFor(tools);
+        let prepared = await ctx.prepare(system, [...history, ...added], tools);
         if (prepared.over && !compacted) {
           await compact('The request does not fit the model\'s context window');
-          prepared = await ctx.prepare(systemPrompt, [...history, ...added], tools);
+          prepared = await ctx.prepare(system, [...history, ...added], tools);
         }
         context = prepared.report;
         onEvent({ type: 'context', report: prepared.report });
@@ -155,6 +173,9 @@ export class ChatSession {
           return finish('error', message);
         }
         messages = prepared.messages;
+      } else if (this.opts.instructions && !ownSystem) {
+        const system = await promptFor(tools);
+        messages = system ? [{ role: 'system', content: system }, ...history, ...added] : [...history, ...added];
       }
       let text = '';
       let reasoning = '';
