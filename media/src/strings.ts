@@ -63,6 +63,8 @@ export const DEFAULT_STRINGS = {
   working: 'Working…',
   thinking: 'Thinking…',
   thought: 'Thinking',
+  instructionsInUse: 'Instructions in use: {0}',
+  instructionsSettings: 'your settings (mcpAgent.instructions)',
   stopped: 'Stopped.',
   roundCap: 'Stopped after the maximum number of tool rounds.',
   copyMessage: 'Copy answer',

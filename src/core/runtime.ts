@@ -209,6 +209,12 @@ export class AgentRuntime {
     return instructionSections(project, user, fromServers);
   }
 
+  /** Where the current instructions come from (file names, and `settings` for the user's own), for the fronts to show. */
+  async instructionSources(): Promise<string[]> {
+    const files = this.ports.readWorkspaceInstructions?.() === false ? [] : await readInstructionFiles(this.ports.workspace);
+    return [...files.map((f) => f.label), ...(this.current.instructions.trim() ? ['settings'] : [])];
+  }
+
   /** The model service alone (sampling uses it). */
   async provider(): Promise<ChatProvider> {
     return (await this.agent()).provider;

@@ -149,7 +149,17 @@ export interface AttachmentRef {
 
 export type HostMessage =
   /** Host -> webview, once after `ready` and when things change: what the header and status strip show. */
-  | { type: 'state'; provider: string; model: string; servers: ServerSummary[]; conversations: ConversationListItem[]; restricted: boolean; locale: string }
+  | {
+      type: 'state';
+      provider: string;
+      model: string;
+      servers: ServerSummary[];
+      conversations: ConversationListItem[];
+      restricted: boolean;
+      locale: string;
+      /** Instructions in the system prompt: file names (`AGENTS.md`, ...) and `settings` for the user's own. */
+      instructions?: string[];
+    }
   /** Host -> webview: server states changed. */
   | { type: 'servers'; servers: ServerSummary[] }
   /** Host -> webview: the stored conversations changed. */

@@ -425,6 +425,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
       conversations: await this.conversations(),
       restricted: !vscode.workspace.isTrusted,
       locale: vscode.env.language,
+      instructions: await this.host.runtime.instructionSources().catch(() => []),
     });
   }
 

@@ -89,6 +89,7 @@ describe('instructions: project files, the user setting and MCP servers shape th
     assert.doesNotMatch(system, /OTHER RULES/, 'a server whose tools are not offered adds nothing');
     // The same prefix on the next request of the turn (prompt caching).
     assert.equal(systemOf(srv.chatRequests[1]), system);
+    assert.deepEqual(await rt.instructionSources(), ['AGENTS.md', '.github/copilot-instructions.md', 'CLAUDE.md', 'settings']);
   });
 
   it("a server's instructions join while its tools are offered, capped at 2 KB", async () => {
@@ -110,6 +111,8 @@ describe('instructions: project files, the user setting and MCP servers shape th
     const system = systemOf(srv.chatRequests[0]);
     assert.doesNotMatch(system, /AGENTS\.md|Project rules|Prefer tabs|CLAUDE/);
     assert.match(system, /## From the user's settings\nUSER RULE/);
+    // What the panel shows.
+    assert.deepEqual(await rt.instructionSources(), ['settings']);
   });
 
   it('the CLI: `instructions` in the config file, AGENTS.md in the working directory', async () => {
