@@ -26,6 +26,7 @@ export class Composer {
   readonly textarea: HTMLTextAreaElement;
   readonly sendButton: HTMLButtonElement;
   private readonly modelButton: HTMLButtonElement;
+  private readonly instructionsEl: HTMLElement;
   private readonly usageEl = h('span', { class: 'usage', hidden: true });
   /** How full the model's window is: a bar and "5.1k / 13k", the breakdown in its tooltip. */
   private readonly contextFill = h('span', { class: 'context-fill' });
@@ -63,6 +64,7 @@ export class Composer {
     this.textarea = h('textarea', { class: 'input', rows: 1, placeholder: t('inputPlaceholder'), 'aria-label': t('inputLabel'), 'aria-describedby': hintId, maxlength: MAX_CHARS, spellcheck: 'true' });
     this.sendButton = h('button', { type: 'button', class: 'send-button' });
     this.modelButton = h('button', { type: 'button', class: 'model-chip' });
+    this.instructionsEl = h('span', { class: 'instructions-chip', hidden: true });
     this.modelButton.addEventListener('click', () => post({ type: 'action', action: 'openSettings' }));
     this.attachButton = iconButton('mention', t('attachResource'), { class: 'icon-button attach-button' });
     this.attachButton.addEventListener('click', () => this.startMention());
@@ -74,7 +76,7 @@ export class Composer {
       { class: 'composer' },
       this.hint,
       this.picker.el,
-      h('div', { class: 'input-box' }, this.watchedChips, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.usageEl, this.contextEl, h('span', { class: 'spacer' }), this.compactButton, this.attachButton, this.queueButton, this.sendButton)),
+      h('div', { class: 'input-box' }, this.watchedChips, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.instructionsEl, this.usageEl, this.contextEl, h('span', { class: 'spacer' }), this.compactButton, this.attachButton, this.queueButton, this.sendButton)),
     );
     this.textarea.setAttribute('aria-controls', this.picker.listId);
     this.catalog.onChange = () => this.updatePicker();
@@ -364,6 +366,16 @@ export class Composer {
     const full = [provider, model].filter(Boolean).join(' · ');
     this.modelButton.title = full ? t('model', full) : t('noModel');
     this.modelButton.setAttribute('aria-label', this.modelButton.title);
+  }
+
+  /** Which instructions the agent follows: a book and their count, the names in the tooltip. */
+  setInstructions(sources: string[]): void {
+    this.instructionsEl.hidden = sources.length === 0;
+    const names = sources.map((s) => (s === 'settings' ? t('instructionsSettings') : s)).join(', ');
+    this.instructionsEl.replaceChildren(icon('book'), h('span', {}, String(sources.length)));
+    this.instructionsEl.title = t('instructionsInUse', names);
+    this.instructionsEl.setAttribute('aria-label', this.instructionsEl.title);
+    this.instructionsEl.setAttribute('role', 'note');
   }
 
   /** The conversation's tokens so far, and its cost when pricing is set (undefined or no turns: hidden). */

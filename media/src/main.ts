@@ -189,6 +189,7 @@ function onHostMessage(msg: HostMessage): void {
     case 'state':
       setLocale(msg.locale);
       composer.setModel(msg.provider, msg.model);
+      composer.setInstructions(msg.instructions ?? []);
       servers.set(msg.servers ?? []);
       history.set(msg.conversations ?? []);
       banners.setRestricted(!!msg.restricted);

@@ -12,6 +12,7 @@ import { LiveRegion } from './live';
 import { MarkdownStream, scheduler } from './stream';
 import { t } from './strings';
 import { markRestorable } from './checkpoints';
+import { ThinkingBlock } from './thinking';
 import { ToolCard } from './toolCard';
 import { post } from './vscode';
 
@@ -34,6 +35,8 @@ class Turn {
   private readonly footer = h('div', { class: 'message-footer', hidden: true });
   private readonly segments: MarkdownStream[] = [];
   private stream?: MarkdownStream;
+  /** The thinking block that is still streaming, if any. */
+  private thinking?: ThinkingBlock;
   readonly tools = new Map<string, ToolCard>();
   readonly approvals = new Map<string, ApprovalCard>();
   running: boolean;
@@ -55,7 +58,34 @@ class Turn {
     return this.segments.map((s) => s.source).join('\n\n');
   }
 
+  /** A reasoning delta: into the open thinking block, or a new one (after text or a tool call, thinking starts afresh). */
+  addReasoning(delta: string): void {
+    if (!this.thinking) {
+      this.endSegment();
+      const block = new ThinkingBlock();
+      block.onRender = () => this.transcript.follow();
+      this.thinking = block;
+      this.body.appendChild(block.el);
+      this.updateWorking();
+    }
+    this.thinking.append(delta);
+  }
+
+  /** Stored thinking, folded. */
+  addStoredReasoning(text: string): void {
+    this.endSegment();
+    this.body.appendChild(new ThinkingBlock(text).el);
+  }
+
+  /** The model moved on from thinking (answer text, a tool call, the end): fold the block. */
+  private endThinking(): void {
+    if (!this.thinking) return;
+    this.thinking.finish();
+    this.thinking = undefined;
+  }
+
   addText(delta: string, final = false): void {
+    this.endThinking();
     if (this.stream && !final) {
       // The hot path (every token): no DOM work here, the stream renders on the next frame.
       this.stream.append(delta);
@@ -75,6 +105,7 @@ class Turn {
   }
 
   endSegment(): void {
+    this.endThinking();
     this.stream?.finish();
     this.stream = undefined;
   }
@@ -133,6 +164,9 @@ class Turn {
     switch (ev.type) {
       case 'text':
         this.addText(ev.delta);
+        return;
+      case 'reasoning':
+        this.addReasoning(ev.delta);
         return;
       case 'tool_call': {
         const card = new ToolCard({ id: ev.id, name: ev.name, server: ev.server, arguments: ev.arguments, live: true });
@@ -221,7 +255,7 @@ class Turn {
   }
 
   updateWorking(): void {
-    let busy = !this.running || !!this.stream;
+    let busy = !this.running || !!this.stream || !!this.thinking;
     if (!busy) for (const c of this.tools.values()) if (c.status === 'running' || c.status === 'waiting') busy = true;
     if (!busy) for (const c of this.approvals.values()) if (!c.settled) busy = true;
     // "Working…" while the model thinks: not while text streams in, a tool card spins, or an approval waits.
@@ -454,7 +488,8 @@ export class Transcript {
         this.list.appendChild(turn.el);
       }
       if (item.kind === 'assistant') {
-        turn.addText(item.text, true);
+        if (item.reasoning) turn.addStoredReasoning(item.reasoning);
+        if (item.text) turn.addText(item.text, true);
         // Each stored assistant message is its own segment.
         turn.endSegment();
       } else {

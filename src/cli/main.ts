@@ -25,7 +25,7 @@ Usage:
                                                                  a resource's contents (--out: each into a file)
   mcp-agent prompts [--config FILE]... [--url URL] [--json]     servers' prompts and their arguments
   mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
-                 [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]... [--image FILE]...
+                 [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]... [--image FILE]... [--hide-reasoning]
   mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
   mcp-agent checkpoints [list | diff ID | restore ID] [--json] [--yes]
                                                the workspace as it was before each chat turn's changes
@@ -49,6 +49,7 @@ Options:
   --image FILE     chat: send a PNG, JPEG, GIF or WebP with the first message, to a model that sees
                    images (repeatable; at most 8, 5 MB each)
   --conversation ID  continue a stored conversation
+  --hide-reasoning chat: leave out a reasoning model's thinking (shown dim on stderr by default)
   --verbose        more detail on stderr
   -h, --help       this help;  --version  the version
 
@@ -147,10 +148,11 @@ async function main(argv: string[]): Promise<number> {
         arg: { type: 'string', multiple: true, default: [] },
         attach: { type: 'string', multiple: true, default: [] },
         image: { type: 'string', multiple: true, default: [] },
+        'hide-reasoning': { type: 'boolean', default: false },
       });
       if (values.help) return help();
       return runChat(
-        { ...commonOptions(values), model: values.model, yes: values.yes ?? false, conversation: values.conversation, prompt: values.prompt, args: values.arg, attach: values.attach, images: values.image },
+        { ...commonOptions(values), model: values.model, yes: values.yes ?? false, conversation: values.conversation, prompt: values.prompt, args: values.arg, attach: values.attach, images: values.image, hideReasoning: values['hide-reasoning'] },
         positionals.length ? positionals.join(' ') : undefined,
       );
     }

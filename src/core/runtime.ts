@@ -30,6 +30,7 @@ import { Conversations } from './store/Conversations';
 import { ContextManager } from './context/manager';
 import { ResultStore } from './context/resultStore';
 import { createBuiltinTools } from './tools/builtins';
+import { instructionSections, readInstructionFiles, type InstructionSource } from './agent/instructions';
 import { createReadResultTool } from './tools/readResult';
 import { createReadResourceTool } from './tools/readResource';
 import { seesImages } from './llm/vision';
@@ -65,6 +66,11 @@ export interface RuntimePorts {
   promptExtra?: string;
   /** Standing "always allow" approvals the front keeps (per workspace in VS Code). */
   standingApprovals?: { load(): Record<string, string>; remember(tool: string, fingerprint: string): void };
+  /**
+   * Whether the workspace's instruction files (AGENTS.md, ...) may be read; asked before each request. VS Code says no
+   * in Restricted Mode. Default: yes.
+   */
+  readWorkspaceInstructions?: () => boolean;
   /** Called with every server connection as it is made (VS Code attaches a log channel). */
   onServer?: (agent: McpAgent) => void;
 }
@@ -191,6 +197,26 @@ export class AgentRuntime {
     }
   }
 
+  /**
+   * The instruction sections of the system prompt: the workspace's files (unless the front forbids reading them),
+   * the user's setting, and the named servers' own instructions.
+   */
+  async instructions(servers: string[], user = this.current.instructions): Promise<string> {
+    const project = this.ports.readWorkspaceInstructions?.() === false ? [] : await readInstructionFiles(this.ports.workspace);
+    const fromServers: InstructionSource[] = [];
+    for (const name of servers) {
+      const text = this.manager.agent(name)?.instructions?.trim();
+      if (text) fromServers.push({ label: `server "${name}"`, text });
+    }
+    return instructionSections(project, user, fromServers);
+  }
+
+  /** Where the current instructions come from (file names, and `settings` for the user's own), for the fronts to show. */
+  async instructionSources(): Promise<string[]> {
+    const files = this.ports.readWorkspaceInstructions?.() === false ? [] : await readInstructionFiles(this.ports.workspace);
+    return [...files.map((f) => f.label), ...(this.current.instructions.trim() ? ['settings'] : [])];
+  }
+
   /** The model service alone (sampling uses it). */
   async provider(): Promise<ChatProvider> {
     return (await this.agent()).provider;
@@ -260,6 +286,7 @@ export class AgentRuntime {
       toolbox,
       approvals,
       systemPrompt: systemPrompt({ workspaceRoot: ports.workspace.root, extra: ports.promptExtra }),
+      instructions: (servers) => this.instructions(servers, s.instructions),
       maxRounds: s.tools.maxRounds,
       maxResultChars: s.tools.maxResultChars,
       maxParallelTools: s.tools.maxParallel,

@@ -27,7 +27,8 @@ export interface ConversationListItem {
 /** A message of a stored conversation, reduced to what the panel shows again when a conversation is reopened. */
 export type TranscriptItem =
   | { kind: 'user'; text: string }
-  | { kind: 'assistant'; text: string }
+  /** `reasoning`: what a reasoning model thought before this message (shown folded). */
+  | { kind: 'assistant'; text: string; reasoning?: string }
   | { kind: 'tool'; id: string; name: string; arguments: string; result?: string; isError?: boolean };
 
 /** The context meter: tokens of the last request against what the window leaves for it, by part. */
@@ -60,6 +61,8 @@ export type BannerAction = 'setApiKey' | 'openSettings' | 'showLogs' | 'showServ
 /** One event of a running turn (mirrors core AgentEvent, with tool results as full text). */
 export type TurnEvent =
   | { type: 'text'; delta: string }
+  /** A reasoning model's thinking, streamed into the turn's "Thinking" block. */
+  | { type: 'reasoning'; delta: string }
   | { type: 'tool_call'; id: string; name: string; server?: string; arguments: string }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
   /** `images`: the result's pictures (a few, bounded), shown as thumbnails on the card. */
@@ -173,7 +176,17 @@ export function isImageAttachment(a: ComposerAttachment): a is ImageAttachment {
 
 export type HostMessage =
   /** Host -> webview, once after `ready` and when things change: what the header and status strip show. */
-  | { type: 'state'; provider: string; model: string; servers: ServerSummary[]; conversations: ConversationListItem[]; restricted: boolean; locale: string }
+  | {
+      type: 'state';
+      provider: string;
+      model: string;
+      servers: ServerSummary[];
+      conversations: ConversationListItem[];
+      restricted: boolean;
+      locale: string;
+      /** Instructions in the system prompt: file names (`AGENTS.md`, ...) and `settings` for the user's own. */
+      instructions?: string[];
+    }
   /** Host -> webview: server states changed. */
   | { type: 'servers'; servers: ServerSummary[] }
   /** Host -> webview: the stored conversations changed. */

@@ -93,6 +93,8 @@ export class AgentHost implements vscode.Disposable {
         promptExtra: 'You run inside VS Code; the user sees your tool calls as cards in the chat panel.',
         standingApprovals: { load: () => loadAlwaysAllowed(context.workspaceState), remember: (tool, fp) => void rememberAlwaysAllowed(context.workspaceState, tool, fp) },
         onServer: (agent) => this.serverLogs.attach(agent),
+        // Restricted Mode: the workspace's AGENTS.md and the like are not read.
+        readWorkspaceInstructions: () => vscode.workspace.isTrusted,
       },
       this.settings(),
     );
@@ -201,7 +203,9 @@ export class AgentHost implements vscode.Disposable {
     const agent = readSettings().agent;
     // Restricted Mode: nothing from the workspace runs unasked.
     const allowCommands = vscode.workspace.isTrusted ? agent.tools.approval.allowCommands : [];
-    return { ...agent, llm: { ...agent.llm, ...(apiKey ? { apiKey } : {}) }, tools: { ...agent.tools, approval: { ...agent.tools.approval, allowCommands } } };
+    // ... and the instructions are only the user's own (not a workspace's settings.json).
+    const instructions = vscode.workspace.isTrusted ? agent.instructions : (vscode.workspace.getConfiguration('mcpAgent').inspect<string>('instructions')?.globalValue ?? '');
+    return { ...agent, instructions, llm: { ...agent.llm, ...(apiKey ? { apiKey } : {}) }, tools: { ...agent.tools, approval: { ...agent.tools.approval, allowCommands } } };
   }
 
   providerInfo(): { provider: string; model: string } {

@@ -427,6 +427,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
       conversations: await this.conversations(),
       restricted: !vscode.workspace.isTrusted,
       locale: vscode.env.language,
+      instructions: await this.host.runtime.instructionSources().catch(() => []),
     });
   }
 
@@ -473,6 +474,8 @@ function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
   switch (e.type) {
     case 'text':
       return emit({ type: 'text', delta: e.delta });
+    case 'reasoning':
+      return emit({ type: 'reasoning', delta: e.delta });
     case 'tool_call':
       return emit({ type: 'tool_call', id: e.id, name: e.name, server: e.server, arguments: typeof e.arguments === 'string' ? e.arguments : JSON.stringify(e.arguments, null, 2) });
     case 'progress':
@@ -525,7 +528,7 @@ export function transcript(messages: ChatMessage[]): TranscriptItem[] {
   for (const m of messages) {
     if (m.role === 'user') items.push({ kind: 'user', text: m.content });
     else if (m.role === 'assistant') {
-      if (m.content) items.push({ kind: 'assistant', text: m.content });
+      if (m.content || m.reasoning) items.push({ kind: 'assistant', text: m.content ?? '', ...(m.reasoning ? { reasoning: m.reasoning } : {}) });
       for (const c of m.tool_calls ?? []) {
         const card: TranscriptItem & { kind: 'tool' } = { kind: 'tool', id: c.id, name: c.name, arguments: c.arguments };
         cards.set(c.id, card);

@@ -28,7 +28,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings 
 /** Settings whose change means re-reading server definitions. */
 export const SERVER_SETTINGS = ['mcpAgent.servers', 'mcpAgent.discovery'];
 /** Settings whose change means rebuilding the model service or the agent. */
-export const AGENT_SETTINGS = ['mcpAgent.llm', 'mcpAgent.tools', 'mcpAgent.cache'];
+export const AGENT_SETTINGS = ['mcpAgent.instructions', 'mcpAgent.llm', 'mcpAgent.tools', 'mcpAgent.cache'];
 
 /** Where a setting's value comes from: user-level servers start in Restricted Mode, workspace ones do not. */
 export function userLevelServers(): Record<string, unknown> {

@@ -6,6 +6,7 @@ import type { SettingsInput } from '../core/config/settings';
 
 /** `mcpAgent.<key>` → the core setting's dotted path (the same words). */
 export const EDITOR_SETTINGS = [
+  'instructions',
   'llm.provider',
   'llm.baseUrl',
   'llm.model',
@@ -15,6 +16,8 @@ export const EDITOR_SETTINGS = [
   'llm.maxOutputTokens',
   'llm.vision',
   'llm.pricing',
+  'llm.sendReasoning',
+  'llm.reasoningEffort',
   'tools.maxResultChars',
   'tools.maxRounds',
   'tools.maxParallel',

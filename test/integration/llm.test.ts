@@ -31,7 +31,7 @@ async function collect(stream: AsyncIterable<StreamEvent>, onEvent?: (e: StreamE
       if (e.type === 'text') out.text += e.delta;
       else if (e.type === 'tool_call') out.calls.push(e.call);
       else if (e.type === 'usage') out.usage = e.usage;
-      else out.finish = e.reason;
+      else if (e.type === 'finish') out.finish = e.reason;
     }
   } catch (err) {
     if (!(err instanceof LlmError)) throw err;

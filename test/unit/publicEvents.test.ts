@@ -12,6 +12,7 @@ const usage = { promptTokens: 10, completionTokens: 5, totalTokens: 15 };
 
 const cases: Array<[AgentEvent, unknown]> = [
   [{ type: 'text', delta: 'Hi' }, { type: 'text', delta: 'Hi' }],
+  [{ type: 'reasoning', delta: 'Let me think' }, { type: 'reasoning', delta: 'Let me think' }],
   [
     { type: 'tool_call', id: 'c1', name: 'fs__read', arguments: { path: 'a' }, server: 'fs' },
     { type: 'tool_call', id: 'c1', name: 'fs__read', server: 'fs', arguments: { path: 'a' } },

@@ -14,7 +14,7 @@ const properties = manifest.contributes.configuration.properties;
 const EDITOR_ONLY = ['servers', 'discovery', 'serverLogLevel', 'serverLogLevels'];
 
 /** The llm section has no schema defaults (it is layered over the environment); these are resolveLlmConfig's. */
-const LLM_DEFAULTS: Record<string, unknown> = { 'llm.provider': 'openai', 'llm.maxTools': MAX_TOOLS_LIMIT, 'llm.embeddingModel': DEFAULT_EMBEDDING_MODEL };
+const LLM_DEFAULTS: Record<string, unknown> = { 'llm.provider': 'openai', 'llm.maxTools': MAX_TOOLS_LIMIT, 'llm.embeddingModel': DEFAULT_EMBEDDING_MODEL, 'llm.sendReasoning': 'auto' };
 
 /** Every leaf path of the settings schema's output. */
 function leaves(value: unknown, prefix = ''): string[] {

@@ -29,6 +29,8 @@ export interface ChatOptions extends CommonOptions {
   attach?: string[];
   /** Image files sent with the first message. */
   images?: string[];
+  /** Leave out the model's reasoning (stderr, and `reasoning` events with --json). */
+  hideReasoning?: boolean;
 }
 
 export async function runChat(opts: ChatOptions, prompt: string | undefined): Promise<number> {
@@ -166,6 +168,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
     };
     process.on('SIGINT', onSigint);
     let endedWithNewline = true;
+    let thinking = false;
     try {
       const r = await runtime.agent.chat({
         ...(typeof input === 'string' ? { prompt: input } : { messages: input }),
@@ -173,11 +176,21 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
         conversationId,
         signal: ac.signal,
         onEvent: (e) => {
+          if (e.type === 'reasoning' && opts.hideReasoning) return;
           if (opts.json) {
             const pub = publicEvent(e);
             if (pub) process.stdout.write(`${JSON.stringify(pub)}\n`);
+          } else if (e.type === 'reasoning') {
+            // Thinking goes to stderr, dim, so stdout keeps only the answer.
+            process.stderr.write(`${thinking ? '' : endedWithNewline ? '' : '\n'}${dim(e.delta)}`);
+            thinking = true;
+            endedWithNewline = e.delta.endsWith('\n');
+          } else {
+            if (thinking && !endedWithNewline) process.stderr.write('\n');
+            if (thinking) endedWithNewline = true;
+            thinking = false;
+            endedWithNewline = printEvent(e, endedWithNewline, opts.verbose);
           }
-          else endedWithNewline = printEvent(e, endedWithNewline, opts.verbose);
         },
       });
       conversationId = r.conversation_id;
@@ -331,6 +344,11 @@ export function describeContext(r: ContextReport): string {
   const b = r.breakdown;
   const cut = [r.stubbed && `${r.stubbed} older results stubbed`, r.dropped && `${r.dropped} messages left out`, r.shortened && `${r.shortened} results cut`, r.summarized && `${r.summarized} messages summarized`].filter(Boolean);
   return `${n(r.used)} of ${n(r.budget)} tokens (window ${n(r.window)}, ${r.windowSource}${r.exact ? '' : ', estimated'}): system ${n(b.system)}, tools ${n(b.tools)}, history ${n(b.history)}, results ${n(b.results)}${cut.length ? `; ${cut.join(', ')}` : ''}`;
+}
+
+/** Dim on a colour terminal (and without NO_COLOR); as is elsewhere. */
+function dim(text: string): string {
+  return process.stderr.isTTY && !process.env.NO_COLOR ? `\x1b[2m${text}\x1b[22m` : text;
 }
 
 function short(text: string, max = 160): string {

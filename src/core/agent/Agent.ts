@@ -184,7 +184,12 @@ function contentParts(content: unknown, i: number): { text: string; images: Imag
 function redactMessages(messages: ChatMessage[], known: string[]): ChatMessage[] {
   return messages.map((m) => {
     if (m.role === 'assistant') {
-      return { ...m, content: m.content === null ? null : redact(m.content, known), tool_calls: m.tool_calls?.map((c) => ({ ...c, arguments: redact(c.arguments, known) })) };
+      return {
+        ...m,
+        content: m.content === null ? null : redact(m.content, known),
+        tool_calls: m.tool_calls?.map((c) => ({ ...c, arguments: redact(c.arguments, known) })),
+        ...(m.reasoning === undefined ? {} : { reasoning: redact(m.reasoning, known) }),
+      };
     }
     return { ...m, content: redact(m.content, known) };
   });

@@ -17,6 +17,8 @@ import { resultForModel, resultImages, resultText, toolResultEnvelope } from './
 
 export type AgentEvent =
   | { type: 'text'; delta: string }
+  /** A reasoning model's thinking, as it streams; never part of the answer text. */
+  | { type: 'reasoning'; delta: string }
   | { type: 'tool_call'; id: string; name: string; arguments: unknown; server?: string }
   | { type: 'approval'; id: string; request: ApprovalRequest }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
@@ -87,6 +89,11 @@ export interface ChatSessionOptions {
    * checkpoint's id, or undefined when none was taken (the turn goes on either way).
    */
   checkpoint?: (label: string) => Promise<string | undefined>;
+  /**
+   * What follows the system prompt: the project's and the user's instructions, and those of the servers named (the
+   * servers whose tools this request offers). Asked before every request; '' when there are none.
+   */
+  instructions?: (servers: string[]) => Promise<string>;
 }
 
 /** Share of the context budget tool definitions may take before only the relevant ones are sent. */
@@ -123,7 +130,19 @@ export class ChatSession {
       return { text: lastText, messages: added, toolCalls, usage, stopReason, error, ...(context ? { context } : {}) };
     };
     // With a context budget the system prompt joins the summary; without one, the messages go as they are.
-    const systemPrompt = history[0]?.role === 'system' ? undefined : this.opts.systemPrompt;
+    const ownSystem = history[0]?.role === 'system';
+    const systemPrompt = ownSystem ? undefined : this.opts.systemPrompt;
+    // The system prompt with the instructions for these tools (a conversation that brings its own system message keeps it as is).
+    const promptFor = async (tools: FunctionSpec[]): Promise<string | undefined> => {
+      if (ownSystem || !this.opts.instructions) return systemPrompt;
+      const servers = new Set<string>();
+      for (const t of tools) {
+        const server = this.opts.toolbox.find(t.name)?.server;
+        if (server) servers.add(server);
+      }
+      const extra = await this.opts.instructions([...servers]);
+      return extra ? [systemPrompt, extra].filter(Boolean).join('\n\n') : systemPrompt;
+    };
     let compacted = false;
     const compact = async (why: string): Promise<void> => {
       if (!ctx || compacted) return;
@@ -141,7 +160,7 @@ export class ChatSession {
         onEvent({ type: 'context', note: `${why}: summarizing failed (${err instanceof Error ? err.message : String(err)}), so the oldest turns are left out of the model's view instead.` });
       }
     };
-    if (ctx && history.length > 0 && (await ctx.needsCompaction(systemPrompt, [...history, ...added], this.specs()))) await compact('The conversation is near the model\'s context window');
+    if (ctx && history.length > 0 && (await ctx.needsCompaction(await promptFor(this.specs()), [...history, ...added], this.specs()))) await compact('The conversation is near the model\'s context window');
     let overflowRetries = 0;
 
     for (let round = 1; round <= o.maxRounds; round++) {
@@ -150,10 +169,11 @@ export class ChatSession {
       let tools = await this.selectTools(messages, o.maxTools, signal);
       if (ctx) {
         tools = await this.toolsWithinBudget(tools, messages, signal);
-        let prepared = await ctx.prepare(systemPrompt, [...history, ...added], tools);
+        const system = await promptFor(tools);
+        let prepared = await ctx.prepare(system, [...history, ...added], tools);
         if (prepared.over && !compacted) {
           await compact('The request does not fit the model\'s context window');
-          prepared = await ctx.prepare(systemPrompt, [...history, ...added], tools);
+          prepared = await ctx.prepare(system, [...history, ...added], tools);
         }
         context = prepared.report;
         onEvent({ type: 'context', report: prepared.report });
@@ -163,14 +183,21 @@ export class ChatSession {
           return finish('error', message);
         }
         messages = prepared.messages;
+      } else if (this.opts.instructions && !ownSystem) {
+        const system = await promptFor(tools);
+        messages = system ? [{ role: 'system', content: system }, ...history, ...added] : [...history, ...added];
       }
       let text = '';
+      let reasoning = '';
       const calls: ToolCall[] = [];
       try {
         for await (const ev of this.opts.provider.stream({ messages: this.wrapToolResults(messages), tools: tools.length ? tools : undefined, model: this.opts.model, signal })) {
           if (ev.type === 'text') {
             text += ev.delta;
             onEvent({ type: 'text', delta: ev.delta });
+          } else if (ev.type === 'reasoning') {
+            reasoning += ev.delta;
+            onEvent({ type: 'reasoning', delta: ev.delta });
           } else if (ev.type === 'tool_call') {
             calls.push(ev.call);
           } else if (ev.type === 'usage') {
@@ -195,7 +222,7 @@ export class ChatSession {
         if (text) {
           // Keep what arrived, and say it is incomplete, so nothing the user already saw is lost.
           lastText = text;
-          added.push({ role: 'assistant', content: `${text}\n\n[${cancelled ? 'stopped by the user' : 'answer cut off'}]` });
+          added.push({ role: 'assistant', content: `${text}\n\n[${cancelled ? 'stopped by the user' : 'answer cut off'}]`, ...(reasoning ? { reasoning } : {}) });
         }
         if (cancelled) return finish('cancelled');
         const message = err instanceof Error ? err.message : String(err);
@@ -203,7 +230,8 @@ export class ChatSession {
         return finish('error', message);
       }
       lastText = text;
-      added.push(calls.length ? { role: 'assistant', content: text || null, tool_calls: calls } : { role: 'assistant', content: text });
+      const thought = reasoning ? { reasoning } : {};
+      added.push(calls.length ? { role: 'assistant', content: text || null, tool_calls: calls, ...thought } : { role: 'assistant', content: text, ...thought });
       if (calls.length === 0) return finish('completed');
 
       const results = await mapBounded(calls, o.maxParallelTools, (call) => this.runToolCall(call, onEvent, o.maxResultChars, signal, approver, beforeChange));

@@ -14,6 +14,7 @@ import type { AgentEvent, StopReason } from './ChatSession';
 
 export type PublicEvent =
   | { type: 'text'; delta: string }
+  | { type: 'reasoning'; delta: string }
   | { type: 'tool_call'; id: string; name: string; server?: string; arguments: unknown }
   | { type: 'approval'; id: string; request: { kind: ApprovalRequest['kind']; tool: string; server?: string; summary: string; args: unknown; diff?: string } }
   | { type: 'progress'; id: string; progress: number; total?: number; message?: string }
@@ -63,6 +64,8 @@ export function publicEvent(e: AgentEvent): PublicEvent | undefined {
   switch (e.type) {
     case 'text':
       return { type: 'text', delta: e.delta };
+    case 'reasoning':
+      return { type: 'reasoning', delta: e.delta };
     case 'tool_call':
       return { type: 'tool_call', id: e.id, name: e.name, ...opt('server', e.server), arguments: e.arguments };
     case 'approval':

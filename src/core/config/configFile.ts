@@ -28,6 +28,8 @@ export interface LoadedConfig {
   llm?: Record<string, unknown>;
   tools?: Record<string, unknown>;
   cache?: Record<string, unknown>;
+  /** The user's instructions for the agent (a string). */
+  instructions?: string;
 }
 
 /** Looked for in this order in the working directory when no `--config` is given; the first that exists is used. */
@@ -97,6 +99,10 @@ export async function loadConfigFiles(files: string[], ctx: SubstitutionContext 
         names.add(s.name);
         out.servers.push(s);
       }
+    }
+    if (doc.instructions !== undefined && doc.instructions !== null && out.instructions === undefined) {
+      if (typeof doc.instructions !== 'string') out.issues.push({ source: file, field: 'instructions', message: 'must be a string' });
+      else out.instructions = doc.instructions;
     }
     for (const section of ['llm', 'tools', 'cache'] as const) {
       const value = doc[section];

@@ -56,6 +56,8 @@ export const cacheSettingsSchema = z.strictObject({
 });
 
 export const settingsSchema = z.object({
+  /** The user's own instructions for the agent, added to its system prompt (capped at 8 KB). */
+  instructions: z.string().max(100_000).default(''),
   llm: llmSectionSchema.prefault({}),
   tools: toolsSettingsSchema.prefault({}),
   cache: cacheSettingsSchema.prefault({}),
@@ -78,8 +80,8 @@ export class SettingsError extends Error {
  * Validates raw sections (from a config file or the editor's settings) and fills in the defaults. `where` names the
  * source in messages: a file path, or "settings".
  */
-export function parseSettings(raw: { llm?: unknown; tools?: unknown; cache?: unknown }, where = 'settings'): Settings {
-  const parsed = settingsSchema.safeParse({ llm: raw.llm ?? {}, tools: raw.tools ?? {}, cache: raw.cache ?? {} });
+export function parseSettings(raw: { instructions?: unknown; llm?: unknown; tools?: unknown; cache?: unknown }, where = 'settings'): Settings {
+  const parsed = settingsSchema.safeParse({ instructions: raw.instructions ?? '', llm: raw.llm ?? {}, tools: raw.tools ?? {}, cache: raw.cache ?? {} });
   if (parsed.success) return parsed.data;
   const first = parsed.error.issues[0];
   const field = first.path.map(String).join('.');

@@ -57,7 +57,8 @@ export class ContextManager {
   last?: ContextReport;
 
   constructor(private readonly opts: ContextManagerOptions) {
-    this.counter = new TokenCounter(opts.model);
+    // Reasoning takes room only where it goes back to the model.
+    this.counter = new TokenCounter(opts.model, { countReasoning: opts.provider.sendsReasoning === true });
   }
 
   get results(): ResultStore {

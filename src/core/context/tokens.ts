@@ -67,7 +67,11 @@ export class TokenCounter {
   /** actual / estimated, from the endpoint's own counts; 1 until it reports any. */
   private factor = 1;
 
-  constructor(model: string) {
+  /** `countReasoning`: stored reasoning is sent back on assistant messages with tool calls, so it is counted there. */
+  constructor(
+    model: string,
+    private readonly opts: { countReasoning?: boolean } = {},
+  ) {
     const real = usesOpenAITokenizer(model) ? loadOpenAICounter() : null;
     this.exact = real !== null;
     this.count = real ?? estimateTokens;
@@ -88,7 +92,10 @@ export class TokenCounter {
   message(m: ChatMessage): number {
     let n = MESSAGE_OVERHEAD;
     if (m.content) n += this.text(m.content);
-    if (m.role === 'assistant') for (const c of m.tool_calls ?? []) n += this.text(c.name) + this.text(c.arguments) + 3;
+    if (m.role === 'assistant') {
+      for (const c of m.tool_calls ?? []) n += this.text(c.name) + this.text(c.arguments) + 3;
+      if (this.opts.countReasoning && m.reasoning && m.tool_calls?.length) n += this.text(m.reasoning);
+    }
     // A picture costs what a 512x512 tile costs at high detail, roughly; counted so images cannot overflow silently.
     if (m.role === 'user' || m.role === 'tool') n += (m.images?.length ?? 0) * 765;
     return n;

@@ -43,10 +43,19 @@ export const llmSectionSchema = z.strictObject({
       output: z.number().min(0),
     })
     .optional(),
+  /**
+   * Reasoning goes back as `reasoning_content` on assistant messages with tool calls: `auto` for DeepSeek (its
+   * thinking mode refuses tool turns without it), `always`, or `never` (endpoints that reject unknown fields).
+   */
+  sendReasoning: z.enum(['auto', 'always', 'never']).optional(),
+  /** Sent as `reasoning_effort` to reasoning models; unset: the endpoint's default. */
+  reasoningEffort: z.enum(['low', 'medium', 'high']).optional(),
 });
 
 export type LlmSection = z.infer<typeof llmSectionSchema>;
 export type LlmProviderKind = NonNullable<LlmSection['provider']>;
+export type SendReasoning = NonNullable<LlmSection['sendReasoning']>;
+export type ReasoningEffort = NonNullable<LlmSection['reasoningEffort']>;
 export type LlmSettingSource = 'default' | '.env' | 'env' | 'config' | 'override';
 
 export interface LlmConfig {
@@ -57,6 +66,8 @@ export interface LlmConfig {
   apiKey?: string;
   maxTools: number;
   embeddingModel: string;
+  sendReasoning: SendReasoning;
+  reasoningEffort?: ReasoningEffort;
   /** Which layer each setting came from, for diagnostics (never show the key itself). */
   sources: Record<'provider' | 'baseUrl' | 'model' | 'apiKey' | 'maxTools' | 'embeddingModel', LlmSettingSource | 'unset'>;
 }
@@ -100,6 +111,8 @@ export function resolveLlmConfig(inputs: LlmConfigInputs = {}): LlmConfig {
   const [apiKey, apiKeySrc] = pick('apiKey');
   const [maxTools, maxToolsSrc] = pick('maxTools');
   const [embeddingModel, embeddingSrc] = pick('embeddingModel');
+  const [sendReasoning] = pick('sendReasoning');
+  const [reasoningEffort] = pick('reasoningEffort');
   const orDefault = (src: LlmSettingSource | 'unset'): LlmSettingSource => (src === 'unset' ? 'default' : src);
 
   return {
@@ -109,6 +122,8 @@ export function resolveLlmConfig(inputs: LlmConfigInputs = {}): LlmConfig {
     ...(apiKey === undefined ? {} : { apiKey }),
     maxTools: maxTools ?? MAX_TOOLS_LIMIT,
     embeddingModel: embeddingModel ?? DEFAULT_EMBEDDING_MODEL,
+    sendReasoning: sendReasoning ?? 'auto',
+    ...(reasoningEffort === undefined ? {} : { reasoningEffort }),
     sources: {
       provider: orDefault(providerSrc),
       baseUrl: orDefault(baseUrlSrc),
@@ -174,6 +189,20 @@ function parseHttpUrl(s: string): URL | undefined {
 /** OpenAI's own platform, where a key is mandatory (local servers usually need none). */
 export function isOpenAIPlatform(baseUrl: string): boolean {
   return parseHttpUrl(baseUrl)?.hostname === 'api.openai.com';
+}
+
+/** OpenAI's reasoning models (o1, o3, o4-mini, gpt-5...), also behind a router prefix (`openai/o3`). */
+export function isOpenAIReasoningModel(model: string): boolean {
+  return /(^|\/)(o1|o3|o4|gpt-5)([-.:_]|$)/i.test(model.trim());
+}
+
+/**
+ * Whether stored reasoning goes back on assistant messages with tool calls. `auto`: only where the endpoint
+ * requires it (DeepSeek's thinking mode), since other endpoints may reject the unknown field.
+ */
+export function sendsReasoning(mode: SendReasoning, model: string, baseUrl: string): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  return /deepseek/i.test(model) || parseHttpUrl(baseUrl)?.hostname === 'api.deepseek.com';
 }
 
 /** One line for logs and `--verbose` output; says where the key came from, never what it is. */

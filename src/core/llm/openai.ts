@@ -3,9 +3,9 @@ import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { Logger } from '../ports.js';
 import { silentLogger } from '../ports.js';
-import { DEFAULT_EMBEDDING_MODEL, isOpenAIPlatform, type LlmConfig } from './config.js';
+import { DEFAULT_EMBEDDING_MODEL, isOpenAIPlatform, isOpenAIReasoningModel, sendsReasoning, type LlmConfig, type ReasoningEffort, type SendReasoning } from './config.js';
 import { cancelledError, cutOffError, redactSecrets, StreamIdleError, toLlmError, type ErrorContext } from './errors.js';
-import { fromWireUsage, toWireMessages, toWireTools, ToolCallAssembler } from './openaiWire.js';
+import { fromWireUsage, reasoningDelta, toWireMessages, toWireTools, ToolCallAssembler } from './openaiWire.js';
 import { DEFAULT_RETRY_POLICY, retryDecision, sleep, type RetryPolicy } from './retry.js';
 import { LlmError, type ChatProvider, type ChatRequest, type StreamEvent, type Usage } from './types.js';
 
@@ -21,6 +21,10 @@ export interface OpenAIProviderOptions {
   requestTimeoutMs?: number;
   /** How long a started stream may stay silent before it counts as broken. Default 3 minutes. */
   idleTimeoutMs?: number;
+  /** Whether reasoning goes back on assistant messages with tool calls (config.ts `sendsReasoning`). Default `auto`. */
+  sendReasoning?: SendReasoning;
+  /** `reasoning_effort` for reasoning models; unset: not sent. */
+  reasoningEffort?: ReasoningEffort;
 }
 
 /** Inputs per embeddings request; OpenAI allows 2048, local servers often far fewer. */
@@ -36,6 +40,8 @@ export class OpenAIProvider implements ChatProvider {
   private readonly logger: Logger;
   private readonly retry: RetryPolicy;
   private readonly idleTimeoutMs: number;
+  private readonly sendReasoning: SendReasoning;
+  private readonly reasoningEffort: ReasoningEffort | undefined;
   /** Set once the endpoint showed it has no embeddings, so ranking does not ask again every turn. */
   private embeddingsUnavailable: LlmError | undefined;
 
@@ -47,6 +53,8 @@ export class OpenAIProvider implements ChatProvider {
     this.logger = options.logger ?? silentLogger;
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.idleTimeoutMs = options.idleTimeoutMs ?? 180_000;
+    this.sendReasoning = options.sendReasoning ?? 'auto';
+    this.reasoningEffort = options.reasoningEffort;
     const platform = isOpenAIPlatform(this.baseUrl);
     this.client = new OpenAI({
       baseURL: this.baseUrl,
@@ -63,6 +71,10 @@ export class OpenAIProvider implements ChatProvider {
     });
   }
 
+  get sendsReasoning(): boolean {
+    return sendsReasoning(this.sendReasoning, this.model, this.baseUrl);
+  }
+
   stream(request: ChatRequest): AsyncIterable<StreamEvent> {
     return this.streamWithRetries(request);
   }
@@ -73,13 +85,18 @@ export class OpenAIProvider implements ChatProvider {
     this.requireKey();
     const body: ChatCompletionCreateParamsStreaming = {
       model,
-      messages: toWireMessages(request.messages),
+      messages: toWireMessages(request.messages, { sendReasoning: sendsReasoning(this.sendReasoning, model, this.baseUrl) }),
       stream: true,
       stream_options: { include_usage: true },
       ...(request.tools && request.tools.length > 0 ? { tools: toWireTools(request.tools) } : {}),
-      // OpenAI's own API wants max_completion_tokens (its reasoning models refuse max_tokens); most other
-      // OpenAI-compatible servers (DeepSeek, Ollama, older vLLM) only know max_tokens.
-      ...(request.maxTokens !== undefined ? (isOpenAIPlatform(this.baseUrl) ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens }) : {}),
+      // OpenAI's own API wants max_completion_tokens (its reasoning models refuse max_tokens, wherever they are
+      // served); most other OpenAI-compatible servers (DeepSeek, Ollama, older vLLM) only know max_tokens.
+      ...(request.maxTokens !== undefined
+        ? isOpenAIPlatform(this.baseUrl) || isOpenAIReasoningModel(model)
+          ? { max_completion_tokens: request.maxTokens }
+          : { max_tokens: request.maxTokens }
+        : {}),
+      ...(this.reasoningEffort !== undefined ? { reasoning_effort: this.reasoningEffort } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.stop?.length ? { stop: request.stop.slice(0, 4) } : {}),
     };
@@ -122,6 +139,11 @@ export class OpenAIProvider implements ChatProvider {
           idle.stop();
           if (chunk.usage) usage = fromWireUsage(chunk.usage);
           const choice = chunk.choices?.[0];
+          const thought = reasoningDelta(choice?.delta);
+          if (thought) {
+            progress.emitted = true;
+            yield { type: 'reasoning', delta: thought };
+          }
           const text = choice?.delta?.content;
           if (text) {
             progress.emitted = true;
@@ -210,6 +232,8 @@ export function createOpenAIProvider(config: LlmConfig, logger?: Logger, extra: 
     baseUrl: config.baseUrl,
     model: config.model,
     embeddingModel: config.embeddingModel,
+    sendReasoning: config.sendReasoning,
+    ...(config.reasoningEffort === undefined ? {} : { reasoningEffort: config.reasoningEffort }),
     ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
     ...(logger ? { logger } : {}),
     ...extra,

@@ -1,5 +1,6 @@
 /** Translation between our provider types and the Chat Completions wire types of the `openai` SDK. */
 import type {
+  ChatCompletionAssistantMessageParam,
   ChatCompletionChunk,
   ChatCompletionFunctionTool,
   ChatCompletionMessageParam,
@@ -8,11 +9,16 @@ import type { CompletionUsage } from 'openai/resources/completions';
 import { randomBytes } from 'node:crypto';
 import type { ChatMessage, FunctionSpec, ImagePart, ToolCall, Usage } from './types.js';
 
-export function toWireMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
+/**
+ * Our messages as Chat Completions messages. `sendReasoning`: assistant messages with tool calls carry
+ * `reasoning_content` (an empty one when none was stored), as DeepSeek's thinking mode requires. Off, reasoning never
+ * goes on the wire: some endpoints reject unknown fields.
+ */
+export function toWireMessages(messages: ChatMessage[], opts: { sendReasoning?: boolean } = {}): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = [];
   let pictures: ImagePart[] = [];
   messages.forEach((m, i) => {
-    out.push(toWire(m));
+    out.push(toWire(m, opts));
     if (m.role === 'tool' && m.images?.length) pictures.push(...m.images);
     // Chat Completions takes no images in tool messages: the pictures of a round's results follow its last result.
     if (pictures.length && messages[i + 1]?.role !== 'tool') {
@@ -29,7 +35,7 @@ export function toWireMessages(messages: ChatMessage[]): ChatCompletionMessagePa
   return out;
 }
 
-function toWire(m: ChatMessage): ChatCompletionMessageParam {
+function toWire(m: ChatMessage, opts: { sendReasoning?: boolean }): ChatCompletionMessageParam {
   switch (m.role) {
     case 'system':
       return { role: 'system', content: m.content };
@@ -47,11 +53,13 @@ function toWire(m: ChatMessage): ChatCompletionMessageParam {
       const calls = m.tool_calls ?? [];
       // OpenAI rejects an empty tool_calls array and a null content without tool calls.
       if (calls.length === 0) return { role: 'assistant', content: m.content ?? '' };
-      return {
+      const message: ChatCompletionAssistantMessageParam & { reasoning_content?: string } = {
         role: 'assistant',
         content: m.content,
         tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
       };
+      if (opts.sendReasoning) message.reasoning_content = m.reasoning ?? '';
+      return message;
     }
     case 'tool':
       return { role: 'tool', tool_call_id: m.tool_call_id, content: m.content };
@@ -79,6 +87,18 @@ export function fromWireUsage(u: CompletionUsage): Usage {
 }
 
 type ToolCallDelta = ChatCompletionChunk.Choice.Delta.ToolCall;
+
+/**
+ * A delta's reasoning text: `reasoning_content` (DeepSeek, Qwen, vLLM, LM Studio) or `reasoning` (OpenRouter, Ollama,
+ * newer vLLM). A server that sends both sends the same text twice, so one is taken.
+ */
+export function reasoningDelta(delta: unknown): string | undefined {
+  if (!delta || typeof delta !== 'object') return undefined;
+  const d = delta as { reasoning_content?: unknown; reasoning?: unknown };
+  if (typeof d.reasoning_content === 'string' && d.reasoning_content !== '') return d.reasoning_content;
+  if (typeof d.reasoning === 'string' && d.reasoning !== '') return d.reasoning;
+  return undefined;
+}
 
 /**
  * Rebuilds tool calls from streamed deltas. OpenAI sends index, id and name in a call's first delta and the

@@ -17,8 +17,11 @@ export type ChatMessage =
   | { role: 'system'; content: string }
   /** `images`: pictures that go with the text (a server's sampling request), for models that take them. */
   | { role: 'user'; content: string; images?: ImagePart[] }
-  /** `usage`: the whole turn's tokens, on the turn's last assistant message (kept in the store; not sent on the wire). */
-  | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[]; usage?: Usage }
+  /**
+   * `usage`: the whole turn's tokens, on the turn's last assistant message (kept in the store; not sent on the wire).
+   * `reasoning`: what a reasoning model thought before this message (not part of the answer).
+   */
+  | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[]; usage?: Usage; reasoning?: string }
   /**
    * `isError`: the tool reported a failure (kept in the store; not sent on the wire). `images`: pictures the tool
    * returned, for models that see images (after the tool messages, as a user message of image parts).
@@ -42,6 +45,8 @@ export interface Usage {
 
 export type StreamEvent =
   | { type: 'text'; delta: string }
+  /** A reasoning model's thinking (`reasoning_content` / `reasoning` deltas), streamed before or between answer text. */
+  | { type: 'reasoning'; delta: string }
   /** A tool call, emitted once its arguments are complete. */
   | { type: 'tool_call'; call: ToolCall }
   | { type: 'usage'; usage: Usage }
@@ -64,6 +69,8 @@ export interface ChatProvider {
   /** The model requests go to unless one is given. */
   readonly model: string;
   stream(request: ChatRequest): AsyncIterable<StreamEvent>;
+  /** True when stored reasoning goes back to the model on assistant messages with tool calls (so it takes room in the window). */
+  readonly sendsReasoning?: boolean;
   /** The model's input window in tokens, where the provider knows it (VS Code's chat models do). */
   contextWindow?(): Promise<number | undefined>;
   /** Embeddings, where the endpoint has them; callers fall back to lexical ranking when this throws or is absent. */

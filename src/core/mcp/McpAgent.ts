@@ -279,6 +279,11 @@ export class McpAgent extends EventEmitter<Events> {
     };
   }
 
+  /** What the server said about using it (`instructions` in its initialize result), kept while it reconnects. */
+  get instructions(): string | undefined {
+    return this.client?.getInstructions();
+  }
+
   /** The SDK client, for requests this class does not wrap (resources, prompts, completions). */
   get sdkClient(): Client | undefined {
     return this.state === 'connected' ? this.client : undefined;
