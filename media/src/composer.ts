@@ -57,6 +57,8 @@ export class Composer {
   /** Attached resources (of earlier messages) that changed: their current contents go with the next message. */
   private readonly watchedChips = h('div', { class: 'attachment-chips watched-chips', hidden: true, role: 'list', 'aria-label': t('watchedList') });
   private readonly attachButton: HTMLButtonElement;
+  private readonly pictureButton: HTMLButtonElement;
+  private readonly pictureInput: HTMLInputElement;
 
   constructor() {
     const hintId = uid('input-hint');
@@ -68,6 +70,15 @@ export class Composer {
     this.modelButton.addEventListener('click', () => post({ type: 'action', action: 'openSettings' }));
     this.attachButton = iconButton('mention', t('attachResource'), { class: 'icon-button attach-button' });
     this.attachButton.addEventListener('click', () => this.startMention());
+    // Pictures from disk: a button that opens the file picker (the input itself stays out of sight and tab order).
+    this.pictureInput = h('input', { type: 'file', class: 'picture-input', accept: 'image/png,image/jpeg,image/gif,image/webp', multiple: true, hidden: true, tabindex: -1 });
+    this.pictureInput.addEventListener('change', () => {
+      const files = imageFiles(this.pictureInput.files);
+      this.pictureInput.value = '';
+      if (files.length) void this.addImages(files);
+    });
+    this.pictureButton = iconButton('file-media', t('attachPicture'), { class: 'icon-button picture-button' });
+    this.pictureButton.addEventListener('click', () => this.pictureInput.click());
     this.queueButton = iconButton('send', t('queueSend'), { class: 'icon-button queue-button', hidden: true });
     this.queueButton.addEventListener('click', () => this.submit());
     this.compactButton.addEventListener('click', () => post({ type: 'compact' }));
@@ -76,7 +87,7 @@ export class Composer {
       { class: 'composer' },
       this.hint,
       this.picker.el,
-      h('div', { class: 'input-box' }, this.watchedChips, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.instructionsEl, this.usageEl, this.contextEl, h('span', { class: 'spacer' }), this.compactButton, this.attachButton, this.queueButton, this.sendButton)),
+      h('div', { class: 'input-box' }, this.watchedChips, this.chips, this.textarea, h('div', { class: 'input-toolbar' }, this.modelButton, this.instructionsEl, this.usageEl, this.contextEl, h('span', { class: 'spacer' }), this.compactButton, this.pictureButton, this.pictureInput, this.attachButton, this.queueButton, this.sendButton)),
     );
     this.textarea.setAttribute('aria-controls', this.picker.listId);
     this.catalog.onChange = () => this.updatePicker();

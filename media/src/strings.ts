@@ -61,6 +61,7 @@ export const DEFAULT_STRINGS = {
   toolImage: 'Image {0} from the tool',
   imageChip: 'Picture: {0} (goes with the message to a model that sees images)',
   imageTooMany: 'At most {0} pictures go with one message.',
+  attachPicture: 'Attach pictures (or paste or drop them into the input)',
   tooLong: 'The message is too long ({0} characters; the limit is {1}).',
   // Transcript
   conversation: 'Conversation',

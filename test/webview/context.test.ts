@@ -72,7 +72,7 @@ describe('chat webview: context meter (Chromium)', function () {
     await chat.send(STATE, { type: 'turnStart', turnId: 't1', userText: 'hi' }, ev({ type: 'context', meter: METER }), ev({ type: 'text', delta: 'Hello.' }));
     await chat.send(ev({ type: 'done', stopReason: 'completed', conversationId: 'c1', totals: { promptTokens: 38_400, completionTokens: 1_250, cachedTokens: 0, totalTokens: 39_650, turns: 6 } }));
     const box = (await page.locator('.input-box').boundingBox())!;
-    for (const sel of ['.model-chip', '.context-meter', '.compact-button', '.send-button']) {
+    for (const sel of ['.model-chip', '.context-meter', '.compact-button', '.picture-button', '.attach-button', '.send-button']) {
       const b = (await page.locator(`.input-toolbar ${sel}`).boundingBox())!;
       assert.ok(b && b.x >= box.x && b.x + b.width <= box.x + box.width + 0.5, `${sel} at ${b?.x}+${b?.width} is outside the input box (${box.x}+${box.width})`);
     }

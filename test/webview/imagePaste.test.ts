@@ -67,6 +67,17 @@ describe('chat webview: pictures in the composer (Chromium)', function () {
     assert.equal(await chips.count(), 0, 'the chips go with the message');
   });
 
+  it('the picture button opens a file picker whose pictures become chips', async () => {
+    const chat = await suite.open({ theme: 'dark', width: 420, height: 420 });
+    const { page } = chat;
+    await chat.send(STATE);
+    const chooser = page.waitForEvent('filechooser');
+    await page.locator('.picture-button').click();
+    await (await chooser).setFiles({ name: 'dot.png', mimeType: 'image/png', buffer: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64') });
+    await page.locator('.image-chip').waitFor();
+    assert.equal(await page.locator('.image-chip .chip-label').textContent(), 'dot.png');
+  });
+
   it('a chip can be removed before sending; a message of text only posts no images', async () => {
     const chat = await suite.open({ theme: 'dark', width: 420, height: 420 });
     const { page } = chat;
