@@ -393,6 +393,7 @@ export class Composer {
   setTotals(u: UsageTotals | undefined): void {
     if (!u?.turns) {
       this.usageEl.hidden = true;
+      if (this.meter) this.setContext(this.meter);
       return;
     }
     this.usageEl.hidden = false;
@@ -400,9 +401,12 @@ export class Composer {
     this.usageEl.textContent = u.cost === undefined ? t('tokens', formatCompact(u.totalTokens)) : `${formatCompact(u.totalTokens)} · ${formatCost(u.cost)}`;
     const detail = t('totalsDetail', formatNumber(u.promptTokens), formatNumber(u.cachedTokens), formatNumber(u.completionTokens), formatNumber(u.turns));
     this.usageEl.title = u.cost === undefined ? detail : `${detail}\n${t('totalsCost', formatCost(u.cost))}`;
+    if (this.meter) this.setContext(this.meter);
   }
 
   /** The last request's share of the window (undefined: a new conversation, nothing measured yet). */
+  private meter?: ContextMeter;
+
   setContext(m: ContextMeter | undefined): void {
     this.contextEl.hidden = !m;
     this.compactButton.hidden = !m;
@@ -416,7 +420,10 @@ export class Composer {
     this.contextEl.setAttribute('aria-valuenow', String(m.used));
     this.contextEl.setAttribute('aria-label', t('contextLabel'));
     const detail = t('contextUsed', formatNumber(m.used), formatNumber(m.budget)) + '\n' + t('contextDetail', formatNumber(m.window), m.source, formatNumber(m.system), formatNumber(m.tools), formatNumber(m.history), formatNumber(m.results));
-    this.contextEl.title = m.summarized ? `${detail}\n${t('contextSummarized', formatNumber(m.summarized))}` : detail;
+    this.meter = m;
+    // The conversation's totals too: a side-bar-narrow toolbar has no room to show them beside the meter.
+    const totals = this.usageEl.hidden ? '' : `\n${this.usageEl.title}`;
+    this.contextEl.title = (m.summarized ? `${detail}\n${t('contextSummarized', formatNumber(m.summarized))}` : detail) + totals;
   }
 
   private paintButton(): void {

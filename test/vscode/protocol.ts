@@ -81,7 +81,8 @@ export interface UiRequest {
    * text/texts: innerText (what is rendered); content: textContent of the first match (collapsed sections too);
    * html: outerHTML of the first match (for debugging a selector); attr/attrs: an attribute of the first/every match.
    */
-  action: 'click' | 'rightClick' | 'fill' | 'press' | 'type' | 'text' | 'texts' | 'content' | 'html' | 'count' | 'waitFor' | 'attr' | 'attrs';
+  /** `setInputFiles`: `value` holds the files' paths, one per line (a file input, as a file picker would fill it). */
+  action: 'click' | 'rightClick' | 'fill' | 'press' | 'type' | 'text' | 'texts' | 'content' | 'html' | 'count' | 'waitFor' | 'attr' | 'attrs' | 'setInputFiles';
   /** A Playwright selector (CSS pierces open shadow roots; `text=`, `:has-text()` work). Optional for press/type (keyboard). */
   selector?: string;
   /** Only elements containing this text (case-insensitive substring). */

@@ -81,6 +81,10 @@ async function perform(page: Page, request: UiRequest, deadline: number): Promis
         .first()
         .waitFor({ state: request.state ?? 'visible', timeout });
       return {};
+    case 'setInputFiles':
+      if (!request.value) throw new Error('setInputFiles needs file paths in value');
+      await locate(root, request).first().setInputFiles(request.value.split('\n'), { timeout });
+      return {};
     case 'attr':
       if (!request.value) throw new Error('attr needs an attribute name in value');
       return { text: (await locate(root, request).first().getAttribute(request.value, { timeout })) ?? undefined };

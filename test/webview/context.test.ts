@@ -78,6 +78,8 @@ describe('chat webview: context meter (Chromium)', function () {
     }
     assert.ok(await page.locator('.composer .usage').isHidden(), 'no room for the totals: they give way');
     assert.equal(await page.locator('.context-label').textContent(), '89%');
+    // Out of sight, the totals are still in reach: in the meter's tooltip.
+    assert.match((await page.locator('.context-meter').getAttribute('title')) ?? '', /\nThis conversation: 38,400 tokens in/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'webview-context-meter-narrow.png') });
   });
 });

@@ -78,6 +78,9 @@ export const ui = {
   attr: async (target: UiTarget, selector: string, name: string, options: UiOptions = {}): Promise<string | undefined> =>
     (await uiStep({ target, action: 'attr', selector, value: name, ...options })).text,
   /** An attribute of every match right now (no waiting; '' where it is missing). */
+  setInputFiles: async (target: UiTarget, selector: string, files: string[], options: UiOptions = {}): Promise<void> => {
+    await uiStep({ target, action: 'setInputFiles', selector, value: files.join('\n'), ...options });
+  },
   attrs: async (target: UiTarget, selector: string, name: string, options: UiOptions = {}): Promise<string[]> =>
     (await uiStep({ target, action: 'attrs', selector, value: name, ...options })).texts ?? [],
 };
