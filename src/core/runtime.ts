@@ -291,7 +291,7 @@ export class AgentRuntime {
       maxResultChars: s.tools.maxResultChars,
       maxParallelTools: s.tools.maxParallel,
       maxTools: llm.maxTools,
-      vision: s.llm.vision ?? (s.llm.provider !== 'vscode-lm' && seesImages(provider.model)),
+      vision: s.llm.vision ?? (await (provider as ChatProvider).seesImages?.()) ?? (s.llm.provider !== 'vscode-lm' && seesImages(provider.model)),
       checkpoint: (label) => this.checkpointTurn(label),
     });
     const secrets = () => [...(llm.apiKey ? [llm.apiKey] : []), ...(ports.secrets?.() ?? [])];

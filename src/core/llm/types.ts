@@ -73,6 +73,8 @@ export interface ChatProvider {
   readonly sendsReasoning?: boolean;
   /** The model's input window in tokens, where the provider knows it (VS Code's chat models do). */
   contextWindow?(): Promise<number | undefined>;
+  /** Whether the model takes images, where the provider knows it (VS Code's chat models say); else by family. */
+  seesImages?(): Promise<boolean | undefined>;
   /** Embeddings, where the endpoint has them; callers fall back to lexical ranking when this throws or is absent. */
   embed?(texts: string[], signal?: AbortSignal): Promise<number[][]>;
 }

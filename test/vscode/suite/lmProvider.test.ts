@@ -2,6 +2,9 @@
 // chat model with vscode.lm.registerLanguageModelChatProvider, and the chat runs a tool turn through it.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ScriptedLmApi } from '../lm-provider-extension/src/api';
 import { LM_EXTENSION_ID, LM_MODEL_ID, LM_VENDOR } from '../protocol';
@@ -69,5 +72,20 @@ describe('the vscode-lm provider, through VS Code\'s language-model API', functi
       `the tool result did not reach the model: ${JSON.stringify(results)}`,
     );
     await screenshot('chat-vscode-lm');
+  });
+
+  it('a picture attached in the panel goes to the chat model as a data part (the model says it takes images)', async function () {
+    if (!canDriveUi()) this.skip();
+    const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mcp-agent-lm-picture-')), 'dot.png');
+    fs.writeFileSync(file, Buffer.from(PNG, 'base64'));
+    lm.reset();
+    lm.enqueue({ text: 'A dot, seen through VS Code.' });
+    await ui.setInputFiles('chat', '.composer input.picture-input', [file]);
+    await ui.waitFor('chat', '.image-chip');
+    await sendChat('What is this?');
+    await waitForAnswer('A dot, seen through VS Code.');
+    const parts = lm.requests.at(-1)!.messages.filter((m) => m.role === 'user').flatMap((m) => m.parts);
+    assert.deepEqual(parts.filter((p) => p.type === 'data'), [{ type: 'data', mimeType: 'image/png', base64: PNG }]);
   });
 });

@@ -17,6 +17,7 @@ export type RecordedPart =
   | { type: 'text'; value: string }
   | { type: 'toolCall'; callId: string; name: string; input: unknown }
   | { type: 'toolResult'; callId: string; content: string[] }
+  | { type: 'data'; mimeType: string; base64: string }
   | { type: 'other'; value: string };
 
 export interface RecordedLmRequest {

@@ -12,7 +12,7 @@ const MODEL: vscode.LanguageModelChatInformation = {
   version: '1.0.0',
   maxInputTokens: 128_000,
   maxOutputTokens: 4_096,
-  capabilities: { toolCalling: true },
+  capabilities: { toolCalling: true, imageInput: true },
 };
 
 export function activate(context: vscode.ExtensionContext): ScriptedLmApi {
@@ -75,6 +75,9 @@ function recordPart(part: unknown): RecordedPart {
   if (part instanceof vscode.LanguageModelToolResultPart) {
     return { type: 'toolResult', callId: part.callId, content: part.content.map((c) => (c instanceof vscode.LanguageModelTextPart ? c.value : JSON.stringify(c))) };
   }
+  // A data part (an image), in VS Code versions that have them.
+  const data = part as { mimeType?: unknown; data?: unknown };
+  if (typeof data.mimeType === 'string' && data.data instanceof Uint8Array) return { type: 'data', mimeType: data.mimeType, base64: Buffer.from(data.data).toString('base64') };
   return { type: 'other', value: JSON.stringify(part) ?? String(part) };
 }
 
