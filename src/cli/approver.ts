@@ -24,7 +24,7 @@ async function ask(req: ApprovalRequest, signal?: AbortSignal): Promise<Approval
     const summary = visibleControls(req.summary);
     const what =
       req.kind === 'command'
-        ? `Run this command?\n  $ ${summary}`
+        ? `Run this command${req.cwd ? ` in ${visibleControls(req.cwd)}` : ''}?\n  $ ${summary}`
         : req.kind === 'config-write'
           ? `This may change MCP Agent's own configuration:\n  ${summary}${diff}\nAllow it?`
           : req.kind === 'edit'

@@ -93,7 +93,7 @@ const HASH = '\u0000#';
 /** One simple command. Subshell and process-substitution contents become parts too, so deny rules see them. */
 export interface Part {
   words: string[];
-  /** Targets of redirections (`> file`, `2>>log`, `< in`). */
+  /** Targets of redirections that write (`> file`, `2>>log`, `&> out`). */
   redirects: string[];
 }
 
@@ -189,6 +189,7 @@ function toParts(command: string, problems: Set<string>): Part[] {
   const parts: Part[] = [];
   let current: Part = { words: [], redirects: [] };
   let skipNextWord = false; // the target of a redirection is a file name, not part of the command
+  let redirectWrites = false;
   let pendingSeparator: string | undefined;
   const flush = (): void => {
     if (current.words.length > 0 || current.redirects.length > 0) parts.push(current);
@@ -199,7 +200,7 @@ function toParts(command: string, problems: Set<string>): Part[] {
     if (typeof e === 'string') {
       if (skipNextWord) {
         skipNextWord = false;
-        current.redirects.push(e);
+        if (redirectWrites) current.redirects.push(e);
         continue;
       }
       current.words.push(e);
@@ -235,9 +236,12 @@ function toParts(command: string, problems: Set<string>): Part[] {
     } else if (op.includes('<<')) {
       problems.add('here-document or here-string');
       skipNextWord = true;
+      redirectWrites = false;
     } else {
       problems.add('redirection');
       skipNextWord = true;
+      // `>`, `>>`, `&>`, `>|`, `<>` write their target; `<` only reads it. `>&2` names a descriptor, harmless.
+      redirectWrites = op.includes('>');
     }
   }
   flush();
