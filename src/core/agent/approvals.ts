@@ -112,7 +112,7 @@ export class ApprovalPolicy {
       const verdict = evaluateCommand(
         command,
         { allow: this.settings.allowCommands ?? [], deny: this.settings.denyCommands ?? [] },
-        { shell: this.settings.shell ? this.settings.shell() : undefined, workspaceRoot: root, cwd },
+        { shell: this.settings.shell ? (this.settings.shell() ?? 'unknown') : undefined, workspaceRoot: root, cwd },
       );
       if (verdict.decision === 'deny') return { deny: `the command is on the deny list (${verdict.reason})` };
       const config = touchesConfig(tool, args, guard);

@@ -404,6 +404,11 @@ export function evaluateCommand(command: string, policy: CommandPolicy, context:
   const denyPool = [...parts];
   if (scanned.uncommented !== scanned.text) denyPool.push(...toParts(scanned.uncommented, new Set()));
   denyPool.push({ words: command.trim().split(/\s+/).filter((w) => w !== ''), redirects: [] });
+  if (kind !== 'posix') {
+    // Another shell's quoting may start a command at any word: try every word as the start of one.
+    const words = command.split(/[\s;&|()'"`<>^]+/).filter((w) => w !== '');
+    for (let i = 0; i < words.length; i++) denyPool.push({ words: words.slice(i), redirects: [] });
+  }
   for (const body of scanned.substitutions) denyPool.push(...partsForDeny(body, 1));
   for (const p of denyPool) {
     for (const candidate of denyCandidates(p.words, 0)) {
