@@ -205,8 +205,9 @@ const adversarial: Row[] = [
   // npx, npm exec, npm configuration
   ['bash', 'npx evil-package', 'ask', 'npx of another package'],
   ['bash', 'npx -p evil tsc', 'ask', 'npx -p chooses the package'],
-  ['bash', 'npx tsc --package evil', 'ask', 'npx --package'],
-  ['bash', 'npx tsc -c id', 'ask', 'npx -c runs a command'],
+  ['bash', 'npx --yes evil', 'ask', 'npx --yes before the package'],
+  ['bash', 'npx -c id tsc', 'ask', 'npx -c runs a command'],
+  ['bash', 'npx tsc -p .', 'allow', "tsc's own -p after the package"],
   ['bash', 'npm exec evil', 'ask', 'npm exec'],
   ['bash', 'npm x evil', 'ask', 'npm x'],
   ['bash', 'npm test --script-shell=/tmp/evil', 'ask', 'npm config chooses the shell'],

@@ -238,8 +238,7 @@ const SPECS: Record<string, Spec> = {
   npm: { custom: (args) => scriptRunnerFindings('npm', args) },
   pnpm: { custom: (args) => scriptRunnerFindings('pnpm', args) },
   yarn: { custom: (args) => scriptRunnerFindings('yarn', args) },
-  npx: { short: 'pc', long: ['package', 'call', 'yes', 'node-options', 'prefix', 'userconfig', 'registry'], what: 'chooses or downloads what runs' },
-  bunx: { short: 'p', long: ['package', 'bun'] },
+  // npx's own options stand before the package, where an entry (`npx tsc`) cannot match; what follows is the package's.
   mocha: { short: 'rn', long: ['require', 'import', 'loader', 'node-option', 'config', 'reporter', 'ui', 'file', 'package', 'opts', 'spec'], abbrev: false, what: 'loads code' },
   jest: { short: 'c', long: [] },
   vitest: { short: 'cr', long: ['config', 'root', 'dir', 'environment', 'reporter', 'globalsetup', 'api', 'ui', 'browser'], abbrev: false },

@@ -67,7 +67,7 @@ export function createRunCommandTool(deps: RunCommandToolDeps): BuiltinTool {
         type: 'object',
         properties: {
           command: { type: 'string', description: 'The command line, as typed in a shell (pipes and && work).' },
-          cwd: { type: 'string', description: 'Working directory relative to the workspace root (default: the root). Must stay inside the workspace.' },
+          cwd: { type: 'string', description: 'Working directory relative to the workspace root (default: the root). Must be an existing directory inside the workspace. Use this instead of `cd`.' },
         },
         required: ['command'],
         additionalProperties: false,
