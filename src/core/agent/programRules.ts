@@ -206,7 +206,7 @@ const SPECS: Record<string, Spec> = {
     words: ['-exec', '-execdir', '-ok', '-okdir', '-delete', '-fprint', '-fprint0', '-fprintf', '-fls'],
     what: 'runs commands, deletes or writes files',
   },
-  sed: { short: 'f', long: ['file', 'in-place'], custom: sedFindings, what: 'runs a script from a file or edits in place' },
+  sed: { short: 'f', long: ['file'], custom: sedFindings, what: 'runs a script from a file' },
   awk: { short: 'fEl', long: ['file', 'exec', 'load', 'include', 'source'], custom: awkFindings },
   tar: { short: 'IFP', long: ['to-command', 'checkpoint-action', 'use-compress-program', 'info-script', 'new-volume-script', 'rsh-command', 'rmt-command', 'absolute-names'], custom: tarFindings },
   rg: { long: ['pre'], abbrev: false, what: 'runs a program on every file' },
