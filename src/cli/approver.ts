@@ -31,7 +31,8 @@ async function ask(req: ApprovalRequest, signal?: AbortSignal): Promise<Approval
             ? `${diff}\nApply this change to ${visibleControls(req.change?.path ?? summary)}?`
             : `Call ${summary}?`;
     const always = req.kind === 'tool' ? ', [a]lways for this tool' : '';
-    const answer = (await askLine(terminalIO(), `\n${what}\n[y]es, [n]o${always}: `, signal)).trim().toLowerCase();
+    const why = req.reason ? `\n  (asked because ${visibleControls(req.reason)})` : '';
+    const answer = (await askLine(terminalIO(), `\n${what}${why}\n[y]es, [n]o${always}: `, signal)).trim().toLowerCase();
     if (answer === 'y' || answer === 'yes') return 'allow';
     if (always && (answer === 'a' || answer === 'always')) return 'always';
     return 'deny';

@@ -109,13 +109,10 @@ export class ApprovalPolicy {
     if (tool.source === 'builtin' && tool.name === 'run_command') {
       const command = typeof args.command === 'string' ? args.command : '';
       const cwd = commandCwd(root, args.cwd);
-      const verdict = evaluateCommand(
-        command,
-        { allow: this.settings.allowCommands ?? [], deny: this.settings.denyCommands ?? [] },
-        { shell: this.settings.shell ? (this.settings.shell() ?? 'unknown') : undefined, workspaceRoot: root, cwd },
-      );
+      const shell = this.settings.shell ? (this.settings.shell() ?? 'unknown') : undefined;
+      const verdict = evaluateCommand(command, { allow: this.settings.allowCommands ?? [], deny: this.settings.denyCommands ?? [] }, { shell, workspaceRoot: root, cwd });
       if (verdict.decision === 'deny') return { deny: `the command is on the deny list (${verdict.reason})` };
-      const config = touchesConfig(tool, args, guard);
+      const config = touchesConfig(tool, args, { ...guard, shell });
       if (config) return { kind: 'config-write', tool: tool.name, summary: command, args, cwd, reason: config };
       if (verdict.decision === 'allow') return undefined;
       return { kind: 'command', tool: tool.name, summary: command, args, cwd, reason: verdict.reason };

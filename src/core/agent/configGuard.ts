@@ -18,6 +18,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { commandParts, realExisting } from './commandPolicy';
+import { shellKind } from './shells';
 
 export interface GuardContext {
   /** The workspace root; relative paths resolve against it (and `cwd`). */
@@ -27,6 +28,8 @@ export interface GuardContext {
   /** Absolute files or directories that are configuration too (data directory, VS Code's user directory). */
   protectedPaths?: string[];
   home?: string;
+  /** The shell that runs the command: outside POSIX shells the line may split differently, so any mention counts. */
+  shell?: string;
 }
 
 /** Programs that only read their operands: their words are not write targets (their redirections still are). */
@@ -197,8 +200,8 @@ export function commandWritesConfig(command: string, ctx: GuardContext): string 
       }
     }
   }
-  if (problems.length > 0) {
-    // What could not be parsed exactly: a loose look at the text without its quoting.
+  if (problems.length > 0 || (ctx.shell !== undefined && shellKind(ctx.shell) !== 'posix')) {
+    // What could not be parsed exactly (or was parsed for POSIX but runs in fish, PowerShell, cmd.exe): a loose look at the text without its quoting.
     const text = command.replace(/['"\\`]/g, '').replace(/\$\{?[A-Za-z_]*\}?/g, '').replace(/\/{2,}/g, '/');
     if (LOOSE.test(text)) return 'the command mentions configuration files in a way that cannot be checked exactly';
   }
