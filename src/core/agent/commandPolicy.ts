@@ -66,6 +66,9 @@ const INDIRECT = new Set([
   'cd', 'pushd', 'popd', 'chdir', 'unset', 'umask', 'ulimit', 'read', 'mapfile', 'readarray', 'getopts', 'fc', 'r',
   'noglob', 'nocorrect', '-', 'autoload', 'zmodload', 'fg', 'bg', 'disown', 'function', 'emulate', 'setopt', 'unsetopt',
   'bindkey', 'zle', 'functions', 'unfunction', 'rehash', 'compdef', 'iex', 'invoke-expression', 'start-process', 'start',
+  // Wrappers that run their operand.
+  'flock', 'ionice', 'taskset', 'chrt', 'strace', 'ltrace', 'unshare', 'nsenter', 'systemd-run', 'pkexec', 'catchsegv',
+  'firejail', 'proot', 'fakeroot', 'faketime', 'chronic', 'sg', 'newgrp', 'expect', 'tclsh', 'wish',
 ]);
 
 /** Shell reserved words: a part starting with one is shell syntax, not a simple command. */

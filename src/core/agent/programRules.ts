@@ -228,7 +228,15 @@ const SPECS: Record<string, Spec> = {
   osascript: { short: 'e', runsOperand: true, what: INTERPRETER_WHAT },
   jq: { short: 'fL', long: ['from-file', 'rawfile', 'slurpfile'], abbrev: false, what: 'reads a program or files named on the command line' },
   make: { short: 'fEICW', long: ['file', 'makefile', 'eval', 'include-dir', 'directory', 'what-if', 'new-file', 'assume-new'], custom: makeFindings, what: 'runs or reads another makefile' },
-  curl: { short: 'oOKTc', long: ['output', 'remote-name', 'config', 'upload-file', 'cookie-jar', 'dump-header', 'trace', 'trace-ascii', 'output-dir', 'libcurl', 'stderr', 'etag-save', 'hsts', 'alt-svc'], what: 'writes or uploads files' },
+  curl: {
+    short: 'oOKTc',
+    long: ['output', 'remote-name', 'config', 'upload-file', 'cookie-jar', 'dump-header', 'trace', 'trace-ascii', 'output-dir', 'libcurl', 'stderr', 'etag-save', 'hsts', 'alt-svc'],
+    what: 'writes or uploads files',
+    // `-d @file`, `-F x=@file` / `x=<file`, `--data-binary @file`: a file's contents go to the server.
+    custom: (args) => args.flatMap((w, i) => (/^@|=@|=<|^-[A-Za-z]*[dF]@/.test(w) ? [{ index: i, reason: `"curl ${w}" uploads a file` }] : [])),
+  },
+  ssh: { short: 'oFSJLRDWw', what: 'can run a local command or open tunnels' },
+  zip: { writes: true, short: 'T', long: ['unzip-command', 'test'], abbrev: false, what: 'runs a program to test the archive' },
   wget: { short: 'oOaPie', long: ['output-file', 'output-document', 'append-output', 'directory-prefix', 'input-file', 'execute', 'config', 'post-file', 'body-file'], what: 'writes or uploads files, or runs wgetrc commands' },
   sort: { short: 'o', long: ['output', 'compress-program'], what: 'writes a file or runs a program' },
   uniq: { custom: (args, ctx) => operands(args).slice(1).flatMap(([w, i]) => (ctx.outside(w) ? [{ index: i, reason: `"uniq" would write ${w}, outside the workspace` }] : [])) },
@@ -239,7 +247,7 @@ const SPECS: Record<string, Spec> = {
   pnpm: { custom: (args) => scriptRunnerFindings('pnpm', args) },
   yarn: { custom: (args) => scriptRunnerFindings('yarn', args) },
   // npx's own options stand before the package, where an entry (`npx tsc`) cannot match; what follows is the package's.
-  mocha: { short: 'rn', long: ['require', 'import', 'loader', 'node-option', 'config', 'reporter', 'ui', 'file', 'package', 'opts', 'spec'], abbrev: false, what: 'loads code' },
+  mocha: { short: 'rn', long: ['require', 'import', 'loader', 'node-option', 'config', 'reporter', 'ui', 'file', 'package', 'opts'], abbrev: false, what: 'loads code' },
   jest: { short: 'c', long: [] },
   vitest: { short: 'cr', long: ['config', 'root', 'dir', 'environment', 'reporter', 'globalsetup', 'api', 'ui', 'browser'], abbrev: false },
   pytest: { short: 'pco', long: ['override-ini', 'rootdir', 'confcutdir', 'basetemp', 'pdbcls', 'pyargs', 'junitxml', 'junit-xml', 'resultlog', 'debug', 'trace-config'], abbrev: false },
@@ -269,6 +277,10 @@ export function ruleName(program: string): string {
  */
 export function argumentFindings(program: string, args: string[], ctx: ArgContext): Finding[] {
   const name = ruleName(program);
+  // `npx eslint -c x`: eslint's rules apply to eslint's arguments.
+  if ((name === 'npx' || name === 'bunx') && args[0] !== undefined && !args[0].startsWith('-')) {
+    return [...genericFindings(name, args, ctx), ...argumentFindings(args[0], args.slice(1), ctx).map((f) => ({ ...f, index: f.index + 1 }))];
+  }
   const spec = SPECS[name];
   return [...(spec ? specFindings(name, spec, args, ctx) : []), ...(name === 'git' ? [] : genericFindings(name, args, ctx))];
 }
