@@ -465,6 +465,8 @@ describe('config-write guard on resolved paths', () => {
     ['echo hi > build/out.txt', undefined, false],
     ['rm -rf build', undefined, false],
     ['cp x settings.json', 'src', false],
+    ['find . -name mcp.json', undefined, false],
+    ['find .vscode -delete', undefined, true],
   ];
   for (const [command, cwd, config] of rows) {
     it(`${JSON.stringify(command)}${cwd ? ` in ${cwd}` : ''} ${config ? 'writes' : 'does not write'} configuration`, () => {

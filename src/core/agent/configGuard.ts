@@ -190,6 +190,8 @@ export function commandWritesConfig(command: string, ctx: GuardContext): string 
       if (sub !== undefined && GIT_READERS.has(sub)) continue;
     }
     if (READERS.has(name)) continue;
+    // find only reads unless it is told to act (`-delete`, `-exec`, `-fprint`…).
+    if (name === 'find' && !args.some((a) => /^-(delete|exec|execdir|ok|okdir|fprint|fprint0|fprintf|fls)$/.test(a))) continue;
     if (cwdReason) return `the command runs in a protected directory: ${cwdReason}`;
     for (const word of args) {
       for (const c of candidates(word)) {
