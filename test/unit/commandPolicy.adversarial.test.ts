@@ -267,6 +267,14 @@ const adversarial: Row[] = [
   ['bash', 'chmod 777 /etc/shadow', 'ask', 'chmod outside'],
   ['bash', 'cp -t /tmp src/a.ts', 'ask', 'target directory outside'],
   ['bash', 'cp --target-directory=/tmp src/a', 'ask', 'target directory spelled long'],
+  // secrets outside the workspace, even for programs that only read
+  ['bash', 'cat ~/.ssh/id_rsa', 'ask', 'a private key'],
+  ['bash', 'cat ~/.aws/credentials', 'ask', 'cloud credentials'],
+  ['bash', 'cat ~/.netrc', 'ask', 'netrc'],
+  ['bash', 'grep -r token ~/.config/gh', 'ask', "gh's token"],
+  ['bash', 'ls ~/.local/share/mcp-agent', 'ask', "the agent's data"],
+  ['bash', `cat ${os.homedir()}/../${path.basename(os.homedir())}/.git-credentials`, 'ask', 'git credentials through ..'],
+  ['bash', 'cat src/../.env', 'allow', "the workspace's own .env is the user's file (writes to it ask)"],
   // state of the shell (the VS Code terminal persists)
   ['bash', 'cd /', 'ask', 'cd changes where later commands run'],
   ['bash', 'cd .. && rm -rf build', 'ask', 'cd then a command'],

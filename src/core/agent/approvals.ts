@@ -110,7 +110,7 @@ export class ApprovalPolicy {
       const command = typeof args.command === 'string' ? args.command : '';
       const cwd = commandCwd(root, args.cwd);
       const shell = this.settings.shell ? (this.settings.shell() ?? 'unknown') : undefined;
-      const verdict = evaluateCommand(command, { allow: this.settings.allowCommands ?? [], deny: this.settings.denyCommands ?? [] }, { shell, workspaceRoot: root, cwd });
+      const verdict = evaluateCommand(command, { allow: this.settings.allowCommands ?? [], deny: this.settings.denyCommands ?? [] }, { shell, workspaceRoot: root, cwd, protectedPaths: this.settings.protectedPaths });
       if (verdict.decision === 'deny') return { deny: `the command is on the deny list (${verdict.reason})` };
       const config = touchesConfig(tool, args, { ...guard, shell });
       if (config) return { kind: 'config-write', tool: tool.name, summary: command, args, cwd, reason: config };

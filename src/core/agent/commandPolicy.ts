@@ -24,6 +24,7 @@
  * unusual is at least `ask`.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, quote, type ParseEntry } from 'shell-quote';
 import { argumentFindings, canonicalize, denyMatches, gitGlobals, ruleName, selectorLength, type ArgContext } from './programRules';
@@ -46,6 +47,31 @@ export interface CommandContext {
   workspaceRoot?: string;
   /** The directory the command runs in (absolute); default the workspace root. */
   cwd?: string;
+  /** Directories outside the workspace that hold the agent's or the editor's data (tokens, trust records): never read unasked. */
+  protectedPaths?: string[];
+}
+
+/** Credential files in the home directory: naming one asks, whatever the program (reading one is enough to leak it). */
+const CREDENTIALS = /^(\.ssh|\.aws|\.gnupg|\.azure|\.kube|\.docker|\.config\/gh|\.config\/gcloud|\.config\/mcp-agent|\.local\/share\/mcp-agent|\.password-store)(\/|$)|^(\.netrc|\.git-credentials|\.npmrc|\.pypirc|\.pgpass|\.my\.cnf)$/;
+
+/** Why a word names secrets outside the workspace (credential files, the agent's data), or undefined. */
+function secretOperand(word: string, context: CommandContext): string | undefined {
+  const home = os.homedir();
+  const candidates = [word, word.slice(word.indexOf('=') + 1)].filter((w) => w !== '' && !w.startsWith('-'));
+  for (const w of candidates) {
+    const abs = w === '~' || w.startsWith('~/') ? path.join(home, w.slice(1)) : path.resolve(context.cwd ?? context.workspaceRoot ?? process.cwd(), w);
+    const real = realExisting(abs);
+    for (const p of new Set([abs, real])) {
+      const rel = path.relative(home, p);
+      const underHome = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+      if (underHome && CREDENTIALS.test(rel.split(path.sep).join('/'))) return `"${word}" names a credential file`;
+      for (const guarded of context.protectedPaths ?? []) {
+        const r = path.relative(guarded, p);
+        if (r === '' || (!r.startsWith('..') && !path.isAbsolute(r))) return `"${word}" is in ${guarded}, the agent's or the editor's own data`;
+      }
+    }
+  }
+  return undefined;
 }
 
 export interface CommandEvaluation {
@@ -367,7 +393,7 @@ export function realExisting(p: string): string {
 }
 
 /** Why a part matches an allow entry, or why the closest entry does not cover it. */
-function matchEntry(words: string[], entry: string[], ctx: ArgContext): { ok: true } | { ok: false; why?: string } {
+function matchEntry(words: string[], entry: string[], ctx: ArgContext, context: CommandContext): { ok: true } | { ok: false; why?: string } {
   const prog = entry[0];
   if (prog === '*' || words[0] !== prog) return { ok: false };
   const wildcard = entry.length > 1 && entry[entry.length - 1] === '*';
@@ -391,6 +417,10 @@ function matchEntry(words: string[], entry: string[], ctx: ArgContext): { ok: tr
   }
   const covered = sub + rest.length;
   findings.push(...argumentFindings(prog, args, ctx).filter((f) => f.index >= covered));
+  for (let i = covered; i < args.length; i++) {
+    const why = secretOperand(args[i], context);
+    if (why) findings.push({ index: i, reason: why });
+  }
   if (findings.length > 0) return { ok: false, why: findings[0].reason };
   return { ok: true };
 }
@@ -452,7 +482,7 @@ export function evaluateCommand(command: string, policy: CommandPolicy, context:
     let hit: string[] | undefined;
     let why: string | undefined;
     for (const a of allow) {
-      const m = matchEntry(p.words, a, args);
+      const m = matchEntry(p.words, a, args, context);
       if (m.ok) {
         hit = a;
         break;
