@@ -51,7 +51,9 @@ export class ApprovalCard {
     const descId = uid('approval-desc');
     const title = msg.kind === 'command' ? t('approvalCommand') : msg.kind === 'config-write' ? t('approvalConfig') : msg.kind === 'edit' ? t('approvalEdit') : t('approvalTool');
     const { server, tool } = splitToolName(msg.tool, msg.server);
-    const command = msg.kind === 'command' ? commandOf(msg.args) : undefined;
+    const parsed = msg.kind === 'command' ? commandOf(msg.args) : undefined;
+    // The resolved directory the host will run in, not the model's text.
+    const command = parsed ? { ...parsed, cwd: msg.cwd ?? parsed.cwd } : undefined;
     const pretty = prettyJson(msg.args);
 
     let body: HTMLElement;

@@ -24,14 +24,15 @@ async function ask(req: ApprovalRequest, signal?: AbortSignal): Promise<Approval
     const summary = visibleControls(req.summary);
     const what =
       req.kind === 'command'
-        ? `Run this command?\n  $ ${summary}`
+        ? `Run this command${req.cwd ? ` in ${visibleControls(req.cwd)}` : ''}?\n  $ ${summary}`
         : req.kind === 'config-write'
           ? `This may change MCP Agent's own configuration:\n  ${summary}${diff}\nAllow it?`
           : req.kind === 'edit'
             ? `${diff}\nApply this change to ${visibleControls(req.change?.path ?? summary)}?`
             : `Call ${summary}?`;
     const always = req.kind === 'tool' ? ', [a]lways for this tool' : '';
-    const answer = (await askLine(terminalIO(), `\n${what}\n[y]es, [n]o${always}: `, signal)).trim().toLowerCase();
+    const why = req.reason ? `\n  (asked because ${visibleControls(req.reason)})` : '';
+    const answer = (await askLine(terminalIO(), `\n${what}${why}\n[y]es, [n]o${always}: `, signal)).trim().toLowerCase();
     if (answer === 'y' || answer === 'yes') return 'allow';
     if (always && (answer === 'a' || answer === 'always')) return 'always';
     return 'deny';

@@ -42,9 +42,24 @@ export interface CommandOutput {
   note?: string;
 }
 
+/** How one command runs. */
+export interface CommandRunOptions {
+  /** Absolute, a real directory inside the workspace: the process's or terminal's working directory, never command text. */
+  cwd: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Environment variables the command must not inherit (the agent's key, tokens, input values). */
+  hideEnv?: string[];
+}
+
 /** Runs a shell command line: a child process in the CLI, a visible terminal in VS Code. */
 export interface CommandRunner {
-  run(command: string, options: { cwd: string; timeoutMs: number; signal?: AbortSignal }): Promise<CommandOutput>;
+  run(command: string, options: CommandRunOptions): Promise<CommandOutput>;
+  /**
+   * The shell that will parse the next command line (a path or a name such as `bash`, `fish`, `pwsh`), so the
+   * command policy judges the words that shell will see. Undefined: unknown, and only plain word lists are allowed.
+   */
+  shell?(): string | undefined;
 }
 
 /** What needs a yes from the user before it runs. */
@@ -66,6 +81,10 @@ export interface ApprovalRequest {
   change?: FileChange;
   /** The tool call this is about (the id the model gave it), so a front can put the question on that call's card. */
   callId?: string;
+  /** For run_command: the directory it runs in, resolved (absolute), so the person sees where. */
+  cwd?: string;
+  /** Why the policy asks (not on the allow list, an option that runs code, a protected file). */
+  reason?: string;
 }
 
 /** One file's proposed new content. */

@@ -49,6 +49,8 @@ export interface RuntimePorts {
   clientInfo: { name: string; version: string };
   /** Where things live; unset: the platform's data and cache directories (src/core/util/paths.ts). */
   dirs?: { cache?: string; data?: string };
+  /** Files and directories outside the workspace that are configuration: writes there always ask (configGuard.ts). */
+  protectedPaths?: string[];
   /** Exact secret values (OAuth tokens, `${input:}` values) to strip from stored conversations, besides the API key. */
   secrets?: () => string[];
   /**
@@ -241,9 +243,11 @@ export class AgentRuntime {
     const { ports } = this;
     const llm = s.llm.provider === 'vscode-lm' ? resolveLlmConfig({ section: { ...s.llm, provider: 'vscode-lm' }, env: {} }) : this.llm();
     const provider = (await ports.provider?.(s, llm)) ?? this.openAIProvider() ?? createOpenAIProvider(llm, ports.logger);
+    const secrets = () => [...(llm.apiKey ? [llm.apiKey] : []), ...(ports.secrets?.() ?? [])];
     let builtins = createBuiltinTools({
       workspace: ports.workspace,
       commandRunner: ports.commandRunner,
+      secrets,
       commandTimeoutMs: s.tools.commandTimeoutSeconds * 1000,
       rgPath: ports.rgPath,
       grammarDir: ports.grammarDir,
@@ -265,6 +269,10 @@ export class AgentRuntime {
         alwaysAllowedTools: standing?.load(),
         autoApproveEdits: s.tools.approval.autoApproveEdits,
         previewChange: (tool, args) => planFileChange(ports.workspace, tool, args),
+        workspaceRoot: ports.workspace.root,
+        shell: () => ports.commandRunner.shell?.(),
+        // The agent's data (conversations, trust records, checkpoints) and whatever the front adds (VS Code's user dir).
+        protectedPaths: [ports.dirs?.data ?? resolveDataDir(), ...(ports.protectedPaths ?? [])],
       },
       standing ? (tool, fp) => standing.remember(tool, fp) : undefined,
     );
@@ -294,7 +302,6 @@ export class AgentRuntime {
       vision: s.llm.vision ?? (await (provider as ChatProvider).seesImages?.()) ?? (s.llm.provider !== 'vscode-lm' && seesImages(provider.model)),
       checkpoint: (label) => this.checkpointTurn(label),
     });
-    const secrets = () => [...(llm.apiKey ? [llm.apiKey] : []), ...(ports.secrets?.() ?? [])];
     const agent = new Agent(session, this.store, ports.logger, provider.model, secrets, s.llm.pricing);
     return { agent, provider, toolbox, llm };
   }

@@ -196,7 +196,7 @@ export type HostMessage =
   /** Host -> webview: something happened in the running turn. */
   | { type: 'turnEvent'; turnId: string; event: TurnEvent }
   /** Host -> webview: a tool call waits for the user's decision; answer with `approve`. */
-  | { type: 'approval'; turnId: string; approvalId: string; callId: string; kind: 'command' | 'tool' | 'edit' | 'config-write'; tool: string; server?: string; summary: string; args: string; change?: { path: string; diff: string } }
+  | { type: 'approval'; turnId: string; approvalId: string; callId: string; kind: 'command' | 'tool' | 'edit' | 'config-write'; tool: string; server?: string; summary: string; args: string; change?: { path: string; diff: string }; cwd?: string; reason?: string }
   /** Host -> webview: an approval was settled elsewhere (cancelled turn, timeout); remove its buttons. */
   | { type: 'approvalSettled'; approvalId: string; decision: 'allow' | 'deny' | 'always' | 'cancelled' }
   /** Host -> webview: show this conversation (New Chat sends an empty one). */

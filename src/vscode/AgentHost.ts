@@ -81,6 +81,8 @@ export class AgentHost implements vscode.Disposable {
         clientInfo: { name: 'mcp-agent-vscode', version: String((context.extension.packageJSON as { version?: string }).version ?? '0') },
         // Conversations belong to the workspace they were had in, where there is one.
         dirs: { cache: path.join(storage, 'cache'), data: (context.storageUri ?? context.globalStorageUri).fsPath },
+        // VS Code's user directory (…/User: settings.json, mcp.json, every extension's storage): writes there always ask.
+        protectedPaths: [path.dirname(path.dirname(storage))],
         // No .env from the workspace (no envDir): a cloned repository must not be able to redirect the user's key.
         provider: async (s, llm) => (s.llm.provider === 'vscode-lm' ? new VsCodeLmProvider(s.llm.model) : createOpenAIProvider(llm, this.logger)),
         builtins: (tools) =>

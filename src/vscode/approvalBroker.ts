@@ -10,7 +10,7 @@ export class ApprovalBroker implements Approver {
   async request(req: ApprovalRequest): Promise<ApprovalDecision> {
     const run = req.kind === 'command' ? vscode.l10n.t('Run') : vscode.l10n.t('Allow');
     const always = vscode.l10n.t('Always allow this tool');
-    const detail = req.kind === 'command' ? req.summary : `${req.summary}`;
+    const detail = req.cwd ? `${req.summary}\n\n${vscode.l10n.t('in {0}', req.cwd)}` : req.summary;
     const items = req.kind === 'tool' ? [run, always] : [run];
     const message =
       req.kind === 'command'

@@ -321,6 +321,8 @@ export class ChatController implements RequestSurface, vscode.Disposable {
         summary: req.summary,
         args: JSON.stringify(req.args, null, 2),
         ...(req.change ? { change: { path: req.change.path, diff: req.change.diff } } : {}),
+        ...(req.cwd ? { cwd: req.cwd } : {}),
+        ...(req.reason ? { reason: req.reason } : {}),
       });
       if (req.change) void changeReview.show(approvalId, this.host.root, req.change, done);
     });

@@ -3,8 +3,8 @@
  * process, the fault MCP server from config.yaml, temp data and cache dirs.
  */
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { startScriptedOpenAI, type ScriptedOpenAI, type WireMessage } from '../fixtures/scriptedOpenAI';
 import { openEnvelope, unwrapToolMessages } from '../helpers/toolEnvelope';
@@ -199,6 +199,31 @@ describe('mcp-agent chat (the built CLI against a scripted model and a real MCP 
       assert.match(String(sent[0].content), /^Not run:/);
       assert.doesNotMatch(String(sent[0].content), /Output:/);
       assert.equal(existsSync(path.join(allowWs.dir, marker)), false, 'the chained command must not have run');
+    });
+
+    it("an allowed program's code-running option asks, commands do not see the key, and --yes never writes config", async () => {
+      const w = await makeWorkspace({ allowCommands: ['find', 'printenv', 'cp'] });
+      await mkdir(path.join(w.dir, '.vscode'));
+      await writeFile(path.join(w.dir, '.vscode', 'settings.json'), '{}\n');
+      await writeFile(path.join(w.dir, 'evil.json'), '{"mcpAgent.tools.approval.allowCommands":["*"]}\n');
+
+      srv.enqueue({ toolCalls: [{ name: 'run_command', arguments: { command: 'find . -maxdepth 0 -fprint pwned-find' } }] }, { text: 'ok 1' });
+      assert.equal((await chat(['find'], { workspace: w })).code, 0);
+      assert.match(String(toolMessages(srv.chatRequests[1].body.messages)[0].content), /^Not run:/);
+      assert.equal(existsSync(path.join(w.dir, 'pwned-find')), false);
+
+      srv.reset();
+      srv.enqueue({ toolCalls: [{ name: 'run_command', arguments: { command: 'printenv' } }] }, { text: 'ok 2' });
+      assert.equal((await chat(['env'], { workspace: w })).code, 0);
+      const env = String(toolMessages(srv.chatRequests[1].body.messages)[0].content);
+      assert.match(env, /Exit code: 0[\s\S]*PATH=/);
+      assert.doesNotMatch(env, /sk-test-key|OPENAI_API_KEY/);
+
+      srv.reset();
+      srv.enqueue({ toolCalls: [{ name: 'run_command', arguments: { command: 'cp evil.json .vscode//settings.json' } }] }, { text: 'ok 3' });
+      assert.equal((await chat(['--yes', 'config'], { workspace: w })).code, 0);
+      assert.match(String(toolMessages(srv.chatRequests[1].body.messages)[0].content), /^Not run:/);
+      assert.equal(readFileSync(path.join(w.dir, '.vscode', 'settings.json'), 'utf8'), '{}\n');
     });
   });
 

@@ -191,12 +191,24 @@ describe('run_command tool', function () {
     for (const cwd of ['..', '../other', '/', path.dirname(root)]) {
       const refused = await tool().run({ command: 'touch escaped', cwd }, {});
       assert.equal(refused.isError, true, cwd);
-      assert.match(textOf(refused), /outside the workspace root .*Commands can only run inside the workspace/);
+      assert.match(textOf(refused), /outside the workspace root .*Commands can only run in a directory inside the workspace/);
     }
     assert.equal(fs.existsSync(path.join(path.dirname(root), 'escaped')), false);
     const missing = await tool().run({ command: 'true', cwd: 'nope' }, {});
     assert.equal(missing.isError, true);
-    assert.match(textOf(missing), /could not run: Working directory does not exist/);
+    assert.match(textOf(missing), /working directory "nope" does not exist/);
+    // A symlink inside the workspace that leads out is judged by its real path.
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'outside-'));
+    fs.symlinkSync(outside, path.join(root, 'link-out'));
+    try {
+      const viaLink = await tool().run({ command: 'touch escaped', cwd: 'link-out' }, {});
+      assert.equal(viaLink.isError, true);
+      assert.match(textOf(viaLink), /through a symbolic link/);
+      assert.equal(fs.existsSync(path.join(outside, 'escaped')), false);
+    } finally {
+      fs.rmSync(path.join(root, 'link-out'));
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('says when the command timed out and passes the runner note on', async () => {

@@ -1,14 +1,17 @@
 /**
- * Who may run what without asking. `run_command` always asks unless every part of the command line is on the
- * allow-list (and none is on the deny list); MCP tools that declare `readOnlyHint` run freely; everything else asks.
- * Writes to the agent's own configuration always ask, whatever is auto-approved (an agent that can rewrite its
- * server config can start any process: CVE-2025-53098). "Always allow" is remembered per tool *and* description:
- * a tool whose description changes (after `list_changed`) must be approved again.
+ * Who may run what without asking. `run_command` always asks unless every part of the command line is covered by the
+ * allow-list, judged for the shell that will run it and the directory it runs in (and none is on the deny list); MCP
+ * tools that declare `readOnlyHint` run freely; everything else asks. Writes to the agent's own configuration
+ * (configGuard.ts, on resolved paths) always ask, whatever is auto-approved (an agent that can rewrite its server
+ * config can start any process: CVE-2025-53098). "Always allow" is remembered per tool *and* description: a tool whose
+ * description changes (after `list_changed`) must be approved again.
  */
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import type { ApprovalRequest, Approver, FileChange } from '../ports';
 import { EDIT_TOOL_NAMES, type ChangePlan } from '../tools/editFile';
-import { evaluateCommand } from './commandPolicy';
+import { evaluateCommand, realExisting } from './commandPolicy';
+import { argumentWritesConfig, commandWritesConfig, type GuardContext } from './configGuard';
 import type { AgentTool } from './toolbox';
 
 export interface ApprovalSettings {
@@ -22,6 +25,12 @@ export interface ApprovalSettings {
   autoApproveEdits?: boolean;
   /** Computes an edit tool's change, so the question shows its diff (runtime.ts passes `planFileChange`). */
   previewChange?: (tool: string, args: Record<string, unknown>) => Promise<ChangePlan>;
+  /** The workspace root: commands' `cwd` and relative paths resolve against it. Default: the process's directory. */
+  workspaceRoot?: string;
+  /** The shell that will run the next command (the command runner knows); undefined: unknown, judged strictly. */
+  shell?: () => string | undefined;
+  /** Absolute files and directories outside the workspace that are configuration (data directory, VS Code's user directory). */
+  protectedPaths?: string[];
 }
 
 export interface CheckOptions {
@@ -40,9 +49,6 @@ export type ApprovalOutcome = { allowed: true; how: 'policy' | 'user' | 'remembe
 /** Built-in tools that only read. */
 const READ_ONLY_BUILTINS = new Set(['analyze_code', 'search', 'system_info', 'read_result']);
 
-/** The agent's own configuration: what it must never change without the user's explicit yes. */
-const CONFIG_FILES = /(^|[\\/\s'"=:`(])(\.vscode[\\/](settings|mcp)\.json|\.mcp\.json|config\.ya?ml|mcp\.json)\b/i;
-
 /** Whether a tool only reads: built-ins on the read-only list, MCP tools that declare `readOnlyHint`. */
 export function isReadOnlyTool(tool: Pick<AgentTool, 'source' | 'name' | 'annotations'>): boolean {
   if (tool.source === 'builtin') return READ_ONLY_BUILTINS.has(tool.name);
@@ -58,11 +64,23 @@ export function toolFingerprint(tool: Pick<AgentTool, 'name' | 'description' | '
   return createHash('sha256').update(JSON.stringify([tool.name, tool.description, tool.parameters])).digest('hex').slice(0, 16);
 }
 
-/** Whether a call may write one of the agent's config files: a command or any string argument naming one. */
-export function touchesConfig(tool: AgentTool, args: Record<string, unknown>): boolean {
-  if (tool.source === 'builtin' && READ_ONLY_BUILTINS.has(tool.name)) return false;
-  if (tool.source === 'mcp' && tool.annotations?.readOnlyHint === true) return false;
-  return strings(args).some((s) => CONFIG_FILES.test(s));
+/** The absolute directory a run_command call runs in (as the tool will resolve it), symlinks followed where they exist. */
+export function commandCwd(root: string, cwd: unknown): string {
+  return realExisting(path.resolve(root, typeof cwd === 'string' && cwd !== '' ? cwd : '.'));
+}
+
+/**
+ * Why a call may write the agent's or the editor's configuration, or undefined: a command writing a protected path
+ * (resolved against its cwd), or any string argument of a writing tool naming one.
+ */
+export function touchesConfig(tool: AgentTool, args: Record<string, unknown>, ctx: GuardContext = {}): string | undefined {
+  if (tool.source === 'builtin' && READ_ONLY_BUILTINS.has(tool.name)) return undefined;
+  if (tool.source === 'mcp' && tool.annotations?.readOnlyHint === true) return undefined;
+  if (tool.source === 'builtin' && tool.name === 'run_command' && typeof args.command === 'string') {
+    const root = ctx.workspaceRoot ?? process.cwd();
+    return commandWritesConfig(args.command, { ...ctx, workspaceRoot: root, cwd: commandCwd(root, args.cwd) });
+  }
+  return argumentWritesConfig(strings(args), ctx);
 }
 
 function strings(value: unknown, out: string[] = [], depth = 0): string[] {
@@ -86,15 +104,22 @@ export class ApprovalPolicy {
 
   /** What needs asking, if anything, before `tool` runs with `args`. */
   requestFor(tool: AgentTool, args: Record<string, unknown>): ApprovalRequest | { deny: string } | undefined {
-    if (touchesConfig(tool, args)) {
-      return { kind: 'config-write', tool: tool.name, server: tool.server, summary: summarize(tool, args), args };
-    }
+    const root = this.settings.workspaceRoot ?? process.cwd();
+    const guard: GuardContext = { workspaceRoot: root, protectedPaths: this.settings.protectedPaths };
     if (tool.source === 'builtin' && tool.name === 'run_command') {
       const command = typeof args.command === 'string' ? args.command : '';
-      const verdict = evaluateCommand(command, { allow: this.settings.allowCommands ?? [], deny: this.settings.denyCommands ?? [] });
+      const cwd = commandCwd(root, args.cwd);
+      const shell = this.settings.shell ? (this.settings.shell() ?? 'unknown') : undefined;
+      const verdict = evaluateCommand(command, { allow: this.settings.allowCommands ?? [], deny: this.settings.denyCommands ?? [] }, { shell, workspaceRoot: root, cwd, protectedPaths: this.settings.protectedPaths });
       if (verdict.decision === 'deny') return { deny: `the command is on the deny list (${verdict.reason})` };
+      const config = touchesConfig(tool, args, { ...guard, shell });
+      if (config) return { kind: 'config-write', tool: tool.name, summary: command, args, cwd, reason: config };
       if (verdict.decision === 'allow') return undefined;
-      return { kind: 'command', tool: tool.name, summary: command, args };
+      return { kind: 'command', tool: tool.name, summary: command, args, cwd, reason: verdict.reason };
+    }
+    const config = touchesConfig(tool, args, guard);
+    if (config) {
+      return { kind: 'config-write', tool: tool.name, server: tool.server, summary: summarize(tool, args), args, reason: config };
     }
     if (isEditTool(tool)) {
       if (this.settings.autoApproveEdits) return undefined;

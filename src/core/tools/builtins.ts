@@ -11,6 +11,8 @@ import type { BuiltinTool } from './types';
 export interface BuiltinToolDeps {
   workspace: Workspace;
   commandRunner: CommandRunner;
+  /** Secret values the agent holds (API key, tokens, inputs): commands must not inherit variables holding them. */
+  secrets?: () => string[];
   /** ripgrep binary for `search` (VS Code passes its bundled one); default `rg` on PATH, else a Node fallback. */
   rgPath?: string;
   /** run_command's timeout; default 120 s. */
@@ -27,7 +29,7 @@ export function createBuiltinTools(deps: BuiltinToolDeps): BuiltinTool[] {
   return [
     createAnalyzeCodeTool({ workspace: deps.workspace, grammarDir: deps.grammarDir, logger: deps.logger, cache: deps.cache }),
     createSearchTool({ workspace: deps.workspace, rgPath: deps.rgPath, logger: deps.logger }),
-    createRunCommandTool({ workspace: deps.workspace, commandRunner: deps.commandRunner, timeoutMs: deps.commandTimeoutMs }),
+    createRunCommandTool({ workspace: deps.workspace, commandRunner: deps.commandRunner, timeoutMs: deps.commandTimeoutMs, secrets: deps.secrets }),
     createSystemInfoTool({ workspaceRoot: deps.workspace.root }),
     ...createEditTools({ workspace: deps.workspace }),
   ];

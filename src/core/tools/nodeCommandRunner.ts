@@ -1,11 +1,15 @@
 /**
- * CommandRunner for plain Node (the CLI, the HTTP API, tests): the user's shell in its own process group,
- * output capped in bounded memory, and the whole group killed on timeout or abort so nothing is orphaned.
+ * CommandRunner for plain Node (the CLI, the HTTP API, tests): `/bin/sh` (cmd.exe on Windows) or the configured shell
+ * in its own process group, output capped in bounded memory, and the whole group killed on timeout or abort so nothing
+ * is orphaned. The environment is the agent's minus its secrets (commandEnv.ts); the working directory is the
+ * process's, never part of the command line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CommandOutput, CommandRunner } from '../ports';
+import { defaultShell } from '../agent/shells';
+import type { CommandOutput, CommandRunner, CommandRunOptions } from '../ports';
+import { commandEnvironment } from './commandEnv';
 import { HeadTailBuffer } from './truncate';
 
 export const DEFAULT_MAX_OUTPUT_CHARS = 48_000;
@@ -15,8 +19,10 @@ export interface NodeCommandRunnerOptions {
   shell?: string;
   /** Combined output is capped to this many characters, head and tail (default 48,000). */
   maxOutputChars?: number;
-  /** Environment for the command (default: this process's). */
+  /** Environment for the command (default: this process's); secret-looking variables are removed either way. */
   env?: NodeJS.ProcessEnv;
+  /** Secret values (the API key, tokens): variables holding them are removed from the command's environment. */
+  secrets?: () => string[];
   /** After SIGTERM, how long the process group gets before SIGKILL (default 2 s). */
   killGraceMs?: number;
   /**
@@ -29,14 +35,19 @@ export interface NodeCommandRunnerOptions {
 export class NodeCommandRunner implements CommandRunner {
   constructor(private readonly options: NodeCommandRunnerOptions = {}) {}
 
-  async run(command: string, options: { cwd: string; timeoutMs: number; signal?: AbortSignal }): Promise<CommandOutput> {
+  /** The shell that parses command lines here. */
+  shell(): string {
+    return this.options.shell ?? defaultShell();
+  }
+
+  async run(command: string, options: CommandRunOptions): Promise<CommandOutput> {
     const { signal } = options;
     signal?.throwIfAborted();
     await assertDirectory(options.cwd);
     const [file, args, verbatim] = shellInvocation(command, this.options.shell);
     const child = spawn(file, args, {
       cwd: options.cwd,
-      env: this.options.env ?? process.env,
+      env: commandEnvironment(this.options.env ?? process.env, options.hideEnv, this.options.secrets?.() ?? []),
       stdio: ['ignore', 'pipe', 'pipe'],
       // Own process group on POSIX, so one kill reaches every descendant.
       detached: process.platform !== 'win32',

@@ -1,8 +1,10 @@
 /** The run_command tool: one shell command line in the workspace, through the CommandRunner port. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandOutput, CommandRunner, Workspace } from '../ports';
+import { secretEnvNames } from './commandEnv';
 import { textResult, type BuiltinTool } from './types';
-import { resolveInsideWorkspace } from './workspacePath';
+import { resolveRealInsideWorkspace } from './workspacePath';
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
 
@@ -11,6 +13,24 @@ export interface RunCommandToolDeps {
   commandRunner: CommandRunner;
   /** Default 120 s. */
   timeoutMs?: number;
+  /** Secret values (API key, tokens, inputs): environment variables holding them are hidden from the command. */
+  secrets?: () => string[];
+}
+
+/**
+ * The working directory: a real directory inside the workspace by its real path (a symlink leading out is refused),
+ * returned as that real path, which the runner passes as the process's or terminal's directory.
+ */
+export async function resolveCommandCwd(root: string, cwd: string | undefined): Promise<string> {
+  const real = await resolveRealInsideWorkspace(root, cwd ?? '.', 'working directory');
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(real);
+  } catch {
+    throw new Error(`The working directory ${JSON.stringify(cwd)} does not exist.`);
+  }
+  if (!stat.isDirectory()) throw new Error(`The working directory ${JSON.stringify(cwd)} is not a directory.`);
+  return real;
 }
 
 /** The text the model reads: exit status first, then notes, then the output. */
@@ -47,7 +67,7 @@ export function createRunCommandTool(deps: RunCommandToolDeps): BuiltinTool {
         type: 'object',
         properties: {
           command: { type: 'string', description: 'The command line, as typed in a shell (pipes and && work).' },
-          cwd: { type: 'string', description: 'Working directory relative to the workspace root (default: the root). Must stay inside the workspace.' },
+          cwd: { type: 'string', description: 'Working directory relative to the workspace root (default: the root). Must be an existing directory inside the workspace. Use this instead of `cd`.' },
         },
         required: ['command'],
         additionalProperties: false,
@@ -60,18 +80,20 @@ export function createRunCommandTool(deps: RunCommandToolDeps): BuiltinTool {
       if (args.cwd !== undefined && typeof args.cwd !== 'string') return textResult('"cwd" must be a string path inside the workspace.', true);
       let cwd: string;
       try {
-        cwd = resolveInsideWorkspace(deps.workspace.root, args.cwd, 'working directory');
+        cwd = await resolveCommandCwd(deps.workspace.root, args.cwd);
       } catch (err) {
-        return textResult(`${(err as Error).message} Commands can only run inside the workspace.`, true);
+        return textResult(`${(err as Error).message} Commands can only run in a directory inside the workspace.`, true);
       }
       let result: CommandOutput;
       try {
-        result = await deps.commandRunner.run(command, { cwd, timeoutMs, signal: ctx.signal });
+        const hideEnv = secretEnvNames(process.env, deps.secrets?.() ?? []);
+        result = await deps.commandRunner.run(command, { cwd, timeoutMs, signal: ctx.signal, hideEnv });
       } catch (err) {
         if (isAbort(err) || ctx.signal?.aborted) throw err; // cancellation belongs to the caller, not the model
         return textResult(`The command could not run: ${err instanceof Error ? err.message : String(err)}`, true);
       }
-      const rel = path.relative(path.resolve(deps.workspace.root), cwd);
+      const realRoot = await fs.promises.realpath(deps.workspace.root).catch(() => path.resolve(deps.workspace.root));
+      const rel = path.relative(realRoot, cwd);
       const text = formatCommandOutput(result, timeoutMs, rel === '' ? undefined : rel.split(path.sep).join('/'));
       return textResult(text, result.exitCode !== 0);
     },
