@@ -482,6 +482,11 @@ export class Transcript {
         this.list.appendChild(this.userMessage(item.text));
         continue;
       }
+      if (item.kind === 'note') {
+        close();
+        this.list.appendChild(h('div', { class: 'context-note', role: 'note' }, icon('fold'), h('span', {}, item.text)));
+        continue;
+      }
       if (!turn) {
         n += 1;
         turn = new Turn(`stored-${n}`, false, this);

@@ -29,7 +29,9 @@ export type TranscriptItem =
   | { kind: 'user'; text: string }
   /** `reasoning`: what a reasoning model thought before this message (shown folded). */
   | { kind: 'assistant'; text: string; reasoning?: string }
-  | { kind: 'tool'; id: string; name: string; arguments: string; result?: string; isError?: boolean };
+  | { kind: 'tool'; id: string; name: string; arguments: string; result?: string; isError?: boolean }
+  /** A marker: from here on the model's view was compacted (the messages above summarized for it). */
+  | { kind: 'note'; text: string };
 
 /** The context meter: tokens of the last request against what the window leaves for it, by part. */
 export interface ContextMeter {

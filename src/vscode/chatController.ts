@@ -8,6 +8,7 @@ import { DEFAULT_STRINGS } from '../../media/src/strings';
 import type { AgentEvent } from '../core/agent/ChatSession';
 import { LlmError, type ChatMessage, type ImagePart } from '../core/llm/types';
 import { conversationTotals } from '../core/llm/usage';
+import { isSummaryRecord } from '../core/context/budget';
 import type { ToolResult } from '../core/tools/types';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 import {
@@ -528,7 +529,8 @@ export function transcript(messages: ChatMessage[]): TranscriptItem[] {
   const items: TranscriptItem[] = [];
   const cards = new Map<string, TranscriptItem & { kind: 'tool' }>();
   for (const m of messages) {
-    if (m.role === 'user') items.push({ kind: 'user', text: m.content });
+    if (isSummaryRecord(m)) items.push({ kind: 'note', text: vscode.l10n.t('From here on the model sees the {0} messages above as a summary; you still see them all.', m.summaryOf) });
+    else if (m.role === 'user') items.push({ kind: 'user', text: m.content });
     else if (m.role === 'assistant') {
       if (m.content || m.reasoning) items.push({ kind: 'assistant', text: m.content ?? '', ...(m.reasoning ? { reasoning: m.reasoning } : {}) });
       for (const c of m.tool_calls ?? []) {

@@ -61,6 +61,12 @@ describe('chat webview: context meter (Chromium)', function () {
     assert.equal(await usage.textContent(), '940 tokens');
     await chat.send({ type: 'conversation', id: 'c3', items: [{ kind: 'user', text: 'hi' }], totals: { promptTokens: 900, completionTokens: 40, cachedTokens: 0, totalTokens: 940, turns: 1, cost: 0.0021 } });
     assert.equal(await usage.textContent(), '940 · $0.0021');
+    // A reopened conversation marks where the model's view was compacted.
+    await chat.send({ type: 'conversation', id: 'c4', items: [{ kind: 'user', text: 'one' }, { kind: 'assistant', text: 'first' }, { kind: 'note', text: 'From here on the model sees the 2 messages above as a summary; you still see them all.' }, { kind: 'user', text: 'two' }, { kind: 'assistant', text: 'second' }] });
+    const notes = page.locator('.transcript .context-note');
+    assert.equal(await notes.count(), 1);
+    assert.match((await notes.textContent()) ?? '', /the 2 messages above as a summary/);
+    assert.equal(await page.locator('.message.user').count(), 2, 'every message is still shown');
     // A new chat has none.
     await chat.send({ type: 'conversation', items: [] });
     assert.ok(await usage.isHidden());
