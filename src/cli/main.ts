@@ -27,6 +27,7 @@ Usage:
   mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
                  [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]...
   mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
+                  [--allow-origin ORIGIN]...   (a web page at ORIGIN may call the API; none by default)
   mcp-agent checkpoints [list | diff ID | restore ID] [--json] [--yes]
                                                the workspace as it was before each chat turn's changes
   mcp-agent login SERVER [--config FILE]...    sign in to an OAuth-protected server (tokens kept 0600)
@@ -157,10 +158,11 @@ async function main(argv: string[]): Promise<number> {
         port: { type: 'string', default: '8000' },
         token: { type: 'string' },
         model: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true, default: [] },
       });
       if (values.help) return help();
       if (positionals.length) throw new CliError(`serve takes no arguments (got "${positionals[0]}")`, EXIT.usage);
-      return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model });
+      return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model, allowOrigins: values['allow-origin'] });
     }
     case 'checkpoints': {
       const { values, positionals } = parse(rest, {});
