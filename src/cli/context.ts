@@ -5,6 +5,7 @@ import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { definitionFromUrl, type ServerDefinition } from '../core/mcp/serverConfig';
 import type { Logger } from '../core/ports';
 import { redact } from '../core/util/redact';
+import { visibleControls } from '../core/util/untrusted';
 
 export const EXIT = { ok: 0, toolError: 1, usage: 2, unreachable: 3 } as const;
 
@@ -52,7 +53,7 @@ export class StderrLogger implements Logger {
     this.write('error', message);
   }
   private write(level: string, message: string): void {
-    if (this.verbose) process.stderr.write(`${level}: ${redact(message, [process.env.OPENAI_API_KEY ?? ''])}\n`);
+    if (this.verbose) process.stderr.write(`${level}: ${visibleControls(redact(message, [process.env.OPENAI_API_KEY ?? '', process.env.MCP_AGENT_TOKEN ?? '']))}\n`);
   }
 }
 
@@ -70,7 +71,7 @@ export async function loadConfig(opts: CommonOptions): Promise<LoadedConfig> {
     if (err instanceof ConfigFileError) throw new CliError(err.message, EXIT.usage);
     throw err;
   }
-  for (const issue of loaded.issues) process.stderr.write(`mcp-agent: ${formatIssue(issue)}\n`);
+  for (const issue of loaded.issues) process.stderr.write(`mcp-agent: ${visibleControls(formatIssue(issue))}\n`);
   if (opts.url) {
     const def = definitionFromUrl(opts.url, uniqueName('url', loaded.servers));
     if ('message' in def) throw new CliError(`--url: ${def.message}`, EXIT.usage);

@@ -13,6 +13,7 @@ import { runPrompts, runRead, runResources } from './commands/resources';
 import { runLogin, runLogout } from './oauth/commands';
 import { runCheckpoints } from './commands/checkpoints';
 import { version } from './version';
+import { visibleControls } from '../core/util/untrusted';
 
 const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Protocol
 
@@ -203,10 +204,10 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof CliError) {
-      process.stderr.write(`mcp-agent: ${err.message}\n`);
+      process.stderr.write(`mcp-agent: ${visibleControls(err.message)}\n`);
       process.exitCode = err.exitCode;
     } else {
-      process.stderr.write(`mcp-agent: ${(err as Error)?.message ?? String(err)}\n`);
+      process.stderr.write(`mcp-agent: ${visibleControls((err as Error)?.message ?? String(err))}\n`);
       if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
       process.exitCode = EXIT.usage;
     }

@@ -11,6 +11,7 @@ import { cliClientHandlers } from './clientHandlers';
 import { CliError, EXIT, StderrLogger, loadConfig, type CommonOptions } from './context';
 import { createCliAuth } from './oauth/cliAuth';
 import { version } from './version';
+import { visibleControls } from '../core/util/untrusted';
 
 export interface CliRuntimeOptions extends CommonOptions {
   model?: string;
@@ -55,20 +56,20 @@ export async function startCliRuntime(opts: CliRuntimeOptions, config?: LoadedCo
           provider: rt.openAIProvider(),
           trustSampling: opts.trustSampling,
           servers,
-          notice: (m) => process.stderr.write(`mcp-agent: ${m}\n`),
+          notice: (m) => process.stderr.write(`mcp-agent: ${visibleControls(m)}\n`),
         }),
     },
     cliSettings(config, opts.model),
   );
   const { manager } = runtime;
   manager.on('status', (s) => {
-    if (s.state === 'error' && s.lastError) process.stderr.write(`mcp-agent: server "${s.name}": ${s.lastError}\n`);
+    if (s.state === 'error' && s.lastError) process.stderr.write(`mcp-agent: server "${s.name}": ${visibleControls(redact(s.lastError, [process.env.OPENAI_API_KEY ?? '']))}\n`);
   });
   // Server log messages: on stderr with --verbose or --log-level.
   if (opts.verbose || opts.logLevel) {
     manager.on('log', (server, p) => {
       const data = typeof p.data === 'string' ? p.data : JSON.stringify(p.data);
-      process.stderr.write(`[${server}${p.logger ? `/${p.logger}` : ''}] ${p.level}: ${redact(data, [process.env.OPENAI_API_KEY ?? ''])}\n`);
+      process.stderr.write(visibleControls(`[${server}${p.logger ? `/${p.logger}` : ''}] ${p.level}: ${redact(data, [process.env.OPENAI_API_KEY ?? ''])}`) + '\n');
     });
   }
   await manager.apply(servers);
