@@ -33,6 +33,7 @@ import { createBuiltinTools } from './tools/builtins';
 import { createReadResultTool } from './tools/readResult';
 import { planFileChange } from './tools/editFile';
 import type { BuiltinTool } from './tools/types';
+import { isSecretName } from './util/redact';
 
 export interface RuntimePorts {
   logger: Logger;
@@ -224,7 +225,8 @@ export class AgentRuntime {
     });
     builtins.push(createReadResultTool(this.results));
     if (ports.builtins) builtins = ports.builtins(builtins);
-    const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cache.ttlSeconds, disabled: s.tools.disabled });
+    const secrets = () => this.knownSecrets(llm.apiKey);
+    const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cache.ttlSeconds, disabled: s.tools.disabled, secrets });
     const standing = ports.standingApprovals;
     const approvals = new ApprovalPolicy(
       ports.approver ?? unattendedApprover(false),
@@ -261,9 +263,30 @@ export class AgentRuntime {
       maxTools: llm.maxTools,
       checkpoint: (label) => this.checkpointTurn(label),
     });
-    const secrets = () => [...(llm.apiKey ? [llm.apiKey] : []), ...(ports.secrets?.() ?? [])];
     const agent = new Agent(session, this.store, ports.logger, provider.model, secrets);
     return { agent, provider, toolbox, llm };
+  }
+
+  /**
+   * Every secret value the runtime knows, to strip from stored conversations and cache entries: the API key, the
+   * front's (OAuth tokens, `${input:}` values), and the servers' header values and secret-named env values.
+   */
+  knownSecrets(apiKey?: string): string[] {
+    const out = new Set<string>();
+    if (apiKey) out.add(apiKey);
+    for (const s of this.ports.secrets?.() ?? []) out.add(s);
+    for (const a of this.manager.agents) {
+      const d = a.definition;
+      for (const [k, v] of Object.entries(d.headers)) {
+        if (!isSecretName(k)) continue;
+        out.add(v);
+        // `Bearer abc…`: the token alone too, wherever it is quoted without the scheme.
+        const m = /^\S+\s+(\S{8,})$/.exec(v);
+        if (m) out.add(m[1]);
+      }
+      for (const [k, v] of Object.entries(d.env)) if (isSecretName(k)) out.add(v);
+    }
+    return [...out].filter((v) => v.length >= 8);
   }
 
   async dispose(): Promise<void> {
