@@ -36,7 +36,9 @@ Usage:
 
 Options:
   --config FILE    server definitions (YAML or JSON; repeatable). Default: the first of
-                   ./config.yaml, ./.vscode/mcp.json, ./.mcp.json, ./mcp.json
+                   ./config.yaml, ./.vscode/mcp.json, ./.mcp.json, ./mcp.json, whose servers start
+                   only once trusted (asked on a terminal; recorded, asked again when they change)
+  --trust-workspace  trust the servers defined in the current directory as they are now
   --url URL        an ad-hoc server for this run (Streamable HTTP, falling back to SSE)
   --workspace DIR  the workspace (default: the current directory)
   --json           machine-readable output (chat: one JSON event per line)
@@ -63,6 +65,7 @@ const common = {
   workspace: { type: 'string' },
   yes: { type: 'boolean', default: false },
   'trust-sampling': { type: 'string', multiple: true, default: [] },
+  'trust-workspace': { type: 'boolean', default: false },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
@@ -83,6 +86,7 @@ function commonOptions(values: {
   workspace?: string;
   yes?: boolean;
   'trust-sampling'?: string[];
+  'trust-workspace'?: boolean;
   'log-level'?: string;
 }): CommonOptions {
   const level = values['log-level'];
@@ -95,6 +99,7 @@ function commonOptions(values: {
     workspace: path.resolve(values.workspace ?? process.cwd()),
     yes: values.yes ?? false,
     trustSampling: values['trust-sampling'] ?? [],
+    trustWorkspace: values['trust-workspace'] ?? false,
     logLevel: level as LoggingLevel | undefined,
   };
 }
