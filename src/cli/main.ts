@@ -29,6 +29,7 @@ Usage:
                  [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]...
   mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
                   [--allow-origin ORIGIN]...   (a web page at ORIGIN may call the API; none by default)
+                  [--max-turns N]   turns at once (default 32); more get 429 with Retry-After
   mcp-agent checkpoints [list | diff ID | restore ID] [--json] [--yes]
                                                the workspace as it was before each chat turn's changes
   mcp-agent login SERVER [--config FILE]...    sign in to an OAuth-protected server (tokens kept 0600)
@@ -165,10 +166,11 @@ async function main(argv: string[]): Promise<number> {
         token: { type: 'string' },
         model: { type: 'string' },
         'allow-origin': { type: 'string', multiple: true, default: [] },
+        'max-turns': { type: 'string' },
       });
       if (values.help) return help();
       if (positionals.length) throw new CliError(`serve takes no arguments (got "${positionals[0]}")`, EXIT.usage);
-      return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model, allowOrigins: values['allow-origin'] });
+      return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model, allowOrigins: values['allow-origin'], maxTurns: values['max-turns'] === undefined ? undefined : Number(values['max-turns']) });
     }
     case 'checkpoints': {
       const { values, positionals } = parse(rest, {});

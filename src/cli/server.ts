@@ -37,7 +37,11 @@ export interface ApiServerOptions {
   allowOrigins?: string[];
   /** Secret values to remove from what is answered (server errors): the API key, the token. */
   secrets?: () => string[];
+  /** Turns (chat, stream, compact) that may run at once; more get 429 with Retry-After. Default DEFAULT_MAX_TURNS. */
+  maxTurns?: number;
 }
+
+export const DEFAULT_MAX_TURNS = 32;
 
 /** `scheme://host[:port]` as browsers send it in Origin, or undefined when `value` is not such an origin. */
 export function normalizeOrigin(value: string): string | undefined {
@@ -65,12 +69,16 @@ class HttpError extends Error {
 }
 
 export function startApiServer(opts: ApiServerOptions): Promise<Server> {
+  const turns = { active: 0 };
   const server = createServer((req, res) => {
-    handle(req, res, opts).catch((err: unknown) => {
+    handle(req, res, opts, turns).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) opts.logger.error(`request failed: ${(err as Error).message}`);
       if (res.headersSent) res.end();
-      else if ([401, 403, 413, 415].includes(status)) sendBeforeBody(req, res, status, { error: (err as Error).message });
+      else if (status === 429) {
+        res.setHeader('Retry-After', '1');
+        sendJson(res, status, { error: (err as Error).message });
+      } else if ([401, 403, 413, 415].includes(status)) sendBeforeBody(req, res, status, { error: (err as Error).message });
       else sendJson(res, status, { error: status === 500 ? 'internal error' : (err as Error).message });
     });
   });
@@ -87,7 +95,23 @@ export function startApiServer(opts: ApiServerOptions): Promise<Server> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): Promise<void> {
+interface TurnCount {
+  active: number;
+}
+
+/** Runs a turn within the cap on concurrent turns: one over it is refused (429) before it starts. */
+async function withinCap<T>(turns: TurnCount, opts: ApiServerOptions, run: () => Promise<T>): Promise<T> {
+  const max = opts.maxTurns ?? DEFAULT_MAX_TURNS;
+  if (turns.active >= max) throw new HttpError(429, `${max} turns are already running; try again shortly`);
+  turns.active++;
+  try {
+    return await run();
+  } finally {
+    turns.active--;
+  }
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions, turns: TurnCount): Promise<void> {
   checkHost(req, opts);
   const origin = checkBrowser(req, res, opts);
   if (origin && req.method === 'OPTIONS') {
@@ -118,11 +142,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
     case 'GET /prompts':
       return sendJson(res, 200, opts.manager.prompts());
     case 'POST /chat':
-      return chat(req, res, opts, false);
+      return chat(req, res, opts, false, turns);
     case 'POST /chat/stream':
-      return chat(req, res, opts, true);
-    case 'POST /compact':
-      return compact(req, res, opts);
+      return chat(req, res, opts, true, turns);
+    case 'POST /compact': {
+      const body = await readJson(req);
+      return withinCap(turns, opts, () => compact(body, res, opts));
+    }
     default:
       if (['/chat', '/chat/stream', '/compact', '/health', '/servers', '/tools', '/resources', '/resources/read', '/prompts'].includes(url.pathname)) throw new HttpError(405, `method ${req.method} not allowed here`);
       throw new HttpError(404, `no route ${url.pathname}`);
@@ -143,9 +169,13 @@ async function readResource(res: ServerResponse, opts: ApiServerOptions, url: UR
   }
 }
 
-async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions, stream: boolean): Promise<void> {
+async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions, stream: boolean, turns: TurnCount): Promise<void> {
   const body = await readJson(req);
   const chatReq = toChatRequest(body);
+  return withinCap(turns, opts, () => runChat(chatReq, res, opts, stream));
+}
+
+async function runChat(chatReq: ChatRequest, res: ServerResponse, opts: ApiServerOptions, stream: boolean): Promise<void> {
   // The client going away (socket closed before we answered) cancels its run, and only its run.
   const ac = new AbortController();
   res.on('close', () => {
@@ -199,8 +229,7 @@ async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOp
 }
 
 /** POST /compact {"conversation_id"}: summarize the stored conversation for the model now (every message stays). */
-async function compact(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): Promise<void> {
-  const body = await readJson(req);
+async function compact(body: unknown, res: ServerResponse, opts: ApiServerOptions): Promise<void> {
   const id = isObject(body) ? body.conversation_id : undefined;
   if (typeof id !== 'string' || !id) throw new HttpError(400, 'the body must be {"conversation_id": "..."}');
   try {

@@ -465,6 +465,27 @@ describe('mcp-agent serve: browser requests from other sites are refused (built 
     assert.equal((await request(api.port, '/health')).status, 200);
   });
 
+  it('caps concurrent turns: one over --max-turns gets 429 with Retry-After and never reaches the model', async () => {
+    const capWs = await makeWorkspace();
+    const capped = await startServe(['--yes', '--max-turns', '1'], { cwd: capWs.dir, env: agentEnv(capWs, srv.url) });
+    try {
+      srv.setDefault(promptDriven);
+      const first = request(capped.port, '/chat', { body: user('call fault__sleep {"ms":1500}') });
+      await waitFor(() => srv.chatRequests.length >= 1);
+      const second = await request(capped.port, '/chat', { body: user('second') });
+      assert.equal(second.status, 429, second.text);
+      assert.equal(second.headers['retry-after'], '1');
+      assert.match(parseJson<{ error: string }>(second).error, /turns are already running/);
+      assert.equal((await first).status, 200);
+      assert.ok(!srv.chatRequests.some((r) => lastMessage(r)?.content === 'second'), 'the refused turn never reached the model');
+      // Once the first is done, the next is served.
+      const third = await request(capped.port, '/chat', { body: user('third') });
+      assert.equal(third.status, 200, third.text);
+    } finally {
+      assert.equal((await capped.stop()).code, 0);
+    }
+  });
+
   it('rejects an --allow-origin that is not an origin: exit 2 and a clear message', async () => {
     const r = await runCli(['serve', '--port', '0', '--allow-origin', 'localhost:3000/app'], { cwd: ws.dir, env: agentEnv(ws, srv.url), timeoutMs: 30_000 });
     assert.equal(r.code, 2, r.stderr);
