@@ -140,3 +140,12 @@ describe('redact: cache entries', () => {
     for (const secret of [known, aws, 'hunter2hunter2']) assert.ok(!stored.includes(secret), `${secret} in ${stored}`);
   });
 });
+
+describe('redact: large inputs without secrets', () => {
+  // Shapes that made an earlier version of the patterns backtrack quadratically (minutes for 100 kB).
+  for (const [name, text] of [['dashed words', 'ab-'.repeat(33_000)], ['scheme-like', 'ab+'.repeat(33_000)], ['underscored', 'a_'.repeat(50_000)], ['assignments', 'x='.repeat(50_000)]] as const) {
+    it(`passes ${name} through unchanged`, () => {
+      assert.equal(redact(text), text);
+    });
+  }
+});

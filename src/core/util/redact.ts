@@ -32,12 +32,12 @@ const PATTERNS: Array<[RegExp, string]> = [
   // JSON Web Tokens.
   [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '[redacted]'],
   // Assignments: quoted values always, unquoted ones unless they read as code.
-  [new RegExp(String.raw`(["']?\b(?:${ENV_NAME}|(?:[A-Za-z0-9]+[_-])*${SECRET_WORDS})\b["']?${ASSIGN}["'\x60])([^"'\x60\n]{4,})(?=["'\x60])`, 'gi'), '$1[redacted]'],
+  [new RegExp(String.raw`(["']?\b(?:${ENV_NAME}|(?:[A-Za-z0-9]{1,40}[_-]){0,4}${SECRET_WORDS})\b["']?${ASSIGN}["'\x60])([^"'\x60\n]{4,})(?=["'\x60])`, 'gi'), '$1[redacted]'],
   [new RegExp(String.raw`(\b${ENV_NAME}\b["']?${ASSIGN})${UNQUOTED}`, 'g'), '$1[redacted]'],
   // A lower-case name and a bare word (`this.password = password`) is code; a value with a digit or symbol is not.
-  [new RegExp(String.raw`(["']?\b(?:[A-Za-z0-9]+[_-])*${SECRET_WORDS}\b["']?${ASSIGN})(?![A-Za-z_$]+(?![\w$.\-/+=]))${UNQUOTED}`, 'gi'), '$1[redacted]'],
+  [new RegExp(String.raw`(["']?\b(?:[A-Za-z0-9]{1,40}[_-]){0,4}${SECRET_WORDS}\b["']?${ASSIGN})(?![A-Za-z_$]+(?![\w$.\-/+=]))${UNQUOTED}`, 'gi'), '$1[redacted]'],
   // Passwords in URLs: scheme://user:password@host (the user may be empty).
-  [/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)([^@\s/]+)@/gi, '$1[redacted]@'],
+  [/(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^/\s:@]*:)([^@\s/]+)@/gi, '$1[redacted]@'],
 ];
 
 export function redact(text: string, known: Iterable<string> = []): string {
