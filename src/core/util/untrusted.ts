@@ -29,31 +29,41 @@ const FORMAT = /\p{Cf}/u;
  * rest of the text is left as it was.
  */
 export function neutralizeTags(text: string, names: readonly string[]): string {
-  // The folded view, and for each of its UTF-16 units the index of the code point it came from in `text`.
-  let folded = '';
-  const origin: number[] = [];
-  const starts: number[] = [];
-  for (let i = 0; i < text.length; ) {
-    const cp = text.codePointAt(i) ?? 0;
-    const ch = String.fromCodePoint(cp);
-    const f = FORMAT.test(ch) ? '' : ch.normalize('NFKC');
-    for (let k = 0; k < f.length; k++) origin.push(i);
-    starts.push(i);
-    folded += f;
-    i += ch.length;
-  }
-  const pattern = new RegExp(`<\\s*/?\\s*(?:${names.map(escapeRegExp).join('|')})`, 'gi');
-  const hits = new Set<number>();
-  for (const m of folded.matchAll(pattern)) hits.add(origin[m.index]);
-  if (hits.size === 0) return text;
+  const pattern = new RegExp(`^<\\s*/?\\s*(?:${names.map(escapeRegExp).join('|')})`, 'i');
+  const need = Math.max(...names.map((n) => n.length)) + 2;
   let out = '';
   let last = 0;
-  for (const at of [...hits].sort((a, b) => a - b)) {
-    const len = String.fromCodePoint(text.codePointAt(at) ?? 0).length;
-    out += `${text.slice(last, at)}&lt;`;
-    last = at + len;
+  // Only a character that NFKC folds to "<" can start a tag; the text after each is folded just far enough to tell.
+  for (const m of text.matchAll(LESS_THAN)) {
+    const at = m.index;
+    if (isTag(text, at, pattern, need)) {
+      out += `${text.slice(last, at)}&lt;`;
+      last = at + m[0].length;
+    }
   }
-  return out + text.slice(last);
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** "<" and its compatibility forms (small and full-width). */
+const LESS_THAN = /[<\ufe64\uff1c]/g;
+/** How far past a "<" the fold looks (in code points) before it calls the text a tag to be safe. */
+const MAX_SCAN = 4096;
+
+function isTag(text: string, at: number, pattern: RegExp, need: number): boolean {
+  let folded = '';
+  let solid = 0;
+  let i = at;
+  for (let n = 0; i < text.length && solid < need; n++) {
+    if (n > MAX_SCAN) return true;
+    const cp = text.codePointAt(i) ?? 0;
+    const ch = String.fromCodePoint(cp);
+    i += ch.length;
+    if (FORMAT.test(ch)) continue;
+    const f = ch.normalize('NFKC');
+    folded += f;
+    if (!/^\s*$/.test(f)) solid += f.length;
+  }
+  return pattern.test(folded);
 }
 
 function escapeRegExp(s: string): string {
