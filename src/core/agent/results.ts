@@ -51,8 +51,17 @@ export function toolResultEnvelope(content: string, attrs: { tool?: string; serv
  * with zero-width and bidi characters ignored (`<\u200b/tool_result>`, `＜/tool_result>` are tags to a reader).
  */
 export function neutralizeDelimiters(content: string): string {
-  return neutralizeEnvelopeTags(content);
+  // Every request of a turn sends the same results again: keep the latest few, by content.
+  const hit = recent.get(content);
+  if (hit !== undefined) return hit;
+  const out = neutralizeEnvelopeTags(content);
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  recent.set(content, out);
+  return out;
 }
+
+const RECENT_MAX = 256;
+const recent = new Map<string, string>();
 
 function escapeAttr(value: string): string {
   return value.replace(/[&"<>\n\r]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;', '\n': ' ', '\r': ' ' })[c] ?? c);
