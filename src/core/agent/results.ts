@@ -60,7 +60,7 @@ export function neutralizeDelimiters(content: string): string {
   return out;
 }
 
-const RECENT_MAX = 256;
+const RECENT_MAX = 64;
 const recent = new Map<string, string>();
 
 function escapeAttr(value: string): string {
