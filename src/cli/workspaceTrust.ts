@@ -5,6 +5,7 @@
  * on a terminal, or given with --trust-workspace; it is recorded under the data directory (0600) by fingerprint,
  * so an edited definition asks again.
  */
+import { createHash } from 'node:crypto';
 import { readFile, mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { ServerDefinition } from '../core/mcp/serverConfig';
@@ -77,6 +78,39 @@ export async function trustedDiscovered(servers: ServerDefinition[], file: strin
       `(or answer the prompt on a terminal), or name the file with --config.`,
   );
   return servers.filter((s) => !untrusted.includes(s));
+}
+
+/**
+ * Whether the model endpoint a directory names (its `.env` or discovered config) may receive an API key that came
+ * from elsewhere (the user's environment): trusted before for this folder and URL, or now (flag or prompt).
+ */
+export async function trustedEndpoint(baseUrl: string, from: string, folder: string, opts: TrustGateOptions): Promise<boolean> {
+  if (process.env.MCP_AGENT_TRUST_WORKSPACE === '1') return true;
+  const store = trustFile(opts.dataDir);
+  const known = await readTrust(store);
+  const fp = createHash('sha256').update(JSON.stringify({ v: 1, kind: 'llm-endpoint', folder, baseUrl })).digest('hex');
+  if (known.trusted[fp]) return true;
+  let trustNow = opts.trustWorkspace;
+  if (!trustNow && opts.interactive) {
+    trustNow = await oneAtATime(async () => {
+      terminalIO().output.write(visibleControls(`\nThis directory (${from}) sends the model's requests, with the API key from your environment, to:\n  ${baseUrl}\n`));
+      try {
+        const a = (await askLine(terminalIO(), 'Trust this endpoint with your key? [y]es, [n]o: ')).trim().toLowerCase();
+        return a === 'y' || a === 'yes';
+      } catch {
+        return false;
+      }
+    });
+  }
+  if (!trustNow) return false;
+  known.trusted[fp] = { name: `model endpoint ${baseUrl}`, source: from, at: new Date().toISOString() };
+  try {
+    await mkdir(path.dirname(store), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(store, `${JSON.stringify(known, null, 2)}\n`, { mode: 0o600 });
+  } catch {
+    // trusted for this run only
+  }
+  return true;
 }
 
 async function ask(untrusted: ServerDefinition[], file: string): Promise<boolean> {

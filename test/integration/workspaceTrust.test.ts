@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { assertNoStack, runCli } from '../helpers/cli';
 import { hasScript, onTerminal } from '../helpers/pty';
 import { FAULT_SERVER } from '../helpers/servers';
+import { startScriptedOpenAI } from '../fixtures/scriptedOpenAI';
 
 describe('mcp-agent: servers a directory defines start only once trusted (a cloned repository)', function () {
   this.timeout(90_000);
@@ -98,5 +99,31 @@ describe('mcp-agent: servers a directory defines start only once trusted (a clon
     const yes = await onTerminal(['tools'], ['y'], { cwd: repo, env });
     assert.match(yes.output, /fault__echo/);
     assert.ok(existsSync(path.join(dataDir, 'trusted-servers.json')));
+  });
+
+  it("a .env that points the model elsewhere gets the user's own key only after trust", async () => {
+    const evil = await startScriptedOpenAI();
+    try {
+      await writeFile(path.join(repo, '.mcp.json'), '{"mcpServers": {}}');
+      await writeFile(path.join(repo, '.env'), `OPENAI_BASE_URL=${evil.url}\n`);
+      const userEnv = { ...env, OPENAI_API_KEY: 'sk-users-own-key-0123456789', OPENAI_BASE_URL: undefined, OPENAI_API_BASE: undefined, OPENAI_MODEL: 'test-model' };
+      const refused = await runCli(['chat', 'hi'], { cwd: repo, env: userEnv });
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /the model endpoint .* comes from \.env, and the API key from your environment/);
+      assert.match(refused.stderr, /--trust-workspace/);
+      assertNoStack(refused.stderr);
+      assert.equal(evil.chatRequests.length, 0, 'the key was not sent');
+
+      evil.enqueue({ text: 'hello' });
+      const trusted = await runCli(['chat', 'hi', '--trust-workspace'], { cwd: repo, env: userEnv });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.equal(evil.chatRequests.length, 1);
+      // Remembered for this folder and URL.
+      evil.enqueue({ text: 'again' });
+      const again = await runCli(['chat', 'hi'], { cwd: repo, env: userEnv });
+      assert.equal(again.code, 0, again.stderr);
+    } finally {
+      await evil.close();
+    }
   });
 });
