@@ -1,7 +1,7 @@
 /** Approval in a terminal: ask on a TTY, approve all with --yes, and deny (telling the model) otherwise. */
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 import { unattendedApprover } from '../core/ports';
-import { visibleControls } from '../core/tools/textEdits';
+import { visibleControls } from '../core/util/untrusted';
 import { askLine, oneAtATime, terminalIO } from './interaction';
 
 export function cliApprover(opts: { yes: boolean; interactive: boolean }): Approver {

@@ -5,6 +5,8 @@ import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { definitionFromUrl, type ServerDefinition } from '../core/mcp/serverConfig';
 import type { Logger } from '../core/ports';
 import { redact } from '../core/util/redact';
+import { visibleControls } from '../core/util/untrusted';
+import { trustedDiscovered } from './workspaceTrust';
 
 export const EXIT = { ok: 0, toolError: 1, usage: 2, unreachable: 3 } as const;
 
@@ -29,6 +31,8 @@ export interface CommonOptions {
   yes?: boolean;
   /** Servers whose sampling requests are answered without asking. */
   trustSampling?: string[];
+  /** Trust (and remember) the server definitions discovered in the current directory. */
+  trustWorkspace?: boolean;
   /** `logging/setLevel` for every server; their `notifications/message` are then shown on stderr. */
   logLevel?: LoggingLevel;
 }
@@ -52,16 +56,17 @@ export class StderrLogger implements Logger {
     this.write('error', message);
   }
   private write(level: string, message: string): void {
-    if (this.verbose) process.stderr.write(`${level}: ${redact(message, [process.env.OPENAI_API_KEY ?? ''])}\n`);
+    if (this.verbose) process.stderr.write(`${level}: ${visibleControls(redact(message, [process.env.OPENAI_API_KEY ?? '', process.env.MCP_AGENT_TOKEN ?? '']))}\n`);
   }
 }
 
 /** Reads the config files (given, or the first one discovered in the workspace) and adds an ad-hoc `--url` server. */
 export async function loadConfig(opts: CommonOptions): Promise<LoadedConfig> {
   let files = opts.config.map((f) => path.resolve(f));
+  let discovered: string | undefined;
   if (files.length === 0) {
-    const found = await discoverConfigFile(process.cwd());
-    files = found ? [found] : [];
+    discovered = await discoverConfigFile(process.cwd());
+    files = discovered ? [discovered] : [];
   }
   let loaded: LoadedConfig;
   try {
@@ -70,7 +75,11 @@ export async function loadConfig(opts: CommonOptions): Promise<LoadedConfig> {
     if (err instanceof ConfigFileError) throw new CliError(err.message, EXIT.usage);
     throw err;
   }
-  for (const issue of loaded.issues) process.stderr.write(`mcp-agent: ${formatIssue(issue)}\n`);
+  for (const issue of loaded.issues) process.stderr.write(`mcp-agent: ${visibleControls(formatIssue(issue))}\n`);
+  if (discovered) {
+    const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+    loaded.servers = await trustedDiscovered(loaded.servers, discovered, { trustWorkspace: opts.trustWorkspace ?? false, interactive }, (m) => process.stderr.write(`mcp-agent: ${visibleControls(m)}\n`));
+  }
   if (opts.url) {
     const def = definitionFromUrl(opts.url, uniqueName('url', loaded.servers));
     if ('message' in def) throw new CliError(`--url: ${def.message}`, EXIT.usage);

@@ -7,6 +7,7 @@ import { createInterface, type Interface } from 'node:readline/promises';
 import type { ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { coerceField, type ElicitationView, type FieldValue, type FormField } from '../core/mcp/elicitation';
 import type { SamplingDecision, SamplingRequestView } from '../core/mcp/sampling';
+import { visibleControls } from '../core/util/untrusted';
 
 export interface TerminalIO {
   input: NodeJS.ReadableStream;
@@ -47,7 +48,7 @@ export async function askLine(io: TerminalIO, question: string, signal?: AbortSi
   let onClose: (() => void) | undefined;
   try {
     const closed = new Promise<never>((_, reject) => rl.once('close', (onClose = () => reject(new Error('end of input')))));
-    return await Promise.race([rl.question(question, signal ? { signal } : {}), closed]);
+    return await Promise.race([rl.question(visibleControls(question), signal ? { signal } : {}), closed]);
   } finally {
     if (onClose) rl.off('close', onClose);
     own?.close();
@@ -62,7 +63,7 @@ const MAX_TRIES = 5;
  * or an abort cancels.
  */
 export async function askElicitation(server: string, view: ElicitationView, io: TerminalIO, openUrl: (url: string) => Promise<boolean>, signal?: AbortSignal): Promise<ElicitResult> {
-  const out = (s: string) => io.output.write(s);
+  const out = (s: string) => io.output.write(visibleControls(s));
   try {
     if (view.mode === 'url') {
       out(`\nServer "${server}" asks you to open a link:\n  ${view.message}\n  ${view.url}\n`);
@@ -94,7 +95,7 @@ export async function askElicitation(server: string, view: ElicitationView, io: 
 }
 
 async function askField(f: FormField, io: TerminalIO, signal?: AbortSignal): Promise<FieldValue | undefined> {
-  const out = (s: string) => io.output.write(s);
+  const out = (s: string) => io.output.write(visibleControls(s));
   out(`\n${f.title}${f.required ? ' (required)' : ''}${f.description ? `: ${f.description}` : ''}\n`);
   const opts = f.options ?? [];
   if (opts.length) out(`${opts.map((o, i) => `  ${i + 1}) ${o.label}${o.label !== o.value ? ` [${o.value}]` : ''}`).join('\n')}\n`);
@@ -142,7 +143,7 @@ function range(f: FormField): string {
 
 /** Shows a sampling request and asks whether the model may answer it. End of input or an abort declines. */
 export async function askSampling(view: SamplingRequestView, io: TerminalIO, signal?: AbortSignal): Promise<SamplingDecision> {
-  const out = (s: string) => io.output.write(s);
+  const out = (s: string) => io.output.write(visibleControls(s));
   const lines = [`\nServer "${view.server}" asks the model (${view.model}, up to ${view.maxTokens} tokens) to answer:`];
   if (view.systemPrompt) lines.push(`  system: ${clip(view.systemPrompt)}`);
   for (const m of view.messages.slice(-6)) lines.push(`  ${m.role}: ${clip(m.text)}`);

@@ -13,6 +13,7 @@ import { runPrompts, runRead, runResources } from './commands/resources';
 import { runLogin, runLogout } from './oauth/commands';
 import { runCheckpoints } from './commands/checkpoints';
 import { version } from './version';
+import { visibleControls } from '../core/util/untrusted';
 
 const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Protocol
 
@@ -27,6 +28,8 @@ Usage:
   mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
                  [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]... [--image FILE]... [--hide-reasoning]
   mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
+                  [--allow-origin ORIGIN]...   (a web page at ORIGIN may call the API; none by default)
+                  [--max-turns N]   turns at once (default 32); more get 429 with Retry-After
   mcp-agent checkpoints [list | diff ID | restore ID] [--json] [--yes]
                                                the workspace as it was before each chat turn's changes
   mcp-agent login SERVER [--config FILE]...    sign in to an OAuth-protected server (tokens kept 0600)
@@ -34,7 +37,9 @@ Usage:
 
 Options:
   --config FILE    server definitions (YAML or JSON; repeatable). Default: the first of
-                   ./config.yaml, ./.vscode/mcp.json, ./.mcp.json, ./mcp.json
+                   ./config.yaml, ./.vscode/mcp.json, ./.mcp.json, ./mcp.json, whose servers start
+                   only once trusted (asked on a terminal; recorded, asked again when they change)
+  --trust-workspace  trust the servers defined in the current directory as they are now
   --url URL        an ad-hoc server for this run (Streamable HTTP, falling back to SSE)
   --workspace DIR  the workspace (default: the current directory)
   --json           machine-readable output (chat: one JSON event per line)
@@ -64,6 +69,7 @@ const common = {
   workspace: { type: 'string' },
   yes: { type: 'boolean', default: false },
   'trust-sampling': { type: 'string', multiple: true, default: [] },
+  'trust-workspace': { type: 'boolean', default: false },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
@@ -84,6 +90,7 @@ function commonOptions(values: {
   workspace?: string;
   yes?: boolean;
   'trust-sampling'?: string[];
+  'trust-workspace'?: boolean;
   'log-level'?: string;
 }): CommonOptions {
   const level = values['log-level'];
@@ -96,6 +103,7 @@ function commonOptions(values: {
     workspace: path.resolve(values.workspace ?? process.cwd()),
     yes: values.yes ?? false,
     trustSampling: values['trust-sampling'] ?? [],
+    trustWorkspace: values['trust-workspace'] ?? false,
     logLevel: level as LoggingLevel | undefined,
   };
 }
@@ -162,10 +170,12 @@ async function main(argv: string[]): Promise<number> {
         port: { type: 'string', default: '8000' },
         token: { type: 'string' },
         model: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true, default: [] },
+        'max-turns': { type: 'string' },
       });
       if (values.help) return help();
       if (positionals.length) throw new CliError(`serve takes no arguments (got "${positionals[0]}")`, EXIT.usage);
-      return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model });
+      return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model, allowOrigins: values['allow-origin'], maxTurns: values['max-turns'] === undefined ? undefined : Number(values['max-turns']) });
     }
     case 'checkpoints': {
       const { values, positionals } = parse(rest, {});
@@ -206,10 +216,10 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof CliError) {
-      process.stderr.write(`mcp-agent: ${err.message}\n`);
+      process.stderr.write(`mcp-agent: ${visibleControls(err.message)}\n`);
       process.exitCode = err.exitCode;
     } else {
-      process.stderr.write(`mcp-agent: ${(err as Error)?.message ?? String(err)}\n`);
+      process.stderr.write(`mcp-agent: ${visibleControls((err as Error)?.message ?? String(err))}\n`);
       if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
       process.exitCode = EXIT.usage;
     }

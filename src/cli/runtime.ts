@@ -11,6 +11,9 @@ import { cliClientHandlers } from './clientHandlers';
 import { CliError, EXIT, StderrLogger, loadConfig, type CommonOptions } from './context';
 import { createCliAuth } from './oauth/cliAuth';
 import { version } from './version';
+import { trustedEndpoint } from './workspaceTrust';
+import * as path from 'node:path';
+import { visibleControls } from '../core/util/untrusted';
 
 export interface CliRuntimeOptions extends CommonOptions {
   model?: string;
@@ -55,20 +58,20 @@ export async function startCliRuntime(opts: CliRuntimeOptions, config?: LoadedCo
           provider: rt.openAIProvider(),
           trustSampling: opts.trustSampling,
           servers,
-          notice: (m) => process.stderr.write(`mcp-agent: ${m}\n`),
+          notice: (m) => process.stderr.write(`mcp-agent: ${visibleControls(m)}\n`),
         }),
     },
     cliSettings(config, opts.model),
   );
   const { manager } = runtime;
   manager.on('status', (s) => {
-    if (s.state === 'error' && s.lastError) process.stderr.write(`mcp-agent: server "${s.name}": ${s.lastError}\n`);
+    if (s.state === 'error' && s.lastError) process.stderr.write(`mcp-agent: server "${s.name}": ${visibleControls(redact(s.lastError, [process.env.OPENAI_API_KEY ?? '']))}\n`);
   });
   // Server log messages: on stderr with --verbose or --log-level.
   if (opts.verbose || opts.logLevel) {
     manager.on('log', (server, p) => {
       const data = typeof p.data === 'string' ? p.data : JSON.stringify(p.data);
-      process.stderr.write(`[${server}${p.logger ? `/${p.logger}` : ''}] ${p.level}: ${redact(data, [process.env.OPENAI_API_KEY ?? ''])}\n`);
+      process.stderr.write(visibleControls(`[${server}${p.logger ? `/${p.logger}` : ''}] ${p.level}: ${redact(data, [process.env.OPENAI_API_KEY ?? ''])}`) + '\n');
     });
   }
   await manager.apply(servers);
@@ -89,12 +92,26 @@ export async function createRuntime(opts: CliRuntimeOptions): Promise<Runtime> {
   const config = await loadConfig(opts);
   const settings = cliSettings(config, opts.model);
   if (settings.llm.provider === 'vscode-lm') throw new CliError('llm.provider "vscode-lm" only works inside VS Code; the CLI needs an OpenAI-compatible endpoint', EXIT.usage);
+  let llm: LlmConfig;
   try {
     // Before any server starts: a bad model setting is reported at once.
-    resolveLlmConfig({ envDir: opts.workspace, section: settings.llm });
+    llm = resolveLlmConfig({ envDir: opts.workspace, section: settings.llm });
   } catch (err) {
     if (err instanceof LlmConfigError) throw new CliError(err.message, EXIT.usage);
     throw err;
+  }
+  // A directory's .env or discovered config may name the endpoint, but not send it a key from the user's own
+  // environment without the user's trust (a cloned repository could point it anywhere).
+  const discovered = opts.config.length === 0 && config.files.length > 0;
+  const endpointFrom = llm.sources.baseUrl === '.env' ? path.join(opts.workspace, '.env') : llm.sources.baseUrl === 'config' && discovered ? config.files[0] : undefined;
+  if (endpointFrom && llm.apiKey && llm.sources.apiKey === 'env') {
+    const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+    if (!(await trustedEndpoint(llm.baseUrl, endpointFrom, opts.workspace, { trustWorkspace: opts.trustWorkspace ?? false, interactive }))) {
+      throw new CliError(
+        `the model endpoint ${llm.baseUrl} comes from ${path.relative(process.cwd(), endpointFrom) || endpointFrom}, and the API key from your environment: check the endpoint, then run once with --trust-workspace (or answer the prompt on a terminal)`,
+        EXIT.usage,
+      );
+    }
   }
   const runtime = await startCliRuntime(opts, config);
   let parts: AgentParts;

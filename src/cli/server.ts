@@ -3,6 +3,9 @@
  * and GET /resources, /resources/read?server=S&uri=U, /prompts.
  * Loopback by default; a token is required to bind anywhere else; the Host header is checked against DNS
  * rebinding; a client that goes away cancels its own run and nothing else.
+ * A browser's cross-site request is refused before anything runs: POST bodies must be application/json (which a web
+ * page cannot send cross-site without a CORS preflight), an Origin not explicitly allowed is 403, and so is
+ * Sec-Fetch-Site: cross-site. curl sends neither header.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
@@ -14,10 +17,14 @@ import type { AgentManager } from '../core/mcp/AgentManager';
 import { isObject } from '../core/mcp/serverConfig';
 import type { Logger } from '../core/ports';
 import { McpServerError } from '../core/mcp/errors';
+import { redact } from '../core/util/redact';
 import { version } from './version';
 
 /** Room for a few images as data: URLs (each at most 5 MB before base64). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** How long a client may take to send its request headers, and then its body. */
+export const HEADERS_TIMEOUT_MS = 15_000;
+export const BODY_TIMEOUT_MS = 30_000;
 
 export interface ApiServerOptions {
   host: string;
@@ -27,6 +34,25 @@ export interface ApiServerOptions {
   manager: AgentManager;
   toolbox: Toolbox;
   logger: Logger;
+  /** Origins (scheme://host[:port]) whose browser requests are served, with CORS headers; no other Origin is. */
+  allowOrigins?: string[];
+  /** Secret values to remove from what is answered (server errors): the API key, the token. */
+  secrets?: () => string[];
+  /** Turns (chat, stream, compact) that may run at once; more get 429 with Retry-After. Default DEFAULT_MAX_TURNS. */
+  maxTurns?: number;
+}
+
+export const DEFAULT_MAX_TURNS = 32;
+
+/** `scheme://host[:port]` as browsers send it in Origin, or undefined when `value` is not such an origin. */
+export function normalizeOrigin(value: string): string | undefined {
+  try {
+    const u = new URL(value);
+    if (!/^https?:$/.test(u.protocol) || u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return undefined;
+    return u.origin;
+  } catch {
+    return undefined;
+  }
 }
 
 export function isLoopback(host: string): boolean {
@@ -44,17 +70,23 @@ class HttpError extends Error {
 }
 
 export function startApiServer(opts: ApiServerOptions): Promise<Server> {
+  const turns = { active: 0 };
   const server = createServer((req, res) => {
-    handle(req, res, opts).catch((err: unknown) => {
+    handle(req, res, opts, turns).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       if (status === 500) opts.logger.error(`request failed: ${(err as Error).message}`);
       if (res.headersSent) res.end();
-      else if (status === 413) sendBeforeBody(req, res, status, { error: (err as Error).message });
+      else if (status === 429) {
+        res.setHeader('Retry-After', '1');
+        sendJson(res, status, { error: (err as Error).message });
+      } else if ([401, 403, 413, 415].includes(status)) sendBeforeBody(req, res, status, { error: (err as Error).message });
       else sendJson(res, status, { error: status === 500 ? 'internal error' : (err as Error).message });
     });
   });
-  // Streams can be long; do not let Node's default request timeout cut them.
+  // Streams can be long; do not let Node's default request timeout cut them. The body has its own timer (readJson);
+  // a client that trickles its headers is cut off after HEADERS_TIMEOUT_MS.
   server.requestTimeout = 0;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -64,16 +96,40 @@ export function startApiServer(opts: ApiServerOptions): Promise<Server> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): Promise<void> {
+interface TurnCount {
+  active: number;
+}
+
+/** Runs a turn within the cap on concurrent turns: one over it is refused (429) before it starts. */
+async function withinCap<T>(turns: TurnCount, opts: ApiServerOptions, run: () => Promise<T>): Promise<T> {
+  const max = opts.maxTurns ?? DEFAULT_MAX_TURNS;
+  if (turns.active >= max) throw new HttpError(429, `${max} turns are already running; try again shortly`);
+  turns.active++;
+  try {
+    return await run();
+  } finally {
+    turns.active--;
+  }
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions, turns: TurnCount): Promise<void> {
   checkHost(req, opts);
+  const origin = checkBrowser(req, res, opts);
+  if (origin && req.method === 'OPTIONS') {
+    // The preflight of an allowed origin's JSON POST; the token, if any, is checked on the real request.
+    res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type, Authorization', 'Access-Control-Max-Age': '600' });
+    res.end();
+    return;
+  }
   checkToken(req, opts.token);
   const url = new URL(req.url ?? '/', 'http://localhost');
   const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/+$/, '') || '/'}`;
+  if (req.method === 'POST') checkJsonBody(req);
   switch (route) {
     case 'GET /health':
       return sendJson(res, 200, { status: 'ok', version, servers: summarize(opts.manager) });
     case 'GET /servers':
-      return sendJson(res, 200, opts.manager.servers().map(({ stderrTail: _tail, ...s }) => s));
+      return sendJson(res, 200, publicServers(opts));
     case 'GET /tools':
       return sendJson(
         res,
@@ -87,11 +143,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
     case 'GET /prompts':
       return sendJson(res, 200, opts.manager.prompts());
     case 'POST /chat':
-      return chat(req, res, opts, false);
+      return chat(req, res, opts, false, turns);
     case 'POST /chat/stream':
-      return chat(req, res, opts, true);
-    case 'POST /compact':
-      return compact(req, res, opts);
+      return chat(req, res, opts, true, turns);
+    case 'POST /compact': {
+      const body = await readJson(req);
+      return withinCap(turns, opts, () => compact(body, res, opts));
+    }
     default:
       if (['/chat', '/chat/stream', '/compact', '/health', '/servers', '/tools', '/resources', '/resources/read', '/prompts'].includes(url.pathname)) throw new HttpError(405, `method ${req.method} not allowed here`);
       throw new HttpError(404, `no route ${url.pathname}`);
@@ -112,9 +170,13 @@ async function readResource(res: ServerResponse, opts: ApiServerOptions, url: UR
   }
 }
 
-async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions, stream: boolean): Promise<void> {
+async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions, stream: boolean, turns: TurnCount): Promise<void> {
   const body = await readJson(req);
   const chatReq = toChatRequest(body);
+  return withinCap(turns, opts, () => runChat(chatReq, res, opts, stream));
+}
+
+async function runChat(chatReq: ChatRequest, res: ServerResponse, opts: ApiServerOptions, stream: boolean): Promise<void> {
   // The client going away (socket closed before we answered) cancels its run, and only its run.
   const ac = new AbortController();
   res.on('close', () => {
@@ -168,8 +230,7 @@ async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOp
 }
 
 /** POST /compact {"conversation_id"}: summarize the stored conversation for the model now (every message stays). */
-async function compact(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): Promise<void> {
-  const body = await readJson(req);
+async function compact(body: unknown, res: ServerResponse, opts: ApiServerOptions): Promise<void> {
   const id = isObject(body) ? body.conversation_id : undefined;
   if (typeof id !== 'string' || !id) throw new HttpError(400, 'the body must be {"conversation_id": "..."}');
   try {
@@ -203,9 +264,16 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   const tooLarge = () => new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
+  let timer: NodeJS.Timeout | undefined;
   const raw = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // A body that does not arrive in time closes the connection: nothing waits on a client that trickles.
+    timer = setTimeout(() => {
+      reject(new HttpError(408, `the body did not arrive within ${BODY_TIMEOUT_MS / 1000} s`));
+      req.socket.destroy();
+    }, BODY_TIMEOUT_MS);
+    timer.unref();
     // Past the limit the rest is read and dropped (not the stream destroyed), so the 413 can still be answered.
     req.on('data', (chunk: Buffer) => {
       if (size > MAX_BODY_BYTES) return;
@@ -217,7 +285,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
-  });
+  }).finally(() => clearTimeout(timer));
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (err) {
@@ -260,6 +328,39 @@ function checkHost(req: IncomingMessage, opts: ApiServerOptions): void {
   const bound = opts.host.replace(/^\[|\]$/g, '').toLowerCase();
   const ok = name === bound || isLoopback(name) || ((bound === '0.0.0.0' || bound === '::') && isIP(name) !== 0);
   if (!ok) throw new HttpError(403, `Host "${host}" is not allowed`);
+}
+
+/**
+ * Browsers name the page that sent a request: Origin on every POST (and on cross-origin GETs), Sec-Fetch-Site on
+ * everything in current browsers. An origin given with --allow-origin is served, with CORS headers; any other
+ * Origin (including "null", from sandboxed frames and file: pages) and any cross-site fetch is refused before the
+ * body is read. Returns the allowed origin, if the request came from one.
+ */
+function checkBrowser(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): string | undefined {
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const normalized = normalizeOrigin(origin);
+    if (!normalized || !(opts.allowOrigins ?? []).includes(normalized)) {
+      throw new HttpError(403, `requests from the web page at origin "${origin.slice(0, 200)}" are not allowed (start serve with --allow-origin ORIGIN to allow it)`);
+    }
+    res.setHeader('Access-Control-Allow-Origin', normalized);
+    res.setHeader('Vary', 'Origin');
+    return normalized;
+  }
+  if (String(req.headers['sec-fetch-site'] ?? '').toLowerCase() === 'cross-site') throw new HttpError(403, 'cross-site requests from web pages are not allowed');
+  return undefined;
+}
+
+/** A POST body must be declared JSON: text/plain, form and multipart bodies are what a web page can send unasked. */
+function checkJsonBody(req: IncomingMessage): void {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, `the body must be sent as JSON with "Content-Type: application/json"${type ? ` (got "${type.slice(0, 100)}")` : ''}`);
+}
+
+/** The servers as GET /servers shows them: no stderr tail, and errors (which may quote URLs and headers) redacted. */
+function publicServers(opts: ApiServerOptions): unknown[] {
+  const known = opts.secrets?.() ?? [];
+  return opts.manager.servers().map(({ stderrTail: _tail, ...s }) => ({ ...s, ...(s.lastError ? { lastError: redact(s.lastError, known) } : {}) }));
 }
 
 function checkToken(req: IncomingMessage, token?: string): void {

@@ -36,6 +36,7 @@ import { createReadResourceTool } from './tools/readResource';
 import { seesImages } from './llm/vision';
 import { planFileChange } from './tools/editFile';
 import type { BuiltinTool } from './tools/types';
+import { isSecretName } from './util/redact';
 
 export interface RuntimePorts {
   logger: Logger;
@@ -243,7 +244,8 @@ export class AgentRuntime {
     const { ports } = this;
     const llm = s.llm.provider === 'vscode-lm' ? resolveLlmConfig({ section: { ...s.llm, provider: 'vscode-lm' }, env: {} }) : this.llm();
     const provider = (await ports.provider?.(s, llm)) ?? this.openAIProvider() ?? createOpenAIProvider(llm, ports.logger);
-    const secrets = () => [...(llm.apiKey ? [llm.apiKey] : []), ...(ports.secrets?.() ?? [])];
+    // Every secret value known: kept out of commands' environment, stored conversations and cache entries.
+    const secrets = () => this.knownSecrets(llm.apiKey);
     let builtins = createBuiltinTools({
       workspace: ports.workspace,
       commandRunner: ports.commandRunner,
@@ -259,7 +261,7 @@ export class AgentRuntime {
       createReadResourceTool({ readResource: (server, uri, opts) => this.manager.readResource(server, uri, opts), serverNames: () => this.manager.servers().map((st) => st.name) }),
     );
     if (ports.builtins) builtins = ports.builtins(builtins);
-    const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cache.ttlSeconds, disabled: s.tools.disabled });
+    const toolbox = new Toolbox({ builtins, manager: this.manager, cache: this.cache, cacheTtlSeconds: s.cache.ttlSeconds, disabled: s.tools.disabled, secrets });
     const standing = ports.standingApprovals;
     const approvals = new ApprovalPolicy(
       ports.approver ?? unattendedApprover(false),
@@ -304,6 +306,28 @@ export class AgentRuntime {
     });
     const agent = new Agent(session, this.store, ports.logger, provider.model, secrets, s.llm.pricing);
     return { agent, provider, toolbox, llm };
+  }
+
+  /**
+   * Every secret value the runtime knows, to strip from stored conversations and cache entries: the API key, the
+   * front's (OAuth tokens, `${input:}` values), and the servers' header values and secret-named env values.
+   */
+  knownSecrets(apiKey?: string): string[] {
+    const out = new Set<string>();
+    if (apiKey) out.add(apiKey);
+    for (const s of this.ports.secrets?.() ?? []) out.add(s);
+    for (const a of this.manager.agents) {
+      const d = a.definition;
+      for (const [k, v] of Object.entries(d.headers)) {
+        if (!isSecretName(k)) continue;
+        out.add(v);
+        // `Bearer abc…`: the token alone too, wherever it is quoted without the scheme.
+        const m = /^\S+\s+(\S{8,})$/.exec(v);
+        if (m) out.add(m[1]);
+      }
+      for (const [k, v] of Object.entries(d.env)) if (isSecretName(k)) out.add(v);
+    }
+    return [...out].filter((v) => v.length >= 8);
   }
 
   async dispose(): Promise<void> {

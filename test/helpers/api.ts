@@ -56,6 +56,8 @@ export function agentEnv(ws: TestWorkspace, llmUrl: string | undefined, extra: R
     env.OPENAI_MODEL = 'test-model';
   }
   env.MCP_AGENT_DATA_DIR = ws.dataDir;
+  // The workspace's config.yaml is the test's own: trusted for the run (the trust gate has its own tests).
+  env.MCP_AGENT_TRUST_WORKSPACE = '1';
   env.MCP_AGENT_CACHE_DIR = ws.cacheDir;
   return { ...env, ...extra };
 }

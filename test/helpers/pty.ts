@@ -13,9 +13,9 @@ function plain(s: string): string {
 
 /**
  * Runs `mcp-agent ARGS` on a pty in `cwd`; when a question (a line ending in ':' or chat's '> ') is waiting, types
- * the next answer. Resolves with the exit code and the screen's text.
+ * the next answer. Resolves with the exit code, the screen's text and the raw bytes the terminal received.
  */
-export function onTerminal(args: string[], answers: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ code: number | null; output: string }> {
+export function onTerminal(args: string[], answers: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ code: number | null; output: string; raw: string }> {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const cmd = [process.execPath, CLI, ...args].map(quote).join(' ');
   const queue = [...answers];
@@ -37,7 +37,7 @@ export function onTerminal(args: string[], answers: string[], opts: { cwd: strin
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, output: plain(output) });
+      resolve({ code, output: plain(output), raw: output });
     });
   });
 }

@@ -19,6 +19,8 @@ export function openEnvelope(content: unknown): Envelope {
   assert.ok(m, `not one <tool_result> envelope: ${text.slice(0, 200)}`);
   const body = m[2];
   assert.doesNotMatch(body, /<\s*\/?\s*tool_result/i, 'an envelope tag survived inside the result');
+  // As a reader sees it: compatibility forms folded, zero-width and bidi characters unseen.
+  assert.doesNotMatch(body.normalize('NFKC').replace(/\p{Cf}/gu, ''), /<\s*\/?\s*(tool_result|resource)/i, 'a disguised envelope tag survived inside the result');
   const attrs = Object.fromEntries([...m[1].matchAll(/ ([a-z]+)="([^"]*)"/g)].map((a) => [a[1], a[2]]));
   return { body, tool: attrs.tool, server: attrs.server };
 }

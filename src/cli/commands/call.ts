@@ -3,6 +3,7 @@ import { McpServerError } from '../../core/mcp/errors';
 import { isObject } from '../../core/mcp/serverConfig';
 import { CliError, EXIT, loadConfig, type CommonOptions } from '../context';
 import { startCliRuntime } from '../runtime';
+import { visibleControls } from '../../core/util/untrusted';
 
 /** `mcp-agent call TOOL --args JSON`: one tool call, its result on stdout. */
 export async function runCall(opts: CommonOptions, toolName: string, argsJson: string | undefined): Promise<number> {
@@ -41,7 +42,7 @@ export async function runCall(opts: CommonOptions, toolName: string, argsJson: s
       throw err;
     }
     if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else process.stdout.write(`${renderResult(result)}\n`);
+    else process.stdout.write(`${visibleControls(renderResult(result))}\n`);
     return result.isError ? EXIT.toolError : EXIT.ok;
   } finally {
     await runtime.dispose();

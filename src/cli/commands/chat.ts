@@ -16,6 +16,7 @@ import { listCheckpoints, undoLastTurn } from './checkpoints';
 import { CliError, EXIT, type CommonOptions } from '../context';
 import { askLine, oneAtATime, shareInterface, terminalIO } from '../interaction';
 import { createRuntime } from '../runtime';
+import { visibleControls } from '../../core/util/untrusted';
 
 export interface ChatOptions extends CommonOptions {
   model?: string;
@@ -59,14 +60,14 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
   const announced = new Set<string>();
   const watch = session
     ? new ResourceWatch(runtime.manager, {
-        logger: { warn: (m) => process.stderr.write(`mcp-agent: ${m}\n`) },
+        logger: { warn: (m) => process.stderr.write(`mcp-agent: ${visibleControls(m)}\n`) },
         onChange: (items) => {
           for (const w of items) {
             const k = `${w.server} ${w.uri}`;
             if (!w.updated) announced.delete(k);
             else if (!announced.has(k)) {
               announced.add(k);
-              process.stderr.write(`\n[${w.server}: ${w.uri} changed since it was attached; its current contents go with your next message]\n`);
+              process.stderr.write(`\n[${visibleControls(w.server)}: ${visibleControls(w.uri)} changed since it was attached; its current contents go with your next message]\n`);
             }
           }
         },
@@ -124,7 +125,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
             await turn(first);
           } catch (err) {
             if (!(err instanceof CliError)) throw err;
-            process.stderr.write(`mcp-agent: ${err.message}\n`);
+            process.stderr.write(`mcp-agent: ${visibleControls(err.message)}\n`);
           }
           continue;
         }
@@ -150,7 +151,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
       const { summarized } = await runtime.agent.compact(conversationId);
       process.stderr.write(summarized ? `[context] compacted: the ${summarized} oldest messages are summarized for the model (all of them stay stored)\n` : '[context] nothing to compact yet (only the last turn)\n');
     } catch (err) {
-      process.stderr.write(`mcp-agent: could not compact: ${(err as Error).message}\n`);
+      process.stderr.write(`mcp-agent: could not compact: ${visibleControls((err as Error).message)}\n`);
     }
   }
 
@@ -195,7 +196,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
       });
       conversationId = r.conversation_id;
       if (!opts.json && !endedWithNewline) process.stdout.write('\n');
-      if (!opts.json && r.error) process.stderr.write(`mcp-agent: ${r.error}\n`);
+      if (!opts.json && r.error) process.stderr.write(`mcp-agent: ${visibleControls(r.error)}\n`);
       if (r.stopReason === 'cancelled') return 130;
       return r.stopReason === 'completed' ? EXIT.ok : EXIT.toolError;
     } catch (err) {
@@ -293,7 +294,7 @@ async function askArgument(manager: AgentManager, ref: { server: string; name: s
     .complete(ref.server, { type: 'ref/prompt', name: ref.name }, { name: arg.name, value: '' }, known)
     .then((c) => c.values)
     .catch(() => [] as string[]);
-  io.output.write(`\n${arg.name}${arg.description ? `: ${arg.description}` : ''}\n${hints.length ? `  suggestions: ${hints.slice(0, 10).join(', ')}\n` : ''}`);
+  io.output.write(visibleControls(`\n${arg.name}${arg.description ? `: ${arg.description}` : ''}\n${hints.length ? `  suggestions: ${hints.slice(0, 10).join(', ')}\n` : ''}`));
   for (;;) {
     let answer: string;
     try {
@@ -308,10 +309,10 @@ async function askArgument(manager: AgentManager, ref: { server: string; name: s
 function printEvent(e: AgentEvent, endedWithNewline: boolean, verbose: boolean): boolean {
   switch (e.type) {
     case 'text':
-      process.stdout.write(e.delta);
+      process.stdout.write(visibleControls(e.delta));
       return e.delta.endsWith('\n');
     case 'tool_call':
-      process.stderr.write(`${endedWithNewline ? '' : '\n'}[tool] ${e.name} ${short(JSON.stringify(e.arguments))}\n`);
+      process.stderr.write(`${endedWithNewline ? '' : '\n'}[tool] ${visibleControls(e.name)} ${visibleControls(short(JSON.stringify(e.arguments)))}\n`);
       return true;
     case 'approval':
       return endedWithNewline;
@@ -319,7 +320,7 @@ function printEvent(e: AgentEvent, endedWithNewline: boolean, verbose: boolean):
       process.stderr.write(`${endedWithNewline ? '' : '\n'}[checkpoint ${e.id.slice(0, 10)}: /undo or mcp-agent checkpoints restore ${e.id.slice(0, 10)} puts back the workspace as it was before this turn]\n`);
       return true;
     case 'tool_result':
-      process.stderr.write(`[tool] ${e.name} ${e.isError ? 'failed' : 'done'} in ${e.durationMs} ms${e.isError || verbose ? `: ${short(e.content)}` : ''}\n`);
+      process.stderr.write(`[tool] ${visibleControls(e.name)} ${e.isError ? 'failed' : 'done'} in ${e.durationMs} ms${e.isError || verbose ? `: ${visibleControls(short(e.content))}` : ''}\n`);
       return true;
     case 'context':
       // Notes (a compaction, a learned window) always; the meter with --verbose.

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { Checkpoints, CheckpointError, GIT_MISSING, type CheckpointInfo, type FileStatus } from '../../core/checkpoints/Checkpoints';
-import { visibleControls } from '../../core/tools/textEdits';
+import { visibleControls } from '../../core/util/untrusted';
 import { resolveDataDir } from '../../core/util/paths';
 import { CliError, EXIT, type CommonOptions } from '../context';
 import { printTable } from '../format';

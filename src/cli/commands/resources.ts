@@ -11,6 +11,7 @@ import { McpServerError } from '../../core/mcp/errors';
 import { CliError, EXIT, loadConfig, type CommonOptions } from '../context';
 import { startCliRuntime } from '../runtime';
 import { oneLine, printTable } from '../format';
+import { visibleControls } from '../../core/util/untrusted';
 
 async function withServers(opts: CommonOptions, fn: (manager: AgentManager) => Promise<number>): Promise<number> {
   const config = await loadConfig(opts);
@@ -72,9 +73,9 @@ export function runRead(opts: CommonOptions, server: string, uri: string, out?: 
       return EXIT.ok;
     }
     for (const c of result.contents) {
-      if ('text' in c && typeof c.text === 'string') process.stdout.write(c.text.endsWith('\n') ? c.text : `${c.text}\n`);
-      else if ('blob' in c && typeof c.blob === 'string' && blobText(c) !== undefined) process.stdout.write(`${blobText(c)}\n`);
-      else if ('blob' in c && typeof c.blob === 'string') process.stderr.write(`[${c.uri}: ${c.mimeType ?? 'binary'}, ${base64Bytes(c.blob)} bytes; use --json for the base64 data]\n`);
+      if ('text' in c && typeof c.text === 'string') process.stdout.write(visibleControls(c.text.endsWith('\n') ? c.text : `${c.text}\n`));
+      else if ('blob' in c && typeof c.blob === 'string' && blobText(c) !== undefined) process.stdout.write(`${visibleControls(blobText(c) ?? '')}\n`);
+      else if ('blob' in c && typeof c.blob === 'string') process.stderr.write(`[${visibleControls(c.uri)}: ${visibleControls(c.mimeType ?? 'binary')}, ${base64Bytes(c.blob)} bytes; use --json for the base64 data]\n`);
     }
     return EXIT.ok;
   });

@@ -1,10 +1,10 @@
 /**
  * Who may run what without asking. `run_command` always asks unless every part of the command line is covered by the
  * allow-list, judged for the shell that will run it and the directory it runs in (and none is on the deny list); MCP
- * tools that declare `readOnlyHint` run freely; everything else asks. Writes to the agent's own configuration
- * (configGuard.ts, on resolved paths) always ask, whatever is auto-approved (an agent that can rewrite its server
- * config can start any process: CVE-2025-53098). "Always allow" is remembered per tool *and* description: a tool whose
- * description changes (after `list_changed`) must be approved again.
+ * tools that declare `readOnlyHint` and `openWorldHint: false` run freely; everything else asks. Writes to the agent's
+ * own configuration (configGuard.ts, on resolved paths) always ask, whatever is auto-approved (an agent that can
+ * rewrite its server config can start any process: CVE-2025-53098). "Always allow" is remembered per tool *and*
+ * description: a tool whose description changes (after `list_changed`) must be approved again.
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
@@ -53,6 +53,16 @@ const READ_ONLY_BUILTINS = new Set(['analyze_code', 'search', 'system_info', 're
 export function isReadOnlyTool(tool: Pick<AgentTool, 'source' | 'name' | 'annotations'>): boolean {
   if (tool.source === 'builtin') return READ_ONLY_BUILTINS.has(tool.name);
   return tool.annotations?.readOnlyHint === true;
+}
+
+/**
+ * An MCP tool runs without asking only when it says it reads and stays closed-world: a read-only tool that reaches
+ * the outside world (a fetch, a search, `openWorldHint` not `false`) can send what it is given to anyone, so it asks
+ * unless the user approved that tool. Annotations from a cached tool list never get here (McpAgent drops them until
+ * the server's live list arrives).
+ */
+export function runsUnasked(tool: Pick<AgentTool, 'annotations'>): boolean {
+  return tool.annotations?.readOnlyHint === true && tool.annotations.openWorldHint === false;
 }
 
 function isEditTool(tool: AgentTool): boolean {
@@ -126,7 +136,7 @@ export class ApprovalPolicy {
       return { kind: 'edit', tool: tool.name, summary: summarize(tool, args), args };
     }
     if (tool.source === 'builtin' && READ_ONLY_BUILTINS.has(tool.name)) return undefined;
-    if (tool.source === 'mcp' && tool.annotations?.readOnlyHint === true) return undefined;
+    if (tool.source === 'mcp' && runsUnasked(tool)) return undefined;
     if (this.isRemembered(tool)) return undefined;
     return { kind: 'tool', tool: tool.name, server: tool.server, summary: summarize(tool, args), args };
   }

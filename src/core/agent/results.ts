@@ -4,6 +4,7 @@
  */
 import type { ImagePart } from '../llm/types';
 import type { ToolResult } from '../tools/types';
+import { neutralizeEnvelopeTags } from '../util/untrusted';
 
 type Content = NonNullable<ToolResult['content']>[number];
 
@@ -87,7 +88,8 @@ export function resultForModel(result: ToolResult, maxChars: number, cap: (text:
 /**
  * The envelope a tool result reaches the model in: `<tool_result tool="…" server="…">` … `</tool_result>`, so the
  * model can tell data from instructions. Anything in the content that could open or close an envelope
- * (`<tool_result`, `</tool_result`, in any case and spacing) has its `<` escaped as `&lt;`, so a hostile result
+ * (`<tool_result`, `</tool_result`, `<resource`, in any case and spacing, full-width or with zero-width or bidi
+ * characters inside) has its `<` escaped as `&lt;`, so a hostile result
  * cannot end its envelope early and speak as someone else. The system prompt tells the model what this means.
  */
 export function toolResultEnvelope(content: string, attrs: { tool?: string; server?: string }): string {
@@ -97,12 +99,22 @@ export function toolResultEnvelope(content: string, attrs: { tool?: string; serv
   return `${open}>\n${neutralizeDelimiters(content)}\n</tool_result>`;
 }
 
-const DELIMITER = /<(\s*\/?\s*tool_result)/gi;
-
-/** `content` with every `<` that would start an envelope tag written as `&lt;`. */
+/**
+ * `content` with every `<` that would start an envelope tag written as `&lt;`, the tag recognized after NFKC and
+ * with zero-width and bidi characters ignored (`<\u200b/tool_result>`, `＜/tool_result>` are tags to a reader).
+ */
 export function neutralizeDelimiters(content: string): string {
-  return content.replace(DELIMITER, '&lt;$1');
+  // Every request of a turn sends the same results again: keep the latest few, by content.
+  const hit = recent.get(content);
+  if (hit !== undefined) return hit;
+  const out = neutralizeEnvelopeTags(content);
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  recent.set(content, out);
+  return out;
 }
+
+const RECENT_MAX = 64;
+const recent = new Map<string, string>();
 
 function escapeAttr(value: string): string {
   return value.replace(/[&"<>\n\r]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;', '\n': ' ', '\r': ' ' })[c] ?? c);

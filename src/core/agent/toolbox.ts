@@ -9,6 +9,7 @@ import type { FunctionSpec } from '../llm/types';
 import type { AgentManager, NamespacedTool } from '../mcp/AgentManager';
 import type { BuiltinTool, ToolResult } from '../tools/types';
 import { disabledMatcher } from './toolSwitches';
+import { redactDeep } from '../util/redact';
 
 export interface AgentTool {
   /** The name the model calls. */
@@ -43,6 +44,8 @@ export interface ToolboxOptions {
   persistMinMs?: number;
   /** Tools switched off (`server__tool`, `server__*`, a built-in's name): never listed, never found. */
   disabled?: readonly string[];
+  /** Exact secret values to strip from results before they are cached (besides the usual patterns). */
+  secrets?: () => string[];
 }
 
 function fromBuiltin(b: BuiltinTool): AgentTool {
@@ -101,7 +104,8 @@ export class Toolbox {
     const result = await this.invoke(tool, args, opts);
     const memoryOnly = performance.now() - started < (this.opts.persistMinMs ?? 10);
     // Write-behind: the memory tier is updated synchronously inside set(); the file/Redis write need not delay the turn.
-    if (key && cache && !result.isError) void cache.set(key, result, { ttlSeconds: this.ttlFor(tool), memoryOnly }).catch(() => undefined);
+    // What is cached is redacted: a file or Redis entry outlives the turn and may be shared.
+    if (key && cache && !result.isError) void cache.set(key, redactDeep(result, this.opts.secrets?.() ?? []), { ttlSeconds: this.ttlFor(tool), memoryOnly }).catch(() => undefined);
     return result;
   }
 

@@ -396,7 +396,9 @@ export class McpAgent extends EventEmitter<Events> {
     const cached = await cache.get(this.cacheKey()).catch(() => undefined);
     const stillWaiting = this.state === 'idle' || this.state === 'starting';
     if (cached?.length && gen === this.generation && stillWaiting && this.toolList.length === 0) {
-      this.toolList = cached;
+      // A cached list names the tools, but its behaviour hints (read-only, closed-world) decide approvals and result
+      // caching, and a cache file or a shared Redis can be written by others: until the live list arrives, none.
+      this.toolList = cached.map(withoutHints);
       this.emit('tools', this.toolList);
     }
   }
@@ -775,4 +777,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): 
       signal?.removeEventListener('abort', onAbort);
     });
   });
+}
+
+/** A tool as listed, without the annotations that would let it run unasked or be cached (title kept). */
+function withoutHints(tool: Tool): Tool {
+  if (!tool.annotations) return tool;
+  const { readOnlyHint: _r, openWorldHint: _o, idempotentHint: _i, destructiveHint: _d, ...rest } = tool.annotations;
+  return { ...tool, annotations: rest };
 }

@@ -4,6 +4,7 @@
  */
 import type { ContentBlock, GetPromptResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { base64Bytes } from './sampling';
+import { neutralizeEnvelopeTags } from '../util/untrusted';
 
 type ResourceContents = ReadResourceResult['contents'][number];
 
@@ -27,8 +28,8 @@ export function resourceToContext(contents: ResourceContents[], opts: ResourceCo
     const mime = c.mimeType ? ` mimeType="${attr(c.mimeType)}"` : '';
     const inline = 'text' in c && typeof c.text === 'string' ? c.text : 'blob' in c && typeof c.blob === 'string' && isTextual(c.mimeType) ? decodeText(c.blob) : undefined;
     if (inline !== undefined) {
-      // The delimiter stays unambiguous: a closing tag inside the text is defused.
-      let text = inline.replace(/<\/resource>/gi, '<\\/resource>');
+      // The delimiter stays unambiguous: any spelling of an envelope tag inside the text is defused.
+      let text = neutralizeEnvelopeTags(inline);
       if (text.length > budget) text = `${text.slice(0, Math.max(0, budget))}\n[… ${inline.length - Math.max(0, budget)} more characters not included]`;
       budget -= Math.min(inline.length, Math.max(0, budget));
       parts.push(`<resource uri="${attr(c.uri)}"${from}${mime}>\n${text}\n</resource>`);

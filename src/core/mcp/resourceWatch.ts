@@ -7,6 +7,7 @@
  */
 import { describeError } from './errors';
 import type { AgentManager } from './AgentManager';
+import { neutralizeEnvelopeTags } from '../util/untrusted';
 import { attr, resourceToContext } from './chatContext';
 
 export interface WatchedResource {
@@ -91,7 +92,7 @@ export class ResourceWatch {
           const { contents } = await this.manager.readResource(e.server, e.uri, { signal, timeoutMs: this.opts.timeoutMs ?? 30_000 });
           return resourceToContext(contents, { server: e.server, maxChars: this.opts.maxChars ?? 32_000 });
         } catch (err) {
-          return `<resource uri="${attr(e.uri)}" server="${attr(e.server)}">(changed, but could not be read again: ${describeError(err)})</resource>`;
+          return `<resource uri="${attr(e.uri)}" server="${attr(e.server)}">(changed, but could not be read again: ${neutralizeEnvelopeTags(describeError(err))})</resource>`;
         }
       }),
     );

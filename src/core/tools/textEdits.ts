@@ -2,6 +2,7 @@
  * Exact-match text edits as the edit tools apply them, and the unified diff people review. Pure functions: the file's
  * own line endings and byte-order mark are kept, so a CRLF file stays CRLF whatever newlines the model writes.
  */
+import { visibleControls } from '../util/untrusted';
 import { createTwoFilesPatch } from 'diff';
 
 export interface TextEdit {
@@ -134,11 +135,5 @@ function visibleEol(text: string): string {
   return toLf(text.startsWith(BOM) ? text.slice(1) : text);
 }
 
-/** Every C0/C1 control except tab and newline, and the bidi/format characters that reorder text, as escapes. */
-export function visibleControls(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}
+/** Control and format characters made visible; kept here for the callers that import it from the edit tools. */
+export { visibleControls } from '../util/untrusted';
