@@ -5,17 +5,10 @@
  * OpenAI-compatible endpoint, which records the wire requests.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { resultText } from '../../src/core/agent/results';
-import { parseSettings } from '../../src/core/config/settings';
 import { seesImages } from '../../src/core/llm/vision';
-import { silentLogger, unattendedApprover } from '../../src/core/ports';
-import { AgentRuntime } from '../../src/core/runtime';
-import { NodeCommandRunner } from '../../src/core/tools/nodeCommandRunner';
-import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
 import { startScriptedOpenAI, type RecordedRequest, type ScriptedOpenAI, type WireMessage } from '../fixtures/scriptedOpenAI';
+import { scriptedRuntime } from '../helpers/runtime';
 import { everythingDef } from '../helpers/servers';
 
 type Part = { type: string; text?: string; image_url?: { url: string } };
@@ -44,11 +37,7 @@ describe('MCP results in full (server-everything)', function () {
   });
 
   async function agentFor(model: string, llm: Record<string, unknown> = {}) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'mcp-agent-results-'));
-    const rt = new AgentRuntime(
-      { logger: silentLogger, workspace: new NodeWorkspace(dir), commandRunner: new NodeCommandRunner(), approver: unattendedApprover(true), clientInfo: { name: 'test', version: '0' }, dirs: { cache: path.join(dir, 'cache'), data: path.join(dir, 'data') } },
-      parseSettings({ llm: { baseUrl: srv.url, apiKey: 'sk-test', model, contextWindow: 128_000, ...llm } }),
-    );
+    const rt = await scriptedRuntime(srv.url, { model, contextWindow: 128_000, ...llm }, 'results');
     closers.push(() => rt.dispose());
     await rt.manager.apply([everythingDef()]);
     const { agent } = await rt.agent();

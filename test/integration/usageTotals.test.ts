@@ -4,18 +4,11 @@
  * endpoint, which reports usage as OpenAI does (`prompt_tokens_details.cached_tokens`).
  */
 import * as assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { parseSettings } from '../../src/core/config/settings';
 import { conversationTotals, costOf } from '../../src/core/llm/usage';
-import { silentLogger, unattendedApprover } from '../../src/core/ports';
-import { AgentRuntime } from '../../src/core/runtime';
-import { NodeCommandRunner } from '../../src/core/tools/nodeCommandRunner';
-import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../fixtures/scriptedOpenAI';
 import { agentEnv, makeWorkspace } from '../helpers/api';
 import { runCli } from '../helpers/cli';
+import { scriptedRuntime } from '../helpers/runtime';
 
 const PRICING = { input: 2, cachedInput: 0.5, output: 8 };
 
@@ -33,11 +26,7 @@ describe('conversation tokens and cost', function () {
   });
 
   async function runtime(name: string, pricing?: typeof PRICING) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), `mcp-agent-usage-${name}-`));
-    const rt = new AgentRuntime(
-      { logger: silentLogger, workspace: new NodeWorkspace(dir), commandRunner: new NodeCommandRunner(), approver: unattendedApprover(true), clientInfo: { name: 'test', version: '0' }, dirs: { cache: path.join(dir, 'cache'), data: path.join(dir, 'data') } },
-      parseSettings({ llm: { baseUrl: srv.url, apiKey: 'sk-test', model: 'gpt-4o-mini', ...(pricing ? { pricing } : {}) } }),
-    );
+    const rt = await scriptedRuntime(srv.url, { model: 'gpt-4o-mini', ...(pricing ? { pricing } : {}) }, `usage-${name}`);
     closers.push(() => rt.dispose());
     return rt;
   }

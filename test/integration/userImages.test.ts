@@ -4,18 +4,13 @@
  * or the image is of the wrong type or size. Against the scripted endpoint, which records the wire requests.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import * as os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ChatRequestError } from '../../src/core/agent/Agent';
-import { parseSettings } from '../../src/core/config/settings';
-import { silentLogger, unattendedApprover } from '../../src/core/ports';
-import { AgentRuntime } from '../../src/core/runtime';
-import { NodeCommandRunner } from '../../src/core/tools/nodeCommandRunner';
-import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
 import { startScriptedOpenAI, type RecordedRequest, type ScriptedOpenAI } from '../fixtures/scriptedOpenAI';
 import { agentEnv, makeWorkspace, parseJson, request, startServe } from '../helpers/api';
 import { runCli } from '../helpers/cli';
+import { scriptedRuntime } from '../helpers/runtime';
 
 // A 1x1 PNG.
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -40,11 +35,7 @@ describe('images from the user', function () {
   });
 
   async function runtime(model: string) {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'mcp-agent-images-'));
-    const rt = new AgentRuntime(
-      { logger: silentLogger, workspace: new NodeWorkspace(dir), commandRunner: new NodeCommandRunner(), approver: unattendedApprover(true), clientInfo: { name: 'test', version: '0' }, dirs: { cache: path.join(dir, 'cache'), data: path.join(dir, 'data') } },
-      parseSettings({ llm: { baseUrl: srv.url, apiKey: 'sk-test', model, contextWindow: 128_000 } }),
-    );
+    const rt = await scriptedRuntime(srv.url, { model, contextWindow: 128_000 }, 'images');
     closers.push(() => rt.dispose());
     return rt;
   }
