@@ -204,7 +204,7 @@ function onHostMessage(msg: HostMessage): void {
       if (pendingTimer !== undefined) clearTimeout(pendingTimer);
       pendingTimer = undefined;
       pendingAttachments = [];
-      transcript.startTurn(msg.turnId, msg.userText);
+      transcript.startTurn(msg.turnId, msg.userText, msg.images);
       runningTurnId = msg.turnId;
       setRunning(true);
       return;

@@ -3,7 +3,7 @@
  * approval cards and errors, in the order they happened. Keeps the view at the bottom while it grows unless the
  * user scrolled up.
  */
-import type { BannerAction, ContextMeter, TranscriptItem, TurnEvent, UsageTotals } from '../../src/shared/protocol';
+import type { BannerAction, ContextMeter, Picture, TranscriptItem, TurnEvent, UsageTotals } from '../../src/shared/protocol';
 import { ApprovalCard, type ApprovalMessage, type ApprovalOutcome } from './approvalCard';
 import { actionButton } from './banners';
 import { h, icon, spinner } from './dom';
@@ -337,8 +337,13 @@ export class Transcript {
     this.welcome.hidden = this.list.childElementCount > 0;
   }
 
-  private userMessage(text: string): HTMLElement {
-    return h('article', { class: 'message user', 'aria-label': t('you') }, h('div', { class: 'user-bubble' }, text));
+  private userMessage(text: string, images: Picture[] = []): HTMLElement {
+    const pictures = images
+      .filter((i) => /^image\/(png|jpeg|gif|webp)$/i.test(i.mimeType) && /^[A-Za-z0-9+/]+=*$/.test(i.data))
+      .map((i, n) => h('img', { class: 'user-image', src: `data:${i.mimeType};base64,${i.data}`, alt: t('userImage', String(n + 1)) }));
+    const bubble = h('div', { class: 'user-bubble' }, text);
+    if (pictures.length) bubble.appendChild(h('div', { class: 'user-images' }, ...pictures));
+    return h('article', { class: 'message user', 'aria-label': t('you') }, bubble);
   }
 
   /** Shows what the user sent right away; `turnStart` confirms it. */
@@ -366,9 +371,9 @@ export class Transcript {
     return this.pendingUser !== undefined;
   }
 
-  startTurn(turnId: string, userText: string): void {
+  startTurn(turnId: string, userText: string, images?: Picture[]): void {
     scheduler.flush();
-    const user = this.userMessage(userText);
+    const user = this.userMessage(userText, images);
     if (this.pendingUser) {
       this.pendingUser.replaceWith(user);
       this.pendingUser = undefined;
@@ -479,7 +484,7 @@ export class Transcript {
     for (const item of items) {
       if (item.kind === 'user') {
         close();
-        this.list.appendChild(this.userMessage(item.text));
+        this.list.appendChild(this.userMessage(item.text, item.images));
         continue;
       }
       if (item.kind === 'note') {

@@ -26,7 +26,7 @@ export interface ConversationListItem {
 
 /** A message of a stored conversation, reduced to what the panel shows again when a conversation is reopened. */
 export type TranscriptItem =
-  | { kind: 'user'; text: string }
+  | { kind: 'user'; text: string; images?: Picture[] }
   /** `reasoning`: what a reasoning model thought before this message (shown folded). */
   | { kind: 'assistant'; text: string; reasoning?: string }
   | { kind: 'tool'; id: string; name: string; arguments: string; result?: string; isError?: boolean }
@@ -46,6 +46,12 @@ export interface ContextMeter {
   results: number;
   /** Messages the current summary stands for. */
   summarized: number;
+}
+
+/** A picture for the view: base64 data of an image type. */
+export interface Picture {
+  mimeType: string;
+  data: string;
 }
 
 /** The conversation's tokens so far, and its cost in US dollars when `llm.pricing` is set. */
@@ -194,7 +200,8 @@ export type HostMessage =
   /** Host -> webview: the stored conversations changed. */
   | { type: 'conversations'; conversations: ConversationListItem[] }
   /** Host -> webview: a turn began for this user text (also echoes prompts sent from commands). */
-  | { type: 'turnStart'; turnId: string; userText: string }
+  /** `images`: the pictures that went with the message, shown in its bubble. */
+  | { type: 'turnStart'; turnId: string; userText: string; images?: Picture[] }
   /** Host -> webview: something happened in the running turn. */
   | { type: 'turnEvent'; turnId: string; event: TurnEvent }
   /** Host -> webview: a tool call waits for the user's decision; answer with `approve`. */

@@ -273,7 +273,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
     this.running = { turnId, abort };
     // Retry sends the same text again (attached resources included, as read the first time).
     this.lastPrompt = 'prompt' in request ? request.prompt : userText;
-    await this.post({ type: 'turnStart', turnId, userText });
+    await this.post({ type: 'turnStart', turnId, userText, ...('images' in request && request.images?.length ? { images: request.images } : {}) });
     const emit = (event: TurnEvent) => void this.post({ type: 'turnEvent', turnId, event });
     try {
       const { agent } = await this.host.agent();
@@ -530,7 +530,7 @@ export function transcript(messages: ChatMessage[]): TranscriptItem[] {
   const cards = new Map<string, TranscriptItem & { kind: 'tool' }>();
   for (const m of messages) {
     if (isSummaryRecord(m)) items.push({ kind: 'note', text: vscode.l10n.t('From here on the model sees the {0} messages above as a summary; you still see them all.', m.summaryOf) });
-    else if (m.role === 'user') items.push({ kind: 'user', text: m.content });
+    else if (m.role === 'user') items.push({ kind: 'user', text: m.content, ...(m.images?.length ? { images: m.images } : {}) });
     else if (m.role === 'assistant') {
       if (m.content || m.reasoning) items.push({ kind: 'assistant', text: m.content ?? '', ...(m.reasoning ? { reasoning: m.reasoning } : {}) });
       for (const c of m.tool_calls ?? []) {

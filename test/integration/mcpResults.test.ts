@@ -5,7 +5,7 @@
  * OpenAI-compatible endpoint, which records the wire requests.
  */
 import * as assert from 'node:assert/strict';
-import { resultText } from '../../src/core/agent/results';
+import { resultImages, resultText } from '../../src/core/agent/results';
 import { seesImages } from '../../src/core/llm/vision';
 import { startScriptedOpenAI, type RecordedRequest, type ScriptedOpenAI, type WireMessage } from '../fixtures/scriptedOpenAI';
 import { scriptedRuntime } from '../helpers/runtime';
@@ -122,6 +122,19 @@ describe('MCP results in full (server-everything)', function () {
     const sent = toolMessages(srv.chatRequests[before + 1])[0];
     assert.doesNotMatch(sent, /Operation completed successfully/);
     assert.equal(imageParts(srv.chatRequests[before + 1]).length, 0, "the user-only image is not sent either");
+  });
+
+  it('an embedded image resource goes as a picture too; other binary resources stay a note', () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const result = {
+      content: [
+        { type: 'resource' as const, resource: { uri: 'chart://q3', mimeType: 'image/png', blob: png } },
+        { type: 'resource' as const, resource: { uri: 'file:///a.zip', mimeType: 'application/zip', blob: 'UEsDBA==' } },
+      ],
+    };
+    assert.deepEqual(resultImages(result), [{ mimeType: 'image/png', data: png }]);
+    assert.equal(resultText(result, { for: 'model', images: true }), '[binary resource chart://q3, image/png; attached as image 1]\n[binary resource file:///a.zip, application/zip]');
+    assert.equal(resultText(result, { for: 'model', images: false }), '[binary resource chart://q3, image/png]\n[binary resource file:///a.zip, application/zip]');
   });
 
   it('structured content goes beside text that does not already say it, once', () => {

@@ -78,6 +78,18 @@ describe('chat webview: pictures in the composer (Chromium)', function () {
     assert.equal(await page.locator('.image-chip .chip-label').textContent(), 'dot.png');
   });
 
+  it('the pictures show in the message bubble, live and in a reopened conversation', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    const chat = await suite.open({ theme: 'dark', width: 420, height: 420 });
+    const { page } = chat;
+    await chat.send(STATE, { type: 'turnStart', turnId: 't1', userText: 'What is this?\n\nAttached: dot.png', images: [{ mimeType: 'image/png', data: png }] });
+    const live = page.locator('.message.user .user-images img.user-image');
+    assert.equal(await live.count(), 1);
+    assert.ok(await live.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0));
+    await chat.send({ type: 'conversation', id: 'c1', items: [{ kind: 'user', text: 'Earlier', images: [{ mimeType: 'image/png', data: png }, { mimeType: 'text/html', data: 'PGI+' }] }, { kind: 'assistant', text: 'A dot.' }] });
+    assert.equal(await page.locator('.message.user img.user-image').count(), 1, 'only the picture of an image type is drawn');
+  });
+
   it('a chip can be removed before sending; a message of text only posts no images', async () => {
     const chat = await suite.open({ theme: 'dark', width: 420, height: 420 });
     const { page } = chat;

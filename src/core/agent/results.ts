@@ -31,14 +31,23 @@ export function resultText(result: ToolResult, view: { for?: 'user' | 'model'; i
         break;
       case 'image':
       case 'audio': {
-        const sent = forModel && view.images && c.type === 'image' && attached < MAX_RESULT_IMAGES && sendable(c.mimeType, c.data);
+        const sent = forModel && view.images && pictureOf(c) !== undefined && attached < MAX_RESULT_IMAGES;
         if (sent) attached++;
         parts.push(`[${c.type}: ${c.mimeType}, about ${Math.round((c.data.length * 3) / 4)} bytes${sent ? `; attached as image ${attached}` : ''}]`);
         break;
       }
-      case 'resource':
-        parts.push('text' in c.resource ? c.resource.text : `[binary resource ${c.resource.uri}${c.resource.mimeType ? `, ${c.resource.mimeType}` : ''}]`);
+      case 'resource': {
+        if ('text' in c.resource) {
+          parts.push(c.resource.text);
+          break;
+        }
+        // An embedded picture goes as a picture, like an image content.
+        const picture = pictureOf(c);
+        const sent = forModel && view.images && picture !== undefined && attached < MAX_RESULT_IMAGES;
+        if (sent) attached++;
+        parts.push(`[binary resource ${c.resource.uri}${c.resource.mimeType ? `, ${c.resource.mimeType}` : ''}${sent ? `; attached as image ${attached}` : ''}]`);
         break;
+      }
       case 'resource_link':
         // The model can follow it with read_resource (tools/readResource.ts).
         parts.push(`[resource link: ${c.uri}${c.name ? ` (${c.name})` : ''}${c.mimeType ? `, ${c.mimeType}` : ''}${c.description ? `: ${c.description}` : ''}]`);
@@ -57,9 +66,19 @@ export function resultImages(result: ToolResult): ImagePart[] {
   const out: ImagePart[] = [];
   for (const c of result.content ?? []) {
     if (out.length >= MAX_RESULT_IMAGES) break;
-    if (c.type === 'image' && forAssistant(c) && sendable(c.mimeType, c.data)) out.push({ mimeType: c.mimeType, data: c.data });
+    const picture = forAssistant(c) ? pictureOf(c) : undefined;
+    if (picture) out.push(picture);
   }
   return out;
+}
+
+/** A content's picture, when it is one a vision model takes: an image, or an embedded resource's image blob. */
+function pictureOf(c: Content): ImagePart | undefined {
+  if (c.type === 'image') return sendable(c.mimeType, c.data) ? { mimeType: c.mimeType, data: c.data } : undefined;
+  if (c.type === 'resource' && 'blob' in c.resource && typeof c.resource.blob === 'string' && c.resource.mimeType && sendable(c.resource.mimeType, c.resource.blob)) {
+    return { mimeType: c.resource.mimeType, data: c.resource.blob };
+  }
+  return undefined;
 }
 
 function sendable(mimeType: string, data: string): boolean {

@@ -71,7 +71,8 @@ describe('Reasoning and pictures in the chat panel', function () {
     const user = (sent.body.messages ?? []).filter((m) => m.role === 'user').at(-1);
     const parts = Array.isArray(user?.content) ? (user.content as Array<{ type: string; image_url?: { url: string } }>) : [];
     assert.equal(parts.find((p) => p.type === 'image_url')?.image_url?.url, `data:image/png;base64,${PNG}`);
-    // The bubble says what went with the message.
+    // The bubble says what went with the message, and shows it.
     assert.match((await ui.texts('chat', CHAT.userMessage)).at(-1) ?? '', /Attached: pixel\.png/);
+    assert.ok((await ui.count('chat', `${CHAT.userMessage} img.user-image`)) >= 1, 'the picture is in the bubble');
   });
 });
