@@ -43,7 +43,7 @@ describe('untrusted text on a terminal is shown with its control characters visi
     const r = await onTerminal(['chat', 'go'], ['n'], { cwd: ws.dir, env: agentEnv(ws, srv.url) });
     assert.equal(r.code, 0, r.output);
     assertNoHostileBytes(r.raw);
-    assert.match(r.output, /Run this command\?/);
+    assert.match(r.output, /Run this command in \S+\?/);
     // The prompt shows the whole command, its hidden parts as escapes, on one line.
     const promptLine = r.output.split('\n').find((l) => l.includes('$ echo safe'));
     assert.ok(promptLine, r.output);
