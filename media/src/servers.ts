@@ -32,10 +32,33 @@ function trustButton(name: string): HTMLButtonElement {
   return b;
 }
 
+/** A server's tools with a checkbox each: unchecked tools are never offered to the model or run. */
+function toolSwitches(s: ServerSummary, expanded: Set<string>): HTMLElement {
+  const list = s.tools ?? [];
+  const off = list.filter((x) => x.disabled).length;
+  const rows = list.map((x) => {
+    const box = h('input', { type: 'checkbox', class: 'tool-switch', 'data-tool': x.name, 'data-focus-key': `tool:${x.name}` }) as HTMLInputElement;
+    box.checked = !x.disabled;
+    if (x.byPattern) {
+      box.disabled = true;
+      box.title = t('toolOffByPattern');
+    }
+    box.addEventListener('change', () => post({ type: 'toggleTool', name: x.name, enabled: box.checked }));
+    return h('li', {}, h('label', { class: 'tool-switch-row', title: x.byPattern ? t('toolOffByPattern') : x.name }, box, h('span', {}, x.tool)));
+  });
+  const summary = off ? t('serverToolsOff', formatNumber(list.length), formatNumber(off)) : t('serverTools', formatNumber(list.length));
+  const details = h('details', { class: 'server-tools', open: expanded.has(s.name) }, h('summary', { 'data-focus-key': `tools:${s.name}` }, icon('chevron-right', 'twisty'), summary), h('ul', { class: 'tool-switches', role: 'list' }, ...rows));
+  // Kept open across updates (a switch changes the setting, and the list comes back).
+  details.addEventListener('toggle', () => (details.open ? expanded.add(s.name) : expanded.delete(s.name)));
+  return details;
+}
+
 export class ServerStrip {
   readonly button: HTMLButtonElement;
   readonly popover = new Popover(t('servers'), 'servers');
   private servers: ServerSummary[] = [];
+  /** Servers whose tool list the user opened. */
+  private readonly expanded = new Set<string>();
   private readonly list = h('ul', { class: 'server-list', role: 'list' });
   private readonly empty = h('div', { class: 'popover-empty', hidden: true }, t('serversEmptyHint'));
 
@@ -94,12 +117,13 @@ export class ServerStrip {
     const logs = h('button', { type: 'button', class: 'icon-button', title: t('serverLogsNamed', s.name), 'aria-label': t('serverLogsNamed', s.name), 'data-focus-key': `logs:${s.name}` }, icon('output'));
     logs.addEventListener('click', () => post({ type: 'server', name: s.name, op: 'logs' }));
     const actions = s.state === 'untrusted' ? [trustButton(s.name)] : [restart, logs];
+    const tools = s.tools?.length ? toolSwitches(s, this.expanded) : null;
     const meta = [t(STATE_LABEL[s.state] ?? 'serverIdle'), s.transport, s.state === 'connected' || s.toolCount ? t('serverTools', formatNumber(s.toolCount)) : ''].filter(Boolean).join(' · ');
     return h(
       'li',
       { class: 'server-item', 'data-state': s.state, 'data-server': s.name },
       h('span', { class: 'server-state' }, stateIcon(s.state)),
-      h('div', { class: 'server-info' }, h('div', { class: 'server-name' }, s.name), h('div', { class: 'server-meta' }, meta), s.lastError && s.state === 'error' ? h('div', { class: 'server-error' }, s.lastError) : null),
+      h('div', { class: 'server-info' }, h('div', { class: 'server-name' }, s.name), h('div', { class: 'server-meta' }, meta), s.lastError && s.state === 'error' ? h('div', { class: 'server-error' }, s.lastError) : null, tools),
       h('div', { class: 'server-actions' }, ...actions),
     );
   }

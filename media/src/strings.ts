@@ -59,6 +59,8 @@ export const DEFAULT_STRINGS = {
   totalsDetail: 'This conversation: {0} tokens in ({1} from the prompt cache), {2} out, over {3} turns',
   totalsCost: 'Cost at llm.pricing: {0}',
   toolImage: 'Image {0} from the tool',
+  serverToolsOff: '{0} tools, {1} switched off',
+  toolOffByPattern: 'Switched off by a pattern in the tools.disabled setting',
   userImage: 'Your picture {0}',
   imageChip: 'Picture: {0} (goes with the message to a model that sees images)',
   imageTooMany: 'At most {0} pictures go with one message.',

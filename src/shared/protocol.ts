@@ -15,6 +15,8 @@ export interface ServerSummary {
   transport?: string;
   toolCount: number;
   lastError?: string;
+  /** The server's tools, as the model sees them (`server__tool`), each switched on or off (`tools.disabled`). */
+  tools?: Array<{ name: string; tool: string; disabled: boolean; byPattern?: boolean }>;
 }
 
 export interface ConversationListItem {
@@ -292,6 +294,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('action'), action: z.enum(['setApiKey', 'openSettings', 'showLogs', 'showServers', 'restartServers', 'retry']) }),
   /** Webview -> host: restart one server, show its log, or review the workspace servers waiting for trust. */
   z.object({ type: z.literal('server'), name: id, op: z.enum(['restart', 'logs', 'trust']) }),
+  /** Webview -> host: switch one tool on or off (its `server__tool` name in `tools.disabled`). */
+  z.object({ type: z.literal('toggleTool'), name: z.string().min(1).max(200), enabled: z.boolean() }),
   /**
    * Webview -> host: the user's answer to a `serverRequest`: sampling `approve` / `trust` / `deny`, review `send` /
    * `discard`, elicitation `accept` (with `values`) / `decline` / `cancel`, URL elicitation `open` / `decline` / `cancel`.

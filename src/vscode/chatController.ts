@@ -8,6 +8,7 @@ import { DEFAULT_STRINGS } from '../../media/src/strings';
 import type { AgentEvent } from '../core/agent/ChatSession';
 import { LlmError, type ChatMessage, type ImagePart } from '../core/llm/types';
 import { conversationTotals } from '../core/llm/usage';
+import { disabledMatcher } from '../core/agent/toolSwitches';
 import { isSummaryRecord } from '../core/context/budget';
 import type { ToolResult } from '../core/tools/types';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
@@ -145,6 +146,8 @@ export class ChatController implements RequestSurface, vscode.Disposable {
         return openLink(msg.href, this.host.logger);
       case 'action':
         return this.runAction(msg.action);
+      case 'toggleTool':
+        return this.toggleTool(msg.name, msg.enabled);
       case 'server':
         if (msg.op === 'restart') await this.host.restartServers(msg.name);
         else if (msg.op === 'trust') await vscode.commands.executeCommand('mcpAgent.trustServers');
@@ -434,8 +437,33 @@ export class ChatController implements RequestSurface, vscode.Disposable {
     });
   }
 
+  /**
+   * A tool's checkbox in the server list: its exact name goes into or out of `mcpAgent.tools.disabled`, where that
+   * setting is defined (the workspace's, else the user's). A tool a pattern (`server__*`) switches off stays off.
+   */
+  private async toggleTool(name: string, enabled: boolean): Promise<void> {
+    const config = vscode.workspace.getConfiguration('mcpAgent');
+    const inspected = config.inspect<string[]>('tools.disabled');
+    const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    const current = (target === vscode.ConfigurationTarget.Workspace ? inspected?.workspaceValue : inspected?.globalValue) ?? [];
+    const next = enabled ? current.filter((n) => n !== name) : current.includes(name) ? current : [...current, name];
+    if (next.length === current.length && next.every((n, i) => n === current[i])) return;
+    await config.update('tools.disabled', next, target);
+  }
+
   private servers(): ServerSummary[] {
-    const running: ServerSummary[] = this.host.manager.servers().map((s) => ({ name: s.name, state: s.state, transport: s.transport, toolCount: s.toolCount, lastError: s.lastError }));
+    const patterns = this.host.runtime.settings.tools.disabled;
+    const exact = new Set(patterns.filter((p) => !p.includes('*')));
+    const off = disabledMatcher(patterns);
+    const tools = this.host.manager.tools();
+    const running: ServerSummary[] = this.host.manager.servers().map((s) => ({
+      name: s.name,
+      state: s.state,
+      transport: s.transport,
+      toolCount: s.toolCount,
+      lastError: s.lastError,
+      tools: tools.filter((t) => t.server === s.name).map((t) => ({ name: t.name, tool: t.tool, disabled: off(t.name), ...(off(t.name) && !exact.has(t.name) ? { byPattern: true } : {}) })),
+    }));
     // Workspace-defined servers waiting for the user's trust are shown too, or the panel would hide why they are missing.
     const held: ServerSummary[] = this.host.untrustedServers.map((s) => ({ name: s.name, state: 'untrusted', toolCount: 0 }));
     return [...running, ...held];

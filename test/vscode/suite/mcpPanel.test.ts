@@ -41,7 +41,7 @@ describe('MCP in the panel: sampling, elicitation, @ resources, / prompts', func
     // The extension host is this process: a key for the agent when none was set through "Set API Key".
     process.env.OPENAI_API_KEY ??= `sk-panel-${RUN}`;
     const config = vscode.workspace.getConfiguration('mcpAgent');
-    for (const key of ['llm.baseUrl', 'llm.model', 'servers']) saved[key] = config.inspect(key)?.globalValue;
+    for (const key of ['llm.baseUrl', 'llm.model', 'servers', 'tools.disabled']) saved[key] = config.inspect(key)?.globalValue;
     await setUserSetting('llm.baseUrl', srv.url);
     await setUserSetting('llm.model', MODEL);
     await setUserSetting('servers', { everything: everythingServer(`panel-everything-${RUN}`) });
@@ -205,5 +205,33 @@ describe('MCP in the panel: sampling, elicitation, @ resources, / prompts', func
     assert.deepEqual([...fs.readFileSync(file).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'the PNG bytes, decoded');
     await screenshot('mcp-resource-image');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+  it('a tool switched off in the server list is not offered to the model; switched on again, it is', async () => {
+    await ui.click('chat', '.server-strip');
+    const item = '.server-item[data-server="everything"]';
+    await ui.click('chat', `${item} .server-tools > summary`);
+    const echo = `${item} input.tool-switch[data-tool="everything__echo"]`;
+    await ui.click('chat', echo);
+    await waitUntil('tools.disabled to name everything__echo', () => (vscode.workspace.getConfiguration('mcpAgent').get<string[]>('tools.disabled') ?? []).includes('everything__echo') || undefined);
+    await ui.waitFor('chat', `${item} .server-tools > summary:has-text("1 switched off")`);
+    await screenshot('mcp-tool-switches');
+    await ui.press('chat', 'Escape');
+    const offered = (r: RecordedRequest | undefined) => (r?.body.tools ?? []).map((t) => t.function.name);
+    srv.enqueue({ text: 'No echo today.' });
+    let before = srv.chatRequests.length;
+    await sendChat('Which tools do you have?');
+    await waitForAnswer('No echo today.');
+    assert.ok(!offered(srv.chatRequests.slice(before).at(-1)).includes('everything__echo'), 'a switched-off tool was offered');
+    assert.ok(offered(srv.chatRequests.slice(before).at(-1)).includes('everything__get-sum'), 'the other tools are still offered');
+
+    await ui.click('chat', '.server-strip');
+    await ui.click('chat', echo);
+    await waitUntil('tools.disabled without everything__echo', () => !(vscode.workspace.getConfiguration('mcpAgent').get<string[]>('tools.disabled') ?? []).includes('everything__echo') || undefined);
+    await ui.press('chat', 'Escape');
+    srv.enqueue({ text: 'Echo is back.' });
+    before = srv.chatRequests.length;
+    await sendChat('And now?');
+    await waitForAnswer('Echo is back.');
+    assert.ok(offered(srv.chatRequests.slice(before).at(-1)).includes('everything__echo'));
   });
 });
