@@ -5,12 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { DEFAULT_STRINGS } from '../../media/src/strings';
-import type { AgentEvent } from '../core/agent/ChatSession';
-import { LlmError, type ChatMessage, type ImagePart } from '../core/llm/types';
+import type { ImagePart } from '../core/llm/types';
 import { conversationTotals } from '../core/llm/usage';
-import { disabledMatcher } from '../core/agent/toolSwitches';
-import { isSummaryRecord } from '../core/context/budget';
-import type { ToolResult } from '../core/tools/types';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';
 import {
   parseWebviewMessage,
@@ -19,13 +15,13 @@ import {
   type ConversationListItem,
   type HostMessage,
   type ServerRequestView,
-  type ServerSummary,
-  type TranscriptItem,
   type TurnEvent,
   type WebviewMessage,
 } from '../shared/protocol';
 import { openableUrl } from '../shared/links';
-import { changeReview, openChangedFile, toolChange } from './changeReview';
+import { changeReview, openChangedFile } from './changeReview';
+import { errorActions, toTurnEvent, transcript } from './turnView';
+import { serverSummaries, toggleTool } from './serverList';
 import { restoreCheckpoint } from './checkpointUi';
 import type { AgentHost } from './AgentHost';
 import { ResourceWatch } from '../core/mcp/resourceWatch';
@@ -64,7 +60,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
     this.disposables.push(
       webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)),
       // A settings change may switch the model (or trust may be granted): the header then needs the whole state.
-      host.onDidChange(() => void (this.shownHeader !== undefined && this.shownHeader !== this.header() ? this.sendState() : this.post({ type: 'servers', servers: this.servers() }))),
+      host.onDidChange(() => void (this.shownHeader !== undefined && this.shownHeader !== this.header() ? this.sendState() : this.post({ type: 'servers', servers: serverSummaries(this.host) }))),
       host.serverRequests.register(this),
     );
   }
@@ -147,7 +143,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
       case 'action':
         return this.runAction(msg.action);
       case 'toggleTool':
-        return this.toggleTool(msg.name, msg.enabled);
+        return toggleTool(msg.name, msg.enabled);
       case 'server':
         if (msg.op === 'restart') await this.host.restartServers(msg.name);
         else if (msg.op === 'trust') await vscode.commands.executeCommand('mcpAgent.trustServers');
@@ -429,44 +425,12 @@ export class ChatController implements RequestSurface, vscode.Disposable {
       type: 'state',
       provider,
       model,
-      servers: this.servers(),
+      servers: serverSummaries(this.host),
       conversations: await this.conversations(),
       restricted: !vscode.workspace.isTrusted,
       locale: vscode.env.language,
       instructions: await this.host.runtime.instructionSources().catch(() => []),
     });
-  }
-
-  /**
-   * A tool's checkbox in the server list: its exact name goes into or out of `mcpAgent.tools.disabled`, where that
-   * setting is defined (the workspace's, else the user's). A tool a pattern (`server__*`) switches off stays off.
-   */
-  private async toggleTool(name: string, enabled: boolean): Promise<void> {
-    const config = vscode.workspace.getConfiguration('mcpAgent');
-    const inspected = config.inspect<string[]>('tools.disabled');
-    const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    const current = (target === vscode.ConfigurationTarget.Workspace ? inspected?.workspaceValue : inspected?.globalValue) ?? [];
-    const next = enabled ? current.filter((n) => n !== name) : current.includes(name) ? current : [...current, name];
-    if (next.length === current.length && next.every((n, i) => n === current[i])) return;
-    await config.update('tools.disabled', next, target);
-  }
-
-  private servers(): ServerSummary[] {
-    const patterns = this.host.runtime.settings.tools.disabled;
-    const exact = new Set(patterns.filter((p) => !p.includes('*')));
-    const off = disabledMatcher(patterns);
-    const tools = this.host.manager.tools();
-    const running: ServerSummary[] = this.host.manager.servers().map((s) => ({
-      name: s.name,
-      state: s.state,
-      transport: s.transport,
-      toolCount: s.toolCount,
-      lastError: s.lastError,
-      tools: tools.filter((t) => t.server === s.name).map((t) => ({ name: t.name, tool: t.tool, disabled: off(t.name), ...(off(t.name) && !exact.has(t.name) ? { byPattern: true } : {}) })),
-    }));
-    // Workspace-defined servers waiting for the user's trust are shown too, or the panel would hide why they are missing.
-    const held: ServerSummary[] = this.host.untrustedServers.map((s) => ({ name: s.name, state: 'untrusted', toolCount: 0 }));
-    return [...running, ...held];
   }
 
   private async conversations(): Promise<ConversationListItem[]> {
@@ -499,83 +463,6 @@ export class ChatController implements RequestSurface, vscode.Disposable {
     // Requests waiting here are cancelled: the server hears "cancel", not silence.
     for (const p of [...this.requests.values()]) p.cancel();
   }
-}
-
-function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
-  switch (e.type) {
-    case 'text':
-      return emit({ type: 'text', delta: e.delta });
-    case 'reasoning':
-      return emit({ type: 'reasoning', delta: e.delta });
-    case 'tool_call':
-      return emit({ type: 'tool_call', id: e.id, name: e.name, server: e.server, arguments: typeof e.arguments === 'string' ? e.arguments : JSON.stringify(e.arguments, null, 2) });
-    case 'progress':
-      return emit({ type: 'progress', id: e.id, progress: e.progress, total: e.total, message: e.message });
-    case 'tool_result':
-      return emit({ type: 'tool_result', id: e.id, name: e.name, isError: e.isError, content: e.content, truncated: e.truncated, durationMs: e.durationMs, change: toolChange(e), ...thumbnails(e.result) });
-    case 'usage':
-      return emit({ type: 'usage', ...e.usage });
-    case 'checkpoint':
-      return emit({ type: 'checkpoint', id: e.id });
-    case 'context': {
-      const r = e.report;
-      return emit({ type: 'context', ...(e.note ? { note: e.note } : {}), ...(r ? { meter: { used: r.used, budget: r.budget, window: r.window, source: r.windowSource, ...r.breakdown, summarized: r.summarized } } : {}) });
-    }
-    case 'error':
-      return emit({ type: 'error', message: e.message, actions: errorActions(e.message, e.kind) });
-    case 'done':
-      return emit({ type: 'done', stopReason: e.stopReason, conversationId: e.conversation_id, ...(e.totals ? { totals: e.totals } : {}) });
-    case 'approval':
-      return;
-  }
-}
-
-/** A result's pictures for the card: the first few, each small enough to post to the webview. */
-function thumbnails(result: ToolResult | undefined): { images?: Array<{ mimeType: string; data: string }> } {
-  const images = (result?.content ?? [])
-    .filter((c): c is Extract<typeof c, { type: 'image' }> => c.type === 'image' && /^image\/(png|jpeg|gif|webp)$/i.test(c.mimeType) && c.data.length <= 1_000_000)
-    .slice(0, 4)
-    .map((c) => ({ mimeType: c.mimeType, data: c.data }));
-  return images.length ? { images } : {};
-}
-
-/**
- * What the user can do about an error, from its kind (LlmError's, carried on the error event). A message is only
- * read for errors thrown before the model was reached (a setting that does not resolve names the setting).
- */
-export function errorActions(message: string, kindOrError?: unknown): BannerAction[] {
-  const kind = typeof kindOrError === 'string' ? kindOrError : kindOrError instanceof LlmError ? kindOrError.kind : undefined;
-  if (kind === 'auth') return ['setApiKey', 'openSettings'];
-  if (kind === 'model' || kind === 'network') return ['openSettings', 'showLogs', 'retry'];
-  if (kind === undefined && /API key/i.test(message)) return ['setApiKey', 'openSettings'];
-  if (kind === undefined && /model|base URL|setting/i.test(message)) return ['openSettings', 'showLogs', 'retry'];
-  return ['showLogs', 'retry'];
-}
-
-/** Stored messages as the panel shows them: user and assistant text, and a card per tool call with its result. */
-export function transcript(messages: ChatMessage[]): TranscriptItem[] {
-  const items: TranscriptItem[] = [];
-  const cards = new Map<string, TranscriptItem & { kind: 'tool' }>();
-  for (const m of messages) {
-    if (isSummaryRecord(m)) items.push({ kind: 'note', text: vscode.l10n.t('From here on the model sees the {0} messages above as a summary; you still see them all.', m.summaryOf) });
-    else if (m.role === 'user') items.push({ kind: 'user', text: m.content, ...(m.images?.length ? { images: m.images } : {}) });
-    else if (m.role === 'assistant') {
-      if (m.content || m.reasoning) items.push({ kind: 'assistant', text: m.content ?? '', ...(m.reasoning ? { reasoning: m.reasoning } : {}) });
-      for (const c of m.tool_calls ?? []) {
-        const card: TranscriptItem & { kind: 'tool' } = { kind: 'tool', id: c.id, name: c.name, arguments: c.arguments };
-        cards.set(c.id, card);
-        items.push(card);
-      }
-    } else if (m.role === 'tool') {
-      const card = cards.get(m.tool_call_id);
-      if (card) {
-        card.result = m.content;
-        // Stored since this version; older conversations are read by their wording.
-        card.isError = m.isError ?? /^(Error|Not run):/.test(m.content);
-      }
-    }
-  }
-  return items;
 }
 
 /** Links from model output open outside VS Code only when they are http(s). */

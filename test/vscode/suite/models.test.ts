@@ -75,4 +75,21 @@ describe('Reasoning and pictures in the chat panel', function () {
     assert.match((await ui.texts('chat', CHAT.userMessage)).at(-1) ?? '', /Attached: pixel\.png/);
     assert.ok((await ui.count('chat', `${CHAT.userMessage} img.user-image`)) >= 1, 'the picture is in the bubble');
   });
+  it('a message typed while an answer runs is queued, shown as queued, and sent when the turn ends', async () => {
+    srv.enqueue({ text: 'A slow answer, word by word, so there is time to type.', chunkSize: 3, delayMs: 120 }, { text: 'The queued question, answered.' });
+    const before = srv.chatRequests.length;
+    await sendChat('Tell me something slowly.');
+    await ui.waitFor('chat', 'body.running');
+    await sendChat('And a follow-up typed meanwhile.');
+    await ui.waitFor('chat', '.queued-message');
+    assert.equal(await ui.text('chat', '.queued-message .queued-text'), 'And a follow-up typed meanwhile.');
+    assert.equal(await ui.attr('chat', CHAT.sendButton, 'aria-label'), 'Stop', 'Stop stays available');
+    await screenshot('chat-queued-message');
+    await waitForAnswer('The queued question, answered.', 60_000);
+    const sent = srv.chatRequests.slice(before);
+    assert.equal(sent.length, 2, 'two turns, one after the other');
+    const lastUser = (sent[1].body.messages ?? []).filter((m) => m.role === 'user').at(-1);
+    assert.equal(String(lastUser?.content), 'And a follow-up typed meanwhile.');
+    assert.equal(await ui.count('chat', '.queued-message'), 0);
+  });
 });
