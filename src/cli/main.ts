@@ -78,7 +78,10 @@ function parse<O extends ParseArgsConfig['options']>(argv: string[], extra: O) {
   try {
     return parseArgs({ args: argv, options: { ...common, ...extra }, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new CliError(`${(err as Error).message.split('\n')[0]} (see mcp-agent --help)`, EXIT.usage);
+    const lines = (err as Error).message.split('\n');
+    // A value that starts with a dash needs `--name=value`; Node says how on a later line.
+    const how = lines.find((l) => l.startsWith('To specify an option argument starting with a dash'));
+    throw new CliError(`${lines[0]}${how ? ` ${how}` : ''} (see mcp-agent --help)`, EXIT.usage);
   }
 }
 

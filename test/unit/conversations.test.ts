@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ChatMessage } from '../../src/core/llm/types';
 import type { Logger } from '../../src/core/ports';
-import { ConversationError, Conversations, isValidConversationId } from '../../src/core/store/Conversations';
+import { ConversationError, Conversations, isValidConversationId, newConversationId } from '../../src/core/store/Conversations';
 import { writeFileAtomic } from '../../src/core/util/atomicWrite';
 
 function recordingLogger(): Logger & { warnings: string[] } {
@@ -66,6 +66,10 @@ describe('Conversations', () => {
     const loaded = await new Conversations({ dataDir }).load(conv.id);
     assert.deepEqual(loaded, conv);
     assert.notEqual((await store.create()).id, conv.id);
+  });
+
+  it('never makes an id that starts with a dash or underscore (a command line would read it as an option)', () => {
+    for (let i = 0; i < 5000; i++) assert.match(newConversationId(), /^[A-Za-z0-9][A-Za-z0-9_-]{21}$/);
   });
 
   it('keeps message fields it does not know about', async () => {

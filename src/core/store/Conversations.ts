@@ -83,7 +83,11 @@ export function isValidConversationId(id: string): boolean {
 
 /** 128 random bits, url-safe: 22 characters. */
 export function newConversationId(): string {
-  return randomBytes(16).toString('base64url');
+  // Never with a leading '-' or '_': `--conversation -x…` reads as an option on a command line (1 id in 32 did).
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 const DEFAULT_TITLE = 'New conversation';
