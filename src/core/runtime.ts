@@ -27,6 +27,7 @@ import { McpAgent, type ClientHandlers, type McpAgentOptions } from './mcp/McpAg
 import type { Approver, CommandRunner, Logger, Workspace } from './ports';
 import { unattendedApprover } from './ports';
 import { Conversations } from './store/Conversations';
+import type { ConversationStore } from './store/types';
 import { ContextManager } from './context/manager';
 import { ResultStore } from './context/resultStore';
 import { createBuiltinTools } from './tools/builtins';
@@ -89,7 +90,7 @@ export interface AgentParts {
 export class AgentRuntime {
   readonly cache: Cache;
   readonly manager: AgentManager;
-  readonly store: Conversations;
+  readonly store: ConversationStore;
   /** Whole tool results the model was given part of (read_result reads them). */
   readonly results: ResultStore;
   private current: Settings;

@@ -12,7 +12,7 @@ import type { AgentManager } from '../core/mcp/AgentManager';
 import type { ServerStatus } from '../core/mcp/McpAgent';
 import { AgentRuntime, type AgentParts } from '../core/runtime';
 import type { Cache } from '../core/cache';
-import type { Conversations } from '../core/store/Conversations';
+import type { ConversationStore } from '../core/store/types';
 import { loginShellPath, mergePaths } from '../core/util/shellPath';
 import { TerminalCommandRunner } from './adapters/terminalRunner';
 import { VsCodeWorkspace, workspaceRoot } from './adapters/workspace';
@@ -43,7 +43,7 @@ export class AgentHost implements vscode.Disposable {
   /** OAuth for HTTP/SSE servers: tokens in SecretStorage, the browser step through openExternal. */
   readonly auth: VsCodeAuth;
   readonly cache: Cache;
-  readonly store: Conversations;
+  readonly store: ConversationStore;
   readonly root = workspaceRoot();
   readonly grammarDir: string;
   private readonly runner: TerminalCommandRunner;

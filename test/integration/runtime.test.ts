@@ -11,6 +11,7 @@ import { loadConfigFiles } from '../../src/core/config/configFile';
 import { parseSettings } from '../../src/core/config/settings';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../../src/core/ports';
 import { AgentRuntime } from '../../src/core/runtime';
+import type { Conversations } from '../../src/core/store/Conversations';
 import { NodeCommandRunner } from '../../src/core/tools/nodeCommandRunner';
 import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
 import { startCliRuntime } from '../../src/cli/runtime';
@@ -157,6 +158,6 @@ describe('AgentRuntime: one wiring for every front', function () {
     assert.equal(r.stopReason, 'round-cap');
     assert.equal(srv.chatRequests[0].body.model, 'other-model');
     // Conversations live under the data directory the front gave.
-    assert.ok((await readdir(rt.store.dir)).some((f) => f.endsWith(".json")));
+    assert.ok((await readdir((rt.store as Conversations).dir)).some((f) => f.endsWith('.json')));
   });
 });

@@ -3,6 +3,7 @@
  * conversation, run by a ChatSession, with the conversation saved afterwards, partial answers included.
  */
 import type { ChatMessage, ImagePart, Usage } from '../llm/types';
+import type { ConversationStore as FullStore } from '../store/types';
 import { checkImages, imageFromDataUrl } from '../llm/images';
 import type { ContextReport } from '../context/manager';
 import type { Approver, Logger } from '../ports';
@@ -12,11 +13,7 @@ import { silentLogger } from '../ports';
 import type { AgentEvent, ChatSession, StopReason, ToolCallRecord } from './ChatSession';
 
 /** The part of the conversation store the agent needs. */
-export interface ConversationStore {
-  load(id: string): Promise<{ id: string; messages: ChatMessage[] }>;
-  create(init: { title?: string; messages?: ChatMessage[]; model?: string }): Promise<{ id: string }>;
-  append(id: string, messages: ChatMessage[]): Promise<unknown>;
-}
+export type ConversationStore = Pick<FullStore, 'load' | 'create' | 'append'>;
 
 export interface ChatRequest {
   /** A new user message. */
@@ -27,6 +24,11 @@ export interface ChatRequest {
    */
   messages?: Array<{ role: string; content: string | unknown[] }>;
   conversationId?: string;
+  /**
+   * The user the request is for (the HTTP API's key name): a new conversation is theirs, and another user's
+   * conversation reads as not found. Unset: conversations without an owner only.
+   */
+  owner?: string;
   signal?: AbortSignal;
   onEvent?: (e: AgentEvent) => void;
   /** Who answers this turn's approvals (the panel that started it); default, the runtime's. */
@@ -72,18 +74,25 @@ export class Agent {
    * Summarizes a stored conversation for the model now (all but its last turn); the summary is stored as its own
    * record and every message stays. Resolves with how many messages the summary stands for (0: nothing to do).
    */
-  async compact(conversationId: string, signal?: AbortSignal): Promise<{ summarized: number }> {
+  async compact(conversationId: string, signal?: AbortSignal, owner?: string): Promise<{ summarized: number }> {
     if (!this.store) throw new ChatRequestError('conversations are not stored here, so there is nothing to compact');
-    let messages: ChatMessage[];
-    try {
-      messages = (await this.store.load(conversationId)).messages;
-    } catch (err) {
-      throw new ChatRequestError(`conversation "${conversationId}" cannot be loaded: ${(err as Error).message}`);
-    }
+    const messages = await this.loadOwned(conversationId, owner);
     const record = await this.session.compactNow(messages, signal);
     if (!record) return { summarized: 0 };
     await this.store.append(conversationId, redactMessages([record], this.secrets()));
     return { summarized: record.summaryOf };
+  }
+
+  /** A stored conversation's messages, when it belongs to `owner`; another user's reads exactly as a missing one. */
+  private async loadOwned(id: string, owner: string | undefined): Promise<ChatMessage[]> {
+    let conv: { owner?: string; messages: ChatMessage[] };
+    try {
+      conv = await this.store!.load(id);
+    } catch (err) {
+      throw new ChatRequestError(`conversation "${id}" cannot be loaded: ${(err as Error).message}`);
+    }
+    if (conv.owner !== owner) throw new ChatRequestError(`conversation "${id}" cannot be loaded: conversation ${id} not found`);
+    return conv.messages;
   }
 
   async chat(req: ChatRequest): Promise<ChatResponse> {
@@ -103,11 +112,7 @@ export class Agent {
     let stored: ChatMessage[] = [];
     if (conversationId) {
       if (!this.store) throw new ChatRequestError('conversations are not stored here, so conversation_id cannot be used');
-      try {
-        stored = (await this.store.load(conversationId)).messages;
-      } catch (err) {
-        throw new ChatRequestError(`conversation "${conversationId}" cannot be loaded: ${(err as Error).message}`);
-      }
+      stored = await this.loadOwned(conversationId, req.owner);
     }
     const emit = req.onEvent ?? (() => undefined);
     const result = await this.session.runTurn([...stored, ...history], images ? { text: prompt, images } : prompt, emit, req.signal, req.approver);
@@ -118,7 +123,7 @@ export class Agent {
         const messages = redactMessages([...history, ...result.messages], this.secrets());
         // A new conversation is written once, with its first turn: one durable write per turn, not two.
         if (conversationId) await this.store.append(conversationId, messages);
-        else conversationId = (await this.store.create({ title: titleOf(redact(prompt, this.secrets())), messages, model: this.model })).id;
+        else conversationId = (await this.store.create({ title: titleOf(redact(prompt, this.secrets())), messages, model: this.model, ...(req.owner !== undefined ? { owner: req.owner } : {}) })).id;
       } catch (err) {
         // The answer is already out; losing the record is worth a warning, not a failed chat.
         this.logger.warn(`could not save the conversation: ${(err as Error).message}`);

@@ -14,42 +14,15 @@
  * coordinated (the last atomic rename wins, no file is ever torn).
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ChatMessage } from '../llm/types';
+import { applyQuery, compareSummaries, ConversationError, type Conversation, type ConversationInit, type ConversationStore, type ConversationSummary, type ListQuery } from './types';
 import { silentLogger, type Logger } from '../ports';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { SyncBatcher } from '../util/syncBatcher';
 import { resolveDataDir } from '../util/paths';
-
-export interface Conversation {
-  id: string;
-  title: string;
-  /** ISO 8601. */
-  createdAt: string;
-  /** ISO 8601. */
-  updatedAt: string;
-  model?: string;
-  messages: ChatMessage[];
-  meta?: Record<string, unknown>;
-}
-
-export interface ConversationSummary {
-  id: string;
-  title: string;
-  createdAt: string;
-  updatedAt: string;
-  model?: string;
-  messageCount: number;
-}
-
-export interface ConversationInit {
-  title?: string;
-  model?: string;
-  messages?: ChatMessage[];
-  meta?: Record<string, unknown>;
-}
 
 export interface ConversationsOptions {
   /** Default: `resolveDataDir()`. Files go to `<dataDir>/conversations/`. */
@@ -57,21 +30,6 @@ export interface ConversationsOptions {
   logger?: Logger;
   /** Clock in epoch ms (default Date.now). */
   now?: () => number;
-}
-
-/** `invalid`: a conversation or message that does not have the required shape, refused before writing. */
-export type ConversationErrorKind = 'invalid-id' | 'invalid' | 'not-found' | 'corrupt' | 'io';
-
-/** A failure with a one-line message a person can act on. */
-export class ConversationError extends Error {
-  constructor(
-    message: string,
-    readonly kind: ConversationErrorKind,
-    readonly id: string,
-  ) {
-    super(message);
-    this.name = 'ConversationError';
-  }
 }
 
 /** Ids are url-safe base64 (what newConversationId makes); anything else could escape the directory. */
@@ -111,6 +69,7 @@ const summarySchema = z.object({
   createdAt: isoDate,
   updatedAt: isoDate,
   model: z.string().optional(),
+  owner: z.string().optional(),
   messageCount: z.number().int().nonnegative(),
 });
 const recordSchema = z.object({
@@ -119,6 +78,7 @@ const recordSchema = z.object({
   createdAt: isoDate,
   updatedAt: isoDate,
   model: z.string().optional(),
+  owner: z.string().optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
   messages: z.array(messageSchema),
 });
@@ -141,6 +101,7 @@ function encode(conv: Conversation): string {
     updatedAt: conv.updatedAt,
   };
   if (conv.model !== undefined) head.model = conv.model;
+  if (conv.owner !== undefined) head.owner = conv.owner;
   head.messageCount = conv.messages.length;
   const headJson = JSON.stringify(head);
   const tail: Record<string, unknown> = {};
@@ -150,7 +111,7 @@ function encode(conv: Conversation): string {
   return `${headJson.slice(0, -1)},\n${JSON.stringify(tail).slice(1)}\n`;
 }
 
-export class Conversations {
+export class Conversations implements ConversationStore {
   readonly dir: string;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -172,6 +133,20 @@ export class Conversations {
     return this.sync.flush();
   }
 
+  /** The directory can be written (or made). */
+  async check(): Promise<void> {
+    try {
+      await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await fs.access(this.dir, fsConstants.W_OK);
+    } catch (err) {
+      throw new ConversationError(`cannot write conversations to ${this.dir}: ${errMessage(err)}`, 'io', '');
+    }
+  }
+
+  close(): Promise<void> {
+    return this.flush();
+  }
+
   async create(init: ConversationInit = {}): Promise<Conversation> {
     const at = this.timestamp();
     const conv: Conversation = {
@@ -180,6 +155,7 @@ export class Conversations {
       createdAt: at,
       updatedAt: at,
       ...(init.model !== undefined ? { model: init.model } : {}),
+      ...(init.owner !== undefined ? { owner: init.owner } : {}),
       messages: [...(init.messages ?? [])],
       ...(init.meta !== undefined ? { meta: init.meta } : {}),
     };
@@ -238,12 +214,12 @@ export class Conversations {
    * Summaries, most recently updated first. Reads only the head of each file; unreadable or corrupt files are
    * skipped with one warning each (per file version).
    */
-  async list(): Promise<ConversationSummary[]> {
+  async list(query?: ListQuery): Promise<ConversationSummary[]> {
     let names: string[];
     try {
       names = await fs.readdir(this.dir);
     } catch (err) {
-      if (errCode(err) === 'ENOENT') return [];
+      if (errCode(err) === 'ENOENT') return applyQuery([], query);
       throw new ConversationError(`cannot read ${this.dir}: ${errMessage(err)}`, 'io', '');
     }
     const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter(isValidConversationId);
@@ -253,8 +229,8 @@ export class Conversations {
       const batch = await Promise.all(ids.slice(i, i + LIST_BATCH).map((id) => this.summarize(id)));
       for (const s of batch) if (s) out.push(s);
     }
-    out.sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return out;
+    out.sort(compareSummaries);
+    return applyQuery(out, query);
   }
 
   private file(id: string): string {
@@ -301,6 +277,7 @@ export class Conversations {
       createdAt: d.createdAt,
       updatedAt: d.updatedAt,
       ...(d.model !== undefined ? { model: d.model } : {}),
+      ...(d.owner !== undefined ? { owner: d.owner } : {}),
       messages: d.messages,
       ...(d.meta !== undefined ? { meta: d.meta } : {}),
     };
@@ -356,6 +333,7 @@ export class Conversations {
         createdAt: conv.createdAt,
         updatedAt: conv.updatedAt,
         ...(conv.model !== undefined ? { model: conv.model } : {}),
+        ...(conv.owner !== undefined ? { owner: conv.owner } : {}),
         messageCount: conv.messages.length,
       };
     } catch (err) {
@@ -403,6 +381,7 @@ function parseHead(line: string, id: string): ConversationSummary | undefined {
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     ...(d.model !== undefined ? { model: d.model } : {}),
+    ...(d.owner !== undefined ? { owner: d.owner } : {}),
     messageCount: d.messageCount,
   };
 }
@@ -423,3 +402,5 @@ function validateForWrite(conv: Conversation): void {
     throw new ConversationError(`conversation ${conv.id} is not valid: ${where}`, 'invalid', conv.id);
   }
 }
+
+export { ConversationError, type ConversationErrorKind, type Conversation, type ConversationInit, type ConversationStore, type ConversationSummary, type ListQuery } from './types';
