@@ -19,6 +19,7 @@ import { VsCodeWorkspace, workspaceRoot } from './adapters/workspace';
 import { createEditorAnalyzeTool } from './analyzeTool';
 import { ApprovalBroker, loadAlwaysAllowed, rememberAlwaysAllowed } from './approvalBroker';
 import { AGENT_SETTINGS, SERVER_SETTINGS, readSettings } from './config';
+import { SettingsTrust } from './settingsTrust';
 import { VsCodeLmProvider } from './lmProvider';
 import { ChannelLogger } from './logger';
 import { VsCodeAuth } from './oauth';
@@ -57,10 +58,13 @@ export class AgentHost implements vscode.Disposable {
   private apiKey?: Promise<string | undefined>;
   private applyTimer?: NodeJS.Timeout;
   restrictedServers: string[] = [];
+  /** Workspace values of settings that widen what runs unasked, allowed by the user (settingsTrust.ts). */
+  readonly settingsTrust: SettingsTrust;
   untrustedServers: HeldBackServer[] = [];
 
   constructor(private readonly ctx: vscode.ExtensionContext) {
     const context = ctx;
+    this.settingsTrust = new SettingsTrust(context.globalState);
     this.disposables.push(this.logger, this.changed);
     this.grammarDir = path.join(context.extensionUri.fsPath, 'dist', 'grammars');
     const storage = context.globalStorageUri.fsPath;
@@ -190,6 +194,15 @@ export class AgentHost implements vscode.Disposable {
     return this.runtime.agent();
   }
 
+  /** Asks again about the workspace's held-back settings (MCP Agent: Review Workspace Settings…). */
+  async reviewWorkspaceSettings(): Promise<boolean> {
+    const { heldBack } = readSettings(this.settingsTrust.isAllowed);
+    if (!heldBack.length) return false;
+    const yes = await this.settingsTrust.review(heldBack);
+    if (yes) this.resetAgent();
+    return yes;
+  }
+
   private resetAgent(): void {
     const key = this.runtime.settings.llm.apiKey;
     try {
@@ -202,7 +215,12 @@ export class AgentHost implements vscode.Disposable {
 
   /** The editor's settings as the core's, with the key from SecretStorage and Restricted Mode applied. */
   private settings(apiKey?: string): Settings {
-    const agent = readSettings().agent;
+    const { agent, heldBack } = readSettings(this.settingsTrust.isAllowed);
+    // Asked without holding up the turn; allowed values apply from the next one.
+    if (heldBack.length) {
+      this.logger.info(`workspace settings not applied until allowed: ${heldBack.map((s) => s.key).join(', ')}`);
+      void this.settingsTrust.offer(heldBack).then((yes) => yes && this.resetAgent());
+    }
     // Restricted Mode: nothing from the workspace runs unasked.
     const allowCommands = vscode.workspace.isTrusted ? agent.tools.approval.allowCommands : [];
     // ... and the instructions are only the user's own (not a workspace's settings.json).

@@ -8,6 +8,7 @@ import { openServerResource, RESOURCE_SCHEME, ResourceDocuments } from './resour
 import { showServerLog, signOutOfServer } from './serverCommands';
 import { CHANGE_SCHEME, changeReview } from './changeReview';
 import { undoLastTurn } from './checkpointUi';
+import { readSettings } from './config';
 
 /** The command table; the activation shim registers every contributed command and forwards to these. */
 export function registerCommands(host: AgentHost, view: ChatViewProvider): Record<string, (...args: unknown[]) => unknown> {
@@ -67,6 +68,11 @@ export function registerCommands(host: AgentHost, view: ChatViewProvider): Recor
           ? vscode.l10n.t('Server trust reset: {0} workspace-defined servers are stopped until you trust them again (MCP Agent: Trust Workspace Servers…).', held)
           : vscode.l10n.t('Server trust reset.'),
       );
+    },
+    'mcpAgent.reviewWorkspaceSettings': async () => {
+      if (!(await host.reviewWorkspaceSettings()) && !readSettings(host.settingsTrust.isAllowed).heldBack.length) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('No workspace setting is waiting to be allowed.'));
+      }
     },
     'mcpAgent.showLogs': () => host.logger.channel.show(),
     'mcpAgent.showServerLog': (server?: unknown) => showServerLog(host, server),

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { parseSettings, type Settings } from '../core/config/settings';
-import { settingsFromEditor } from './settingsMap';
+import { settingsFromEditor, settingsFromLevels, type HeldBackSetting } from './settingsMap';
 
 export { EDITOR_SETTINGS, NOT_IN_EDITOR } from './settingsMap';
 
@@ -14,15 +14,30 @@ export interface EditorSettings {
   discovery: boolean;
   /** The agent's settings, defaults filled in. */
   agent: Settings;
+  /** Workspace values of guarded settings not applied (yet): the user has not allowed them. */
+  heldBack: HeldBackSetting[];
 }
 
-export function readSettings(scope?: vscode.ConfigurationScope): EditorSettings {
-  const c = vscode.workspace.getConfiguration('mcpAgent', scope);
+/**
+ * The settings as they apply: with `allowed` (the workspace values the user allowed, settingsTrust.ts), guarded
+ * settings from the workspace apply only once allowed; without it, as VS Code merges them.
+ */
+export function readSettings(allowed?: (fingerprint: string) => boolean): EditorSettings {
+  const c = vscode.workspace.getConfiguration('mcpAgent');
+  const { input, heldBack } = allowed
+    ? settingsFromLevels((key) => c.get(key), (key) => c.inspect(key), { allowed, scope: workspaceScope(), trusted: vscode.workspace.isTrusted })
+    : { input: settingsFromEditor((key) => c.get(key)), heldBack: [] };
   return {
     servers: c.get<Record<string, unknown>>('servers', {}) ?? {},
     discovery: c.get<boolean>('discovery', true),
-    agent: parseSettings(settingsFromEditor((key) => c.get(key)), 'settings (mcpAgent)'),
+    agent: parseSettings(input, 'settings (mcpAgent)'),
+    heldBack,
   };
+}
+
+/** Which workspace an allowed value belongs to: the .code-workspace file, or the first folder. */
+export function workspaceScope(): string | undefined {
+  return vscode.workspace.workspaceFile?.toString() ?? vscode.workspace.workspaceFolders?.[0]?.uri.toString();
 }
 
 /** Settings whose change means re-reading server definitions. */

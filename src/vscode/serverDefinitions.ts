@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { formatIssue, parseConfigText } from '../core/config/configFile';
 import { isObject, parseServerDefinitions, type ConfigIssue, type ServerDefinition } from '../core/mcp/serverConfig';
-import { inputsUsed, parseAsWritten, trustFingerprint, trustSummary } from '../core/mcp/trust';
+import { inputReceiver, inputsUsed, parseAsWritten, parseForDisplay, trustFingerprint, trustSummary } from '../core/mcp/trust';
 import type { Logger } from '../core/ports';
 import { readSettings, userLevelServers, workspaceLevelServers } from './config';
 import { ServerTrust, type HeldBackServer } from './serverTrust';
@@ -76,6 +76,7 @@ export class ServerDefinitionSource {
       if (!isObject(doc)) continue;
       // Decided on the definition as written: no ${input:} is asked for a server that will not start.
       const written = parseAsWritten(doc, source, { workspaceFolder: folder });
+      const shown = workspace ? parseForDisplay(doc, source, { workspaceFolder: folder }) : undefined;
       issues.push(...written.issues);
       const allowed = new Set<string>();
       for (const def of written.servers) {
@@ -92,15 +93,16 @@ export class ServerDefinitionSource {
           }
           const fingerprint = trustFingerprint(def, folder);
           if (!this.trust.isTrusted(fingerprint)) {
-            untrusted.push({ name: def.name, fingerprint, summary: trustSummary(def) });
+            untrusted.push({ name: def.name, fingerprint, summary: trustSummary(def, shown?.get(def.name)) });
             continue;
           }
         }
         allowed.add(def.name);
       }
       if (allowed.size === 0) continue;
-      const inputs = await this.resolveInputs(doc, written.servers.filter((d) => allowed.has(d.name)).flatMap(inputsUsed));
-      const parsed = parseServerDefinitions(doc, source, { workspaceFolder: folder, input: (id) => inputs.get(id) });
+      const receivers = new Map(written.servers.filter((d) => allowed.has(d.name)).map((d) => [d.name, inputReceiver(d)]));
+      const inputs = await this.resolveInputs(doc, written.servers.filter((d) => allowed.has(d.name)).flatMap((d) => inputsUsed(d).map((id) => ({ id, receiver: inputReceiver(d) }))));
+      const parsed = parseServerDefinitions(doc, source, { workspaceFolder: folder, input: (id, server) => inputs.get(inputKey(id, receivers.get(server ?? '') ?? 'unknown')) });
       issues.push(...parsed.issues.filter((i) => i.server !== undefined && allowed.has(i.server)));
       for (const def of parsed.servers) {
         if (!allowed.has(def.name)) continue;
@@ -111,34 +113,38 @@ export class ServerDefinitionSource {
     return { servers, issues, restricted, untrusted };
   }
 
-  /** Values for the `${input:ID}`s of the servers that start, asked for once and remembered. */
-  private async resolveInputs(doc: Record<string, unknown>, ids: string[]): Promise<Map<string, string>> {
-    const used = new Set(ids);
+  /**
+   * Values for the `${input:ID}`s of the servers that start, asked for once per receiving host and remembered, keyed
+   * by inputKey(id, receiver).
+   */
+  private async resolveInputs(doc: Record<string, unknown>, wanted: Array<{ id: string; receiver: string }>): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    if (used.size === 0) return out;
+    if (wanted.length === 0) return out;
     const declared = new Map<string, ServerInput>();
     if (Array.isArray(doc.inputs)) {
       for (const i of doc.inputs as unknown[]) if (isObject(i) && typeof i.id === 'string') declared.set(i.id, i as unknown as ServerInput);
     }
-    for (const id of used) {
-      const value = await this.inputValue(id, declared.get(id));
-      if (value !== undefined) out.set(id, value);
+    for (const { id, receiver } of wanted) {
+      const key = inputKey(id, receiver);
+      if (out.has(key)) continue;
+      const value = await this.inputValue(id, receiver, declared.get(id));
+      if (value !== undefined) out.set(key, value);
     }
     return out;
   }
 
-  private async inputValue(id: string, input: ServerInput | undefined): Promise<string | undefined> {
-    const cached = this.inputCache.get(id);
+  private async inputValue(id: string, receiver: string, input: ServerInput | undefined): Promise<string | undefined> {
+    const key = `mcpAgent.input.${inputKey(id, receiver)}`;
+    const cached = this.inputCache.get(key);
     if (cached !== undefined) return cached;
-    const key = `mcpAgent.input.${id}`;
     const stored = await this.context.secrets.get(key);
     if (stored !== undefined) {
-      this.inputCache.set(id, stored);
+      this.inputCache.set(key, stored);
       return stored;
     }
     const value = await vscode.window.showInputBox({
       title: vscode.l10n.t('MCP Agent: value for "{0}"', id),
-      prompt: input?.description ?? vscode.l10n.t('An MCP server definition uses ${input:{0}}.', id),
+      prompt: [input?.description ?? vscode.l10n.t('An MCP server definition uses ${input:{0}}.', id), receiver === 'local' ? vscode.l10n.t('It is given to a program started on this computer.') : vscode.l10n.t('It is sent to {0}.', receiver)].join(' '),
       password: input?.password ?? false,
       value: input?.default,
       ignoreFocusOut: true,
@@ -146,12 +152,17 @@ export class ServerDefinitionSource {
     if (value === undefined) return undefined;
     // Kept in SecretStorage (encrypted by the OS keychain), never written back into a settings or mcp.json file.
     await this.context.secrets.store(key, value);
-    this.inputCache.set(id, value);
+    this.inputCache.set(key, value);
     return value;
   }
 
   async forgetInputs(): Promise<void> {
-    for (const id of this.inputCache.keys()) await this.context.secrets.delete(`mcpAgent.input.${id}`);
+    for (const key of this.inputCache.keys()) await this.context.secrets.delete(key);
     this.inputCache.clear();
   }
+}
+
+/** An input's value is remembered per id and per host that receives it (core/mcp/trust.ts inputReceiver). */
+function inputKey(id: string, receiver: string): string {
+  return `${id}@${receiver}`;
 }

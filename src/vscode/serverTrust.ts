@@ -5,7 +5,7 @@
  * same name in another folder, asks again. "Not Now" holds for the session.
  */
 import * as vscode from 'vscode';
-import type { TrustSummary } from '../core/mcp/trust';
+import { quoteArg, type TrustSummary } from '../core/mcp/trust';
 
 export interface HeldBackServer {
   name: string;
@@ -91,14 +91,17 @@ async function pick(servers: HeldBackServer[]): Promise<HeldBackServer[]> {
   return (chosen ?? []).map((c) => c.server);
 }
 
-/** The definition as the prompt shows it: every line that decides what runs, env and header values left out. */
+/** The definition as the prompt shows it: every line that decides what runs or where requests go. */
 export function describeServer(s: HeldBackServer): string {
   const t = s.summary;
   const lines = [vscode.l10n.t('"{0}" from {1}', t.name, t.source)];
   if (t.commandLine !== undefined) lines.push(vscode.l10n.t('Command: {0}', t.commandLine));
   if (t.cwd) lines.push(vscode.l10n.t('Working directory: {0}', t.cwd));
   if (t.url) lines.push(vscode.l10n.t('URL ({0}): {1}', t.transport, t.url));
-  if (t.envKeys.length) lines.push(vscode.l10n.t('Environment variables (values not shown): {0}', t.envKeys.join(', ')));
-  if (t.headerKeys.length) lines.push(vscode.l10n.t('Headers (values not shown): {0}', t.headerKeys.join(', ')));
+  // Values as written: references such as ${input:token} stay references; literal secrets in known formats are masked.
+  if (t.env?.length) lines.push(vscode.l10n.t('Environment: {0}', t.env.map(([k, v]) => `${k}=${quoteArg(v)}`).join(' ')));
+  else if (t.envKeys.length) lines.push(vscode.l10n.t('Environment variables: {0}', t.envKeys.join(', ')));
+  if (t.headers?.length) lines.push(vscode.l10n.t('Headers: {0}', t.headers.map(([k, v]) => `${k}: ${quoteArg(v)}`).join('; ')));
+  else if (t.headerKeys.length) lines.push(vscode.l10n.t('Headers: {0}', t.headerKeys.join(', ')));
   return lines.join('\n');
 }

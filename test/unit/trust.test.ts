@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseServerDefinitions, type ServerDefinition } from '../../src/core/mcp/serverConfig';
-import { inputsUsed, parseAsWritten, quoteArg, trustFingerprint, trustSummary } from '../../src/core/mcp/trust';
+import { inputReceiver, inputsUsed, parseAsWritten, parseForDisplay, quoteArg, trustFingerprint, trustSummary } from '../../src/core/mcp/trust';
 
 const FOLDER = '/home/u/project';
 
@@ -74,6 +74,43 @@ describe('server trust', () => {
     assert.equal(r.url, 'https://example.com/mcp');
     assert.deepEqual(r.headerKeys, ['Authorization']);
     assert.ok(!JSON.stringify(r).includes('Bearer abc'), 'a header value is in the summary');
+  });
+
+  it('with the definition as written, the summary shows env and header values as references, and masks literal secrets', () => {
+    const doc = {
+      servers: {
+        s: { type: 'stdio', command: 'node', args: ['x.js'], env: { NODE_OPTIONS: '--require ./evil.js', TOKEN: '${env:MY_TOKEN}', KEY: 'ghp_abcdefghijklmnopqrstuvwxyz0123456789' } },
+        r: { type: 'http', url: 'https://example.com/mcp', headers: { Authorization: 'Bearer ${input:token}' } },
+      },
+    };
+    const env = { MY_TOKEN: 'the-real-secret-value' };
+    const written = parseServerDefinitions(doc, 'mcp.json', { workspaceFolder: FOLDER, env, input: (id) => `\${input:${id}}` });
+    const shown = parseForDisplay(doc, 'mcp.json', { workspaceFolder: FOLDER });
+    const s = trustSummary(written.servers[0], shown.get('s'));
+    assert.deepEqual(Object.fromEntries(s.env ?? []).NODE_OPTIONS, '--require ./evil.js');
+    assert.equal(Object.fromEntries(s.env ?? []).TOKEN, '${env:MY_TOKEN}');
+    assert.ok(!JSON.stringify(s.env).includes('the-real-secret-value'));
+    assert.ok(!JSON.stringify(s.env).includes('ghp_abcdefghijklmnopqrstuvwxyz0123456789'), 'a literal token is masked');
+    const r = trustSummary(written.servers[1], shown.get('r'));
+    assert.deepEqual(r.headers, [['Authorization', 'Bearer ${input:token}']]);
+  });
+
+  it('an ${input:} value is keyed by the host that receives it', () => {
+    assert.equal(inputReceiver(one(HTTP)), 'example.com');
+    assert.equal(inputReceiver(one({ ...HTTP, url: 'https://EVIL.example:8443/x' })), 'evil.example:8443');
+    assert.equal(inputReceiver(one(STDIO)), 'local');
+    // The parser says which server an input is filled in for, so one id can hold a different value per host.
+    const doc = { servers: { a: { ...HTTP, headers: { Authorization: 'Bearer ${input:token}' } }, b: { ...HTTP, url: 'https://other.example/mcp', headers: { Authorization: 'Bearer ${input:token}' } } } };
+    const values: Record<string, string> = { 'example.com': 'for-example', 'other.example': 'for-other' };
+    const hosts = new Map(parseAsWritten(doc, 'mcp.json', {}).servers.map((d) => [d.name, inputReceiver(d)]));
+    const parsed = parseServerDefinitions(doc, 'mcp.json', { input: (_id, server) => values[hosts.get(server ?? '') ?? ''] });
+    assert.deepEqual(
+      parsed.servers.map((d) => [d.name, d.headers.Authorization]),
+      [
+        ['a', 'Bearer for-example'],
+        ['b', 'Bearer for-other'],
+      ],
+    );
   });
 
   it('quotes arguments so that what is shown is what runs', () => {

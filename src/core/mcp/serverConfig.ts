@@ -53,8 +53,11 @@ export interface SubstitutionContext {
   env?: NodeJS.ProcessEnv;
   workspaceFolder?: string;
   userHome?: string;
-  /** `${input:ID}`; returns undefined when the input cannot be resolved (the entry is then reported invalid). */
-  input?: (id: string) => string | undefined;
+  /**
+   * `${input:ID}` in the definition of `server`; returns undefined when the input cannot be resolved (the entry is
+   * then reported invalid).
+   */
+  input?: (id: string, server?: string) => string | undefined;
 }
 
 const stringRecord = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -142,7 +145,8 @@ function normalizeEntry(name: string, raw: unknown, source: string, ctx: Substit
   }
   let e: RawEntry;
   try {
-    e = substituteDeep(parsed.data, ctx);
+    const { input } = ctx;
+    e = substituteDeep(parsed.data, input ? { ...ctx, input: (id) => input(id, name) } : ctx);
   } catch (err) {
     return fail((err as Error).message);
   }

@@ -6,6 +6,7 @@
  * definition. Any change to the command, args, env (names or values), cwd, URL, headers or transport changes it.
  */
 import { createHash } from 'node:crypto';
+import { redact } from '../util/redact';
 import { parseServerDefinitions, stableStringify, type ConfigIssue, type ServerDefinition, type SubstitutionContext } from './serverConfig';
 
 /** Parses a document with every `${input:ID}` left as written: the form trust is decided on. */
@@ -16,6 +17,21 @@ export function parseAsWritten(doc: unknown, source: string, ctx: Omit<Substitut
 /** The `${input:ID}` ids a definition (as written) uses. */
 export function inputsUsed(def: ServerDefinition): string[] {
   return [...new Set([...stableStringify(def).matchAll(/\$\{input:([A-Za-z0-9_.-]+)\}/g)].map((m) => m[1]))];
+}
+
+/**
+ * Who receives a definition's `${input:ID}` values: the host of an HTTP/SSE server's URL, or `local` for a program
+ * started here. Input values are remembered per receiver, so a value typed for one host is never sent to another
+ * server's host just because it uses the same input id.
+ */
+export function inputReceiver(def: ServerDefinition): string {
+  if (def.transport === 'stdio' || !def.url) return 'local';
+  try {
+    return new URL(def.url).host.toLowerCase() || 'unknown';
+  } catch {
+    // A URL built from inputs cannot be known before they are filled in; such values are kept apart from all others.
+    return 'unknown';
+  }
 }
 
 /**
@@ -50,10 +66,34 @@ export interface TrustSummary {
   url?: string;
   envKeys: string[];
   headerKeys: string[];
+  /**
+   * Env and header values as the file wrote them, `${env:…}` and `${input:…}` references unexpanded (they are
+   * references, not secrets; NODE_OPTIONS=--require … is exactly what a person must see), with literal secrets in
+   * known formats masked. Only when the summary was given the definition as written (parseForDisplay).
+   */
+  env?: Array<[string, string]>;
+  headers?: Array<[string, string]>;
 }
 
-export function trustSummary(def: ServerDefinition): TrustSummary {
+/** Reads `${env:NAME}` as itself, so a definition parsed with it shows its references, not the values behind them. */
+const UNEXPANDED_ENV: NodeJS.ProcessEnv = new Proxy({}, { get: (_target, key) => (typeof key === 'string' ? `\${env:${key}}` : undefined) });
+
+/** Parses a document for showing: `${env:…}` and `${input:…}` stay as written (`${workspaceFolder}` is filled in). */
+export function parseForDisplay(doc: unknown, source: string, ctx: Omit<SubstitutionContext, 'input' | 'env'>): Map<string, ServerDefinition> {
+  const parsed = parseServerDefinitions(doc, source, { ...ctx, env: UNEXPANDED_ENV, input: (id) => `\${input:${id}}` });
+  return new Map(parsed.servers.map((d) => [d.name, d]));
+}
+
+function shownValues(values: Record<string, string>): Array<[string, string]> {
+  return Object.keys(values)
+    .sort()
+    .map((k) => [k, redact(values[k])]);
+}
+
+/** What the trust prompt shows; `shown` is the same definition from parseForDisplay, for its env and header values. */
+export function trustSummary(def: ServerDefinition, shown?: ServerDefinition): TrustSummary {
   return {
+    ...(shown ? { env: shownValues(shown.env), headers: shownValues(shown.headers) } : {}),
     name: def.name,
     source: def.source,
     transport: def.transport,
