@@ -25,7 +25,8 @@ import { serverSummaries, toggleTool } from './serverList';
 import { restoreCheckpoint } from './checkpointUi';
 import type { AgentHost } from './AgentHost';
 import { ResourceWatch } from '../core/mcp/resourceWatch';
-import { attachmentUri, catalog, promptMessages, readAttachments } from './mcpContext';
+import { attachmentUri, catalog } from './mcpContext';
+import { buildUserTurn } from '../core/mcp/userTurn';
 import type { Reply, RequestSurface, Verdict } from './serverRequests';
 
 interface PendingRequest {
@@ -209,23 +210,19 @@ export class ChatController implements RequestSurface, vscode.Disposable {
       void vscode.window.showInformationMessage(vscode.l10n.t('Wait for the current answer, or stop it first.'));
       return;
     }
-    let prompt = text;
+    let turn;
+    try {
+      // Built in the core as the CLI builds it: resources read within their budgets, watched changes, then the text.
+      turn = await buildUserTurn(this.host.manager, { text, attachments: attachments.map((a) => ({ server: a.server, uri: attachmentUri(a) })), watch: this.watch });
+    } catch (err) {
+      await this.banner(vscode.l10n.t('Could not read the attached resource: {0}', (err as Error).message), ['showLogs']);
+      return;
+    }
     let shown = text;
-    if (attachments.length) {
-      try {
-        prompt = `${text}\n\n${await readAttachments(this.host.manager, attachments)}`;
-      } catch (err) {
-        await this.banner(vscode.l10n.t('Could not read the attached resource: {0}', (err as Error).message), ['showLogs']);
-        return;
-      }
-    }
     if (attachments.length || images.length) shown = `${text}\n\n${vscode.l10n.t('Attached: {0}', [...attachments, ...images].map((a) => a.name).join(', '))}`;
-    const updates = await this.watch.takeUpdates();
-    if (updates) {
-      prompt = `${prompt}\n\n${updates.text}`;
-      shown = `${shown}\n\n${vscode.l10n.t('Changed since attached: {0}', updates.names.join(', '))}`;
-    }
+    if (turn.updated.length) shown = `${shown}\n\n${vscode.l10n.t('Changed since attached: {0}', turn.updated.join(', '))}`;
     if (attachments.length) void this.watch.watch(attachments.map((a) => ({ server: a.server, uri: attachmentUri(a), name: a.name })));
+    const prompt = 'prompt' in turn.request ? turn.request.prompt : text;
     await this.runTurn(shown, { prompt, ...(images.length ? { images: images.map((i) => ({ mimeType: i.mimeType, data: i.data })) } : {}) });
   }
 
@@ -254,15 +251,15 @@ export class ChatController implements RequestSurface, vscode.Disposable {
       void vscode.window.showInformationMessage(vscode.l10n.t('Wait for the current answer, or stop it first.'));
       return;
     }
-    let messages;
+    let turn;
     try {
-      messages = await promptMessages(this.host.manager, server, name, args);
+      turn = await buildUserTurn(this.host.manager, { prompt: { server, name, args }, watch: this.watch });
     } catch (err) {
       await this.banner(vscode.l10n.t('Could not run the prompt /{0} of {1}: {2}', name, server, (err as Error).message), ['showLogs']);
       return;
     }
-    const last = messages[messages.length - 1]?.content ?? '';
-    const request = messages.length === 1 ? { prompt: last } : { messages };
+    const { request } = turn;
+    const last = 'prompt' in request ? request.prompt : (request.messages[request.messages.length - 1]?.content ?? '');
     await this.runTurn(`/${name}\n\n${last}`, request);
   }
 

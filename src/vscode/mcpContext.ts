@@ -1,17 +1,11 @@
 /**
- * What the panel's `@` and `/` need from the servers: the catalog of resources, templates and prompts, attached
- * resources read into context for the model, and a prompt's messages as the user's turn. Thin over the core
- * (AgentManager, resourceToContext, promptToChat).
+ * What the panel's `@` and `/` need from the servers: the catalog of resources, templates and prompts, and the URI an
+ * attachment stands for. The user's turn itself is built in the core (core/mcp/userTurn.ts), as the CLI builds it.
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { AgentManager } from '../core/mcp/AgentManager';
-import { promptToChat, resourceToContext, type PromptChatMessage } from '../core/mcp/chatContext';
 import type { AttachmentRef, PromptItem, ResourceItem } from '../shared/protocol';
 
-/** Cap on the text of one attached resource, and of all of them in one message. */
-export const RESOURCE_CHARS = 32_000;
-export const ATTACHMENTS_CHARS = 100_000;
-const READ_TIMEOUT_MS = 30_000;
 
 export function catalog(manager: AgentManager): { resources: ResourceItem[]; prompts: PromptItem[] } {
   const resources: ResourceItem[] = manager.resources().map((r) => ({
@@ -55,32 +49,4 @@ export function catalog(manager: AgentManager): { resources: ResourceItem[]; pro
 /** The URI an attachment stands for (a template expanded with its variables). */
 export function attachmentUri(a: AttachmentRef): string {
   return a.template ? new UriTemplate(a.uri).expand(a.variables ?? {}) : a.uri;
-}
-
-/**
- * The attached resources, read and turned into context for the model (text inline between delimiters naming the
- * URI, binary summarized, each capped). Throws with a message naming the resource that could not be read.
- */
-export async function readAttachments(manager: AgentManager, attachments: AttachmentRef[], signal?: AbortSignal): Promise<string> {
-  let budget = ATTACHMENTS_CHARS;
-  const parts: string[] = [];
-  for (const a of attachments) {
-    const uri = attachmentUri(a);
-    let contents;
-    try {
-      contents = (await manager.readResource(a.server, uri, { signal, timeoutMs: READ_TIMEOUT_MS })).contents;
-    } catch (err) {
-      throw new Error(`${a.server}: ${uri}: ${(err as Error).message}`, { cause: err });
-    }
-    const text = resourceToContext(contents, { server: a.server, maxChars: Math.max(0, Math.min(RESOURCE_CHARS, budget)) });
-    budget -= text.length;
-    parts.push(text || `<resource uri="${uri}" server="${a.server}">(empty)</resource>`);
-  }
-  return parts.join('\n\n');
-}
-
-/** The prompt's messages, ready to send (the last is the user's). */
-export async function promptMessages(manager: AgentManager, server: string, name: string, args: Record<string, string>, signal?: AbortSignal): Promise<PromptChatMessage[]> {
-  const result = await manager.getPrompt(server, name, args, { signal, timeoutMs: READ_TIMEOUT_MS });
-  return promptToChat(result, { server, maxChars: RESOURCE_CHARS });
 }

@@ -304,9 +304,11 @@ describe('mcp-agent CLI: sampling, elicitation, roots, resources, prompts, loggi
         return msgs.filter((m) => m.role === 'user').pop()?.content ?? '';
       });
       assert.equal(userTexts.length, 4);
-      assert.match(userTexts[2], /^what changed\?\n\nThese attached resources changed since they were attached; their current contents:\n<resource uri="demo:\/\/resource\/static\/document\/features\.md" server="everything"/);
+      // Context first, the question last.
+      assert.match(userTexts[2], /^These attached resources changed since they were attached; their current contents:\n<resource uri="demo:\/\/resource\/static\/document\/features\.md" server="everything"/);
+      assert.match(userTexts[2], /<\/resource>\n\nwhat changed\?$/);
       assert.match(userTexts[2], /# Everything Server - Features/);
-      assert.match(userTexts[3], /^and now\?/);
+      assert.equal(userTexts[3], 'and now?');
     });
 
     it('confirms a URL before opening it with $BROWSER', async () => {

@@ -15,6 +15,7 @@ import { AgentManager } from '../../src/core/mcp/AgentManager';
 import { promptToChat, resourceToContext } from '../../src/core/mcp/chatContext';
 import { elicitationView, validateForm, type ElicitationView } from '../../src/core/mcp/elicitation';
 import type { ClientHandlers } from '../../src/core/mcp/McpAgent';
+import { ATTACHMENTS_CHARS, buildUserTurn, UserTurnError } from '../../src/core/mcp/userTurn';
 import { ResourceWatch, type WatchedResource } from '../../src/core/mcp/resourceWatch';
 import { rootsFromPaths } from '../../src/core/mcp/roots';
 import { createSamplingHandler, type SamplingDecision, type SamplingRequestView } from '../../src/core/mcp/sampling';
@@ -325,6 +326,22 @@ describe('MCP client features against server-everything', function () {
       assert.equal(msgs[0].role, 'user');
       assert.match(msgs[0].content, /Please analyze the following resource:\n\n<resource uri="demo:\/\/resource\/dynamic\/text\/3" server="everything"/);
       await assert.rejects(manager.getPrompt('everything', 'no-such-prompt'), /server "everything": prompt "no-such-prompt" failed/);
+    });
+
+    it("builds the user's turn once for every front: the prompt's messages, attached resources within budget, then the text", async () => {
+      const doc = manager.resources().find((r) => r.uri.endsWith('/features.md'))!;
+      const plain = await buildUserTurn(manager, { text: 'summarize this', attachments: [{ server: 'everything', uri: doc.uri }] });
+      assert.ok('prompt' in plain.request);
+      assert.match(plain.request.prompt, /^<resource uri="demo:\/\/resource\/static\/document\/features\.md" server="everything"/);
+      assert.match(plain.request.prompt, /<\/resource>\n\nsummarize this$/, 'context first, the question last');
+      // Every attachment within its share: three copies of one document stay under the turn's budget.
+      const big = await buildUserTurn(manager, { attachments: Array.from({ length: 5 }, () => ({ server: 'everything', uri: doc.uri })) });
+      assert.ok('prompt' in big.request && big.request.prompt.length <= ATTACHMENTS_CHARS + 2_000);
+      // A prompt: its messages, with the text on its last user message; a single user message is a plain prompt.
+      const prompted = await buildUserTurn(manager, { prompt: { server: 'everything', name: 'args-prompt', args: { city: 'Paris' } }, text: 'in French' });
+      assert.ok('prompt' in prompted.request);
+      assert.match(prompted.request.prompt, /What's weather in Paris\?[\s\S]*\n\nin French$/);
+      await assert.rejects(buildUserTurn(manager, { attachments: [{ server: 'everything', uri: 'demo://no/such' }] }), (err: Error) => err instanceof UserTurnError && err.message.startsWith('everything: demo://no/such: '));
     });
 
     it('offers completions for an argument, narrowed by the arguments already given', async () => {

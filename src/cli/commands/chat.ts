@@ -8,9 +8,9 @@ import { ChatRequestError } from '../../core/agent/Agent';
 import { publicEvent } from '../../core/agent/publicEvents';
 import type { ContextReport } from '../../core/context/manager';
 import type { AgentManager } from '../../core/mcp/AgentManager';
-import { promptToChat, resourceToContext, type PromptChatMessage } from '../../core/mcp/chatContext';
 import { McpServerError } from '../../core/mcp/errors';
 import { ResourceWatch } from '../../core/mcp/resourceWatch';
+import { buildUserTurn, UserTurnError, type UserTurnInput } from '../../core/mcp/userTurn';
 import { cliApprover } from '../approver';
 import { listCheckpoints, undoLastTurn } from './checkpoints';
 import { CliError, EXIT, type CommonOptions } from '../context';
@@ -77,12 +77,12 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
   try {
     if (promptRef || attachments.length) {
       // The first message: the server's prompt and/or the attached resources, then any text given.
-      const first = await firstMessages(runtime.manager, promptRef, promptArgs, attachments, prompt);
+      if (promptRef) await checkPrompt(runtime.manager, promptRef, promptArgs);
       await watchAll(attachments);
-      const r = await turn(first);
+      const r = await turn({ text: prompt, attachments, ...(promptRef ? { prompt: { ...promptRef, args: promptArgs } } : {}) });
       if (prompt !== undefined || !process.stdin.isTTY) return r;
     } else if (prompt !== undefined) {
-      const r = await turn(prompt);
+      const r = await turn({ text: prompt });
       return r;
     }
     process.stderr.write(
@@ -116,20 +116,23 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
           // `/prompt SERVER/NAME [k=v ...]` and `/attach SERVER:URI [text]`, as --prompt and --attach do.
           const [head, ...rest] = slash[2].split(/\s+/);
           try {
-            const attach = slash[1] === 'attach' ? [parseAttachment(head)] : [];
-            const first =
-              slash[1] === 'prompt'
-                ? await firstMessages(runtime.manager, parsePromptRef(head), parseArgPairs(rest), [], undefined)
-                : await firstMessages(runtime.manager, undefined, {}, attach, rest.join(' ') || undefined);
-            await watchAll(attach);
-            await turn(first);
+            if (slash[1] === 'prompt') {
+              const ref = parsePromptRef(head);
+              const args = parseArgPairs(rest);
+              await checkPrompt(runtime.manager, ref, args);
+              await turn({ prompt: { ...ref, args } });
+            } else {
+              const attach = [parseAttachment(head)];
+              await watchAll(attach);
+              await turn({ text: rest.join(' ') || undefined, attachments: attach });
+            }
           } catch (err) {
             if (!(err instanceof CliError)) throw err;
             process.stderr.write(`mcp-agent: ${visibleControls(err.message)}\n`);
           }
           continue;
         }
-        await turn(line);
+        await turn({ text: line });
       }
     } finally {
       unshare();
@@ -155,12 +158,19 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
     }
   }
 
-  async function turn(input: string | PromptChatMessage[]): Promise<number> {
+  /** One turn: the user's message built in the core (core/mcp/userTurn.ts), as the panel builds it. */
+  async function turn(message: UserTurnInput): Promise<number> {
+    let request;
+    try {
+      ({ request } = await buildUserTurn(runtime.manager, { ...message, watch }));
+    } catch (err) {
+      if (!(err instanceof UserTurnError)) throw err;
+      const cause = err.cause;
+      throw new CliError(err.message, cause instanceof McpServerError ? (cause.kind === 'protocol' ? EXIT.toolError : cause.kind === 'not-found' ? EXIT.usage : EXIT.unreachable) : EXIT.toolError);
+    }
     // The images go with the first message only.
     const pictures = images;
     images = undefined;
-    const updates = await watch?.takeUpdates();
-    if (updates) input = withContext(input, updates.text);
     const ac = new AbortController();
     const onSigint = () => {
       if (ac.signal.aborted) process.exit(130);
@@ -172,7 +182,7 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
     let thinking = false;
     try {
       const r = await runtime.agent.chat({
-        ...(typeof input === 'string' ? { prompt: input } : { messages: input }),
+        ...request,
         ...(pictures ? { images: pictures } : {}),
         conversationId,
         signal: ac.signal,
@@ -208,20 +218,6 @@ export async function runChat(opts: ChatOptions, prompt: string | undefined): Pr
   }
 }
 
-/** The input with `extra` context added to its (last) user message. */
-function withContext(input: string | PromptChatMessage[], extra: string): string | PromptChatMessage[] {
-  return typeof input === 'string' ? `${input}\n\n${extra}` : appendToLastUser(input, extra);
-}
-
-/** A copy of the messages with `extra` after the last one when it is the user's, else as a new user message. */
-function appendToLastUser(input: PromptChatMessage[], extra: string): PromptChatMessage[] {
-  const messages = input.map((m) => ({ ...m }));
-  const last = messages[messages.length - 1];
-  if (last?.role === 'user') last.content = `${last.content}\n\n${extra}`;
-  else messages.push({ role: 'user', content: extra });
-  return messages;
-}
-
 function parsePromptRef(ref: string): { server: string; name: string } {
   const i = ref.indexOf('/');
   if (i <= 0 || i === ref.length - 1) throw new CliError(`--prompt needs SERVER/NAME (see mcp-agent prompts), not "${ref}"`, EXIT.usage);
@@ -244,47 +240,20 @@ function parseAttachment(a: string): { server: string; uri: string } {
   return { server: a.slice(0, i), uri: a.slice(i + 1) };
 }
 
-/** Runs a server call for the first message; its failures become CLI errors with the right exit code. */
-async function serverCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof McpServerError) throw new CliError(err.message, err.kind === 'protocol' ? EXIT.toolError : err.kind === 'not-found' ? EXIT.usage : EXIT.unreachable);
-    throw err;
+/** The prompt exists on a connected server and has its required arguments (asked on a terminal, else an error). */
+async function checkPrompt(manager: AgentManager, ref: { server: string; name: string }, args: Record<string, string>): Promise<void> {
+  const status = manager.servers().find((s) => s.name === ref.server);
+  if (!status) throw new CliError(`no server named "${ref.server}" (see mcp-agent servers)`, EXIT.usage);
+  if (status.state !== 'connected') throw new CliError(`server "${ref.server}" is not connected${status.lastError ? `: ${status.lastError}` : ''}`, EXIT.unreachable);
+  const spec = manager.prompts().find((p) => p.server === ref.server && p.name === ref.name);
+  if (!spec) throw new CliError(`server "${ref.server}" has no prompt "${ref.name}" (see mcp-agent prompts)`, EXIT.usage);
+  const missing = (spec.arguments ?? []).filter((a) => a.required && !(a.name in args));
+  if (missing.length) {
+    if (!process.stdin.isTTY) throw new CliError(`prompt ${ref.server}/${ref.name} needs ${missing.map((a) => `--arg ${a.name}=...`).join(' ')}`, EXIT.usage);
+    await oneAtATime(async () => {
+      for (const a of missing) args[a.name] = await askArgument(manager, ref, a, args);
+    });
   }
-}
-
-async function firstMessages(
-  manager: AgentManager,
-  ref: { server: string; name: string } | undefined,
-  args: Record<string, string>,
-  attachments: Array<{ server: string; uri: string }>,
-  text: string | undefined,
-): Promise<PromptChatMessage[]> {
-  let messages: PromptChatMessage[] = [];
-  if (ref) {
-    const status = manager.servers().find((s) => s.name === ref.server);
-    if (!status) throw new CliError(`no server named "${ref.server}" (see mcp-agent servers)`, EXIT.usage);
-    if (status.state !== 'connected') throw new CliError(`server "${ref.server}" is not connected${status.lastError ? `: ${status.lastError}` : ''}`, EXIT.unreachable);
-    const spec = manager.prompts().find((p) => p.server === ref.server && p.name === ref.name);
-    if (!spec) throw new CliError(`server "${ref.server}" has no prompt "${ref.name}" (see mcp-agent prompts)`, EXIT.usage);
-    const missing = (spec.arguments ?? []).filter((a) => a.required && !(a.name in args));
-    if (missing.length) {
-      if (!process.stdin.isTTY) throw new CliError(`prompt ${ref.server}/${ref.name} needs ${missing.map((a) => `--arg ${a.name}=...`).join(' ')}`, EXIT.usage);
-      await oneAtATime(async () => {
-        for (const a of missing) args[a.name] = await askArgument(manager, ref, a, args);
-      });
-    }
-    const result = await serverCall(() => manager.getPrompt(ref.server, ref.name, args));
-    messages = promptToChat(result, { server: ref.server });
-  }
-  const attached: string[] = [];
-  for (const a of attachments) {
-    const r = await serverCall(() => manager.readResource(a.server, a.uri));
-    attached.push(resourceToContext(r.contents, { server: a.server }));
-  }
-  const extra = [...attached, ...(text?.trim() ? [text] : [])].join('\n\n');
-  return extra ? appendToLastUser(messages, extra) : messages;
 }
 
 /** Asks for one prompt argument on the terminal, offering the server's completions. */
