@@ -33,11 +33,17 @@ export interface HttpTurnResult {
 }
 
 const KEY = 'sk-bench-http';
+/**
+ * The scripted model stands for a chat model of today (128k tokens, as gpt-4o-mini). Left unknown, the window would be
+ * the conservative 8k default, whose tool share is smaller than the everything server's definitions: every request
+ * would then rank the tools and send a subset, which the floor does not do.
+ */
+const BENCH_WINDOW = 128_000;
 
 /** Starts `mcp-agent serve` on a free port; resolves once it listens. */
 async function startServe(srv: ModelProcess, dir: string): Promise<{ child: ChildProcess; port: number }> {
   const config = path.join(dir, 'config.json');
-  await writeFile(config, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } }, llm: { baseUrl: srv.url, model: 'bench-model', apiKey: KEY } }));
+  await writeFile(config, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } }, llm: { baseUrl: srv.url, model: 'bench-model', apiKey: KEY, contextWindow: BENCH_WINDOW } }));
   // MCP_AGENT_BENCH_PROFILE=DIR writes a CPU profile of the serve process there (node --cpu-prof).
   const prof = process.env.MCP_AGENT_BENCH_PROFILE;
   const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), path.join(ROOT, 'dist/cli.js'), 'serve', '--port', '0', '--config', config, '--yes', '--workspace', dir], {

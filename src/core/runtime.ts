@@ -87,6 +87,9 @@ export interface AgentParts {
   llm: LlmConfig;
 }
 
+/** How long the workspace's instruction files are reused before they are read again. */
+export const INSTRUCTIONS_TTL_MS = 1_000;
+
 export class AgentRuntime {
   readonly cache: Cache;
   readonly manager: AgentManager;
@@ -98,6 +101,7 @@ export class AgentRuntime {
   private llmConfig?: LlmConfig;
   private openai?: ChatProvider;
   private shadow?: Promise<Checkpoints | undefined>;
+  private instructionsRead?: { at: number; files: Promise<InstructionSource[]> };
   /** Why checkpoints are off (no git), once known; fronts show it once. */
   checkpointsOff?: string;
 
@@ -206,7 +210,7 @@ export class AgentRuntime {
    * the user's setting, and the named servers' own instructions.
    */
   async instructions(servers: string[], user = this.current.instructions): Promise<string> {
-    const project = this.ports.readWorkspaceInstructions?.() === false ? [] : await readInstructionFiles(this.ports.workspace);
+    const project = await this.instructionFiles();
     const fromServers: InstructionSource[] = [];
     for (const name of servers) {
       const text = this.manager.agent(name)?.instructions?.trim();
@@ -215,9 +219,22 @@ export class AgentRuntime {
     return instructionSections(project, user, fromServers);
   }
 
+  /**
+   * The workspace's instruction files, read at most once per INSTRUCTIONS_TTL_MS: every request to the model needs
+   * them, and three file reads per request were a tenth of a fast tool turn. An edit shows within that time.
+   */
+  private instructionFiles(): Promise<InstructionSource[]> {
+    if (this.ports.readWorkspaceInstructions?.() === false) return Promise.resolve([]);
+    const now = Date.now();
+    if (!this.instructionsRead || now - this.instructionsRead.at > INSTRUCTIONS_TTL_MS) {
+      this.instructionsRead = { at: now, files: readInstructionFiles(this.ports.workspace) };
+    }
+    return this.instructionsRead.files;
+  }
+
   /** Where the current instructions come from (file names, and `settings` for the user's own), for the fronts to show. */
   async instructionSources(): Promise<string[]> {
-    const files = this.ports.readWorkspaceInstructions?.() === false ? [] : await readInstructionFiles(this.ports.workspace);
+    const files = await this.instructionFiles();
     return [...files.map((f) => f.label), ...(this.current.instructions.trim() ? ['settings'] : [])];
   }
 

@@ -62,6 +62,7 @@ export class TokenCounter {
   readonly exact: boolean;
   private readonly count: Counter;
   private readonly memo = new Map<string, number>();
+  private readonly toolMemo = new WeakMap<object, { name: string; description: string | undefined; factor: number; n: number }>();
   /** Texts actually tokenized (not answered from the memo): what budgeting a request really cost. */
   tokenized = 0;
   /** actual / estimated, from the endpoint's own counts; 1 until it reports any. */
@@ -103,7 +104,20 @@ export class TokenCounter {
 
   tools(specs: FunctionSpec[]): number {
     let n = 0;
-    for (const s of specs) n += this.text(JSON.stringify(s)) + 8;
+    for (const s of specs) n += this.tool(s) + 8;
+    return n;
+  }
+
+  /**
+   * One tool definition. Counted on every request (several times), so remembered by its schema object, which the
+   * toolbox keeps for as long as the tool is unchanged: no JSON.stringify of every schema on every request.
+   */
+  private tool(s: FunctionSpec): number {
+    const key = s.parameters as object | undefined;
+    const known = key ? this.toolMemo.get(key) : undefined;
+    if (known && known.name === s.name && known.description === s.description && known.factor === this.factor) return known.n;
+    const n = this.text(JSON.stringify(s));
+    if (key) this.toolMemo.set(key, { name: s.name, description: s.description, factor: this.factor, n });
     return n;
   }
 
