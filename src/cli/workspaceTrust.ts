@@ -12,6 +12,7 @@ import type { ServerDefinition } from '../core/mcp/serverConfig';
 import { trustFingerprint, trustSummary } from '../core/mcp/trust';
 import { writeFileAtomic } from '../core/util/atomicWrite';
 import { resolveDataDir } from '../core/util/paths';
+import { redact } from '../core/util/redact';
 import { visibleControls } from '../core/util/untrusted';
 import { askLine, oneAtATime, terminalIO } from './interaction';
 
@@ -122,8 +123,9 @@ async function ask(untrusted: ServerDefinition[], file: string): Promise<boolean
     if (t.commandLine) lines.push(`    runs: ${t.commandLine}`);
     if (t.cwd) lines.push(`    in:   ${t.cwd}`);
     if (t.url) lines.push(`    url:  ${t.url}`);
-    if (Object.keys(s.env).length) lines.push(`    env:  ${Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-    if (Object.keys(s.headers).length) lines.push(`    headers: ${Object.entries(s.headers).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+    // Values in known secret formats (an expanded ${env:GITHUB_TOKEN}, say) are masked; the rest shows what runs.
+    if (Object.keys(s.env).length) lines.push(`    env:  ${Object.entries(s.env).map(([k, v]) => `${k}=${redact(v)}`).join(' ')}`);
+    if (Object.keys(s.headers).length) lines.push(`    headers: ${Object.entries(s.headers).map(([k, v]) => `${k}: ${redact(v)}`).join('; ')}`);
   }
   io.output.write(`${visibleControls(lines.join('\n'))}\n`);
   try {
