@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { touchesConfig } from '../../src/core/agent/approvals';
 import { evaluateCommand, type CommandDecision, type CommandPolicy } from '../../src/core/agent/commandPolicy';
-import { sedScriptProblem } from '../../src/core/agent/programRules';
+import { sedScriptProblem } from '../../src/core/agent/scriptRules';
 import { shellKind } from '../../src/core/agent/shells';
 import type { AgentTool } from '../../src/core/agent/toolbox';
 import { commandEnvironment, secretEnvNames } from '../../src/core/tools/commandEnv';

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { ApprovalRequest, Approver, FileChange } from '../ports';
 import { EDIT_TOOL_NAMES, type ChangePlan } from '../tools/editFile';
-import { evaluateCommand, realExisting } from './commandPolicy';
+import { realExisting } from './commandArgs';
+import { evaluateCommand } from './commandPolicy';
 import { argumentWritesConfig, commandWritesConfig, type GuardContext } from './configGuard';
 import type { AgentTool } from './toolbox';
 
