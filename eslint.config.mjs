@@ -56,9 +56,22 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/vscode/**/*.ts', 'src/extension.ts', 'src/shared/**/*.ts'],
+    files: ['src/vscode/**/*.ts', 'src/extension.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/media/**'], message: 'Node code never imports the webview (media); shared modules live in src/shared.' }] }],
+    },
+  },
+  {
+    // Compiled into both the host and the webview: neither the editor, nor Node, nor one side's code.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'src/shared also runs in the webview.' }],
+        patterns: [
+          { group: ['node:*'], message: 'src/shared also runs in the webview: no Node modules.' },
+          { group: ['**/media/**', '**/core/**', '**/vscode/**', '**/cli/**'], message: 'src/shared depends on neither side; both sides import it.' },
+        ],
+      }],
     },
   },
   {
