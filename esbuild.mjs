@@ -60,7 +60,7 @@ const builds = [
     target: 'node20',
   },
   {
-    // The chat webview (media/src); main.ts imports media/chat.css, which esbuild emits as media/dist/chat.css.
+    // The chat webview (media/src); main.ts imports media/css/chat.css (one file per component, @imported), which esbuild bundles into media/dist/chat.css.
     entryPoints: ['media/src/main.ts'],
     outfile: 'media/dist/chat.js',
     platform: 'browser',
@@ -70,6 +70,7 @@ const builds = [
 ];
 
 // 'module' first: some packages (jsonc-parser) ship a UMD main that bundlers cannot follow.
+/** @type {import('esbuild').BuildOptions} */
 const common = { bundle: true, mainFields: ['module', 'main'], sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 
 if (watch) {

@@ -46,7 +46,8 @@ export async function toImageAttachment(file: File, index: number): Promise<Imag
 async function base64(blob: Blob): Promise<string> {
   const url = await new Promise<string>((resolve, reject) => {
     const reader = new FileReader();
-    reader.onload = () => resolve(String(reader.result));
+    // readAsDataURL gives a string; anything else is a failed read.
+    reader.onload = () => (typeof reader.result === 'string' ? resolve(reader.result) : reject(new Error('could not read the picture')));
     reader.onerror = () => reject(reader.error ?? new Error('could not read the picture'));
     reader.readAsDataURL(blob);
   });

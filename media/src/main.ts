@@ -1,6 +1,6 @@
 /** The chat webview's entry: builds the view, routes host messages, and sends the user's actions back. */
 import { openableUrl } from '../../src/shared/links';
-import '../chat.css';
+import '../css/chat.css';
 import { isImageAttachment, type AttachmentRef, type ComposerAttachment, type HostMessage } from '../../src/shared/protocol';
 import { Banners } from './banners';
 import { Composer } from './composer';

@@ -37,7 +37,7 @@ function toolSwitches(s: ServerSummary, expanded: Set<string>): HTMLElement {
   const list = s.tools ?? [];
   const off = list.filter((x) => x.disabled).length;
   const rows = list.map((x) => {
-    const box = h('input', { type: 'checkbox', class: 'tool-switch', 'data-tool': x.name, 'data-focus-key': `tool:${x.name}` }) as HTMLInputElement;
+    const box = h('input', { type: 'checkbox', class: 'tool-switch', 'data-tool': x.name, 'data-focus-key': `tool:${x.name}` });
     box.checked = !x.disabled;
     if (x.byPattern) {
       box.disabled = true;

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { DEFAULT_STRINGS } from '../../media/src/strings';
+import { DEFAULT_STRINGS } from '../shared/strings';
 import type { ImagePart } from '../core/llm/types';
 import { conversationTotals } from '../core/llm/usage';
 import type { ApprovalDecision, ApprovalRequest, Approver } from '../core/ports';

@@ -1,7 +1,7 @@
 /** The chat webview: a view in the activity-bar container, or the same chat in an editor tab. */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { chatHtml } from '../../media/src/html';
+import { chatHtml } from '../shared/chatHtml';
 import type { AgentHost } from './AgentHost';
 import { ChatController, webviewStrings } from './chatController';
 

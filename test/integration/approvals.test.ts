@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { ApprovalPolicy, toolFingerprint } from '../../src/core/agent/approvals';
-import { Toolbox, type AgentTool } from '../../src/core/agent/toolbox';
+import { Toolbox, type ToolboxTool } from '../../src/core/agent/toolbox';
 import { AgentManager } from '../../src/core/mcp/AgentManager';
 import { unattendedApprover, type ApprovalDecision, type ApprovalRequest, type Approver } from '../../src/core/ports';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -17,14 +17,14 @@ class Recorder implements Approver {
   }
 }
 
-const runCommand: AgentTool = { name: 'run_command', description: 'run', parameters: {}, source: 'builtin', tool: 'run_command' };
-const writeFile: AgentTool = { name: 'fs__write_file', description: 'write', parameters: {}, source: 'mcp', server: 'fs', tool: 'write_file' };
-const readFile: AgentTool = { name: 'fs__read_file', description: 'read', parameters: {}, source: 'mcp', server: 'fs', tool: 'read_file', annotations: { readOnlyHint: true, openWorldHint: false } };
+const runCommand: ToolboxTool = { name: 'run_command', description: 'run', parameters: {}, source: 'builtin', tool: 'run_command' };
+const writeFile: ToolboxTool = { name: 'fs__write_file', description: 'write', parameters: {}, source: 'mcp', server: 'fs', tool: 'write_file' };
+const readFile: ToolboxTool = { name: 'fs__read_file', description: 'read', parameters: {}, source: 'mcp', server: 'fs', tool: 'read_file', annotations: { readOnlyHint: true, openWorldHint: false } };
 
 describe('approvals', () => {
   it("always asks before the agent writes its own configuration, whatever is auto-approved", async () => {
     const yes = new ApprovalPolicy(unattendedApprover(true), { allowCommands: ['echo', 'cp'], alwaysAllowedTools: { [writeFile.name]: toolFingerprint(writeFile) } });
-    const cases: Array<[AgentTool, Record<string, unknown>]> = [
+    const cases: Array<[ToolboxTool, Record<string, unknown>]> = [
       [runCommand, { command: 'echo \'{"servers":{}}\' > .vscode/mcp.json' }],
       [runCommand, { command: 'cp /tmp/evil .mcp.json' }],
       [runCommand, { command: 'echo x >> config.yaml' }],

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { chatHtml } from '../../media/src/html';
+import { chatHtml } from '../../src/shared/chatHtml';
 
 const base = { cspSource: "'self' https://*.vscode-cdn.net", nonce: 'abc123', scriptUri: 'https://x/chat.js', styleUri: 'https://x/chat.css', codiconsUri: 'https://x/codicon.css', lang: 'zh-cn' };
 

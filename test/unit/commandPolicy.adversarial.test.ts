@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { touchesConfig } from '../../src/core/agent/approvals';
 import { evaluateCommand, type CommandDecision, type CommandPolicy } from '../../src/core/agent/commandPolicy';
-import { sedScriptProblem } from '../../src/core/agent/programRules';
+import { sedScriptProblem } from '../../src/core/agent/scriptRules';
 import { shellKind } from '../../src/core/agent/shells';
-import type { AgentTool } from '../../src/core/agent/toolbox';
+import type { ToolboxTool } from '../../src/core/agent/toolbox';
 import { commandEnvironment, secretEnvNames } from '../../src/core/tools/commandEnv';
 
 const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'policy-ws-')));
@@ -412,8 +412,8 @@ describe('command policy, round two', () => {
 });
 
 describe('config-write guard on resolved paths', () => {
-  const run: AgentTool = { name: 'run_command', description: '', parameters: {}, source: 'builtin', tool: 'run_command' };
-  const write: AgentTool = { name: 'fs__write_file', description: '', parameters: {}, source: 'mcp', server: 'fs', tool: 'write_file' };
+  const run: ToolboxTool = { name: 'run_command', description: '', parameters: {}, source: 'builtin', tool: 'run_command' };
+  const write: ToolboxTool = { name: 'fs__write_file', description: '', parameters: {}, source: 'mcp', server: 'fs', tool: 'write_file' };
   const home = os.homedir();
   const dataDir = path.join(outsideDir, 'data');
   const ctx = { workspaceRoot: root, protectedPaths: [dataDir] };

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_STRINGS } from '../../media/src/strings';
+import { DEFAULT_STRINGS } from '../../src/shared/strings';
 
 const ROOT = path.resolve(__dirname, '../..');
 

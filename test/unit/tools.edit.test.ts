@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApprovalPolicy } from '../../src/core/agent/approvals';
-import type { AgentTool } from '../../src/core/agent/toolbox';
+import type { ToolboxTool } from '../../src/core/agent/toolbox';
 import type { ApprovalRequest } from '../../src/core/ports';
 import { createEditTools, planFileChange } from '../../src/core/tools/editFile';
 import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
@@ -121,7 +121,7 @@ describe('edit tools against real files', () => {
       { request: async (req) => (asked.push(req), 'deny') },
       { autoApproveEdits: true, previewChange: (tool, args) => planFileChange(ws, tool, args) },
     );
-    const tool: AgentTool = { name: 'edit_file', description: '', parameters: {}, source: 'builtin', tool: 'edit_file' };
+    const tool: ToolboxTool = { name: 'edit_file', description: '', parameters: {}, source: 'builtin', tool: 'edit_file' };
     assert.deepEqual(await policy.check(tool, { path: 'a.txt', edits: [{ oldText: 'one', newText: 'two' }] }), { allowed: true, how: 'policy' });
     const cfg = await policy.check(tool, { path: '.vscode/mcp.json', edits: [{ oldText: '{}', newText: '{"servers":{}}' }] });
     assert.equal(cfg.allowed, false);

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { chatHtml } from '../../media/src/html';
+import { chatHtml } from '../../src/shared/chatHtml';
 import type { HostMessage, WebviewMessage } from '../../src/shared/protocol';
 
 const execFileAsync = promisify(execFile);

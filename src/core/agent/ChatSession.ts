@@ -12,7 +12,7 @@ import type { SummaryRecord } from '../context/budget';
 import type { ContextManager, ContextReport } from '../context/manager';
 import type { ConversationTotals } from '../llm/usage';
 import { isReadOnlyTool, type ApprovalPolicy } from './approvals';
-import { Toolbox, type AgentTool } from './toolbox';
+import { Toolbox, type ToolboxTool } from './toolbox';
 import { resultForModel, resultImages, resultText, toolResultEnvelope } from './results';
 
 export type AgentEvent =
@@ -344,7 +344,7 @@ export class ChatSession {
     return this.finishCall(call, tool, result, callStarted, onEvent, maxChars, args);
   }
 
-  private async finishCall(call: ToolCall, tool: AgentTool | undefined, result: ToolResult, started: number, onEvent: (e: AgentEvent) => void, maxChars: number, args: unknown): Promise<{ record: ToolCallRecord; forModel: string; images?: ImagePart[] }> {
+  private async finishCall(call: ToolCall, tool: ToolboxTool | undefined, result: ToolResult, started: number, onEvent: (e: AgentEvent) => void, maxChars: number, args: unknown): Promise<{ record: ToolCallRecord; forModel: string; images?: ImagePart[] }> {
     const durationMs = Date.now() - started;
     // People see everything; the model what is meant for it, with pictures when it can see them.
     const full = resultText(result);

@@ -10,9 +10,10 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { ApprovalRequest, Approver, FileChange } from '../ports';
 import { EDIT_TOOL_NAMES, type ChangePlan } from '../tools/editFile';
-import { evaluateCommand, realExisting } from './commandPolicy';
+import { realExisting } from './commandArgs';
+import { evaluateCommand } from './commandPolicy';
 import { argumentWritesConfig, commandWritesConfig, type GuardContext } from './configGuard';
-import type { AgentTool } from './toolbox';
+import type { ToolboxTool } from './toolbox';
 
 export interface ApprovalSettings {
   /** Command prefixes that run without asking (`git status`, `npm test`). */
@@ -50,7 +51,7 @@ export type ApprovalOutcome = { allowed: true; how: 'policy' | 'user' | 'remembe
 const READ_ONLY_BUILTINS = new Set(['analyze_code', 'search', 'system_info', 'read_result']);
 
 /** Whether a tool only reads: built-ins on the read-only list, MCP tools that declare `readOnlyHint`. */
-export function isReadOnlyTool(tool: Pick<AgentTool, 'source' | 'name' | 'annotations'>): boolean {
+export function isReadOnlyTool(tool: Pick<ToolboxTool, 'source' | 'name' | 'annotations'>): boolean {
   if (tool.source === 'builtin') return READ_ONLY_BUILTINS.has(tool.name);
   return tool.annotations?.readOnlyHint === true;
 }
@@ -61,16 +62,16 @@ export function isReadOnlyTool(tool: Pick<AgentTool, 'source' | 'name' | 'annota
  * unless the user approved that tool. Annotations from a cached tool list never get here (McpAgent drops them until
  * the server's live list arrives).
  */
-export function runsUnasked(tool: Pick<AgentTool, 'annotations'>): boolean {
+export function runsUnasked(tool: Pick<ToolboxTool, 'annotations'>): boolean {
   return tool.annotations?.readOnlyHint === true && tool.annotations.openWorldHint === false;
 }
 
-function isEditTool(tool: AgentTool): boolean {
+function isEditTool(tool: ToolboxTool): boolean {
   return tool.source === 'builtin' && EDIT_TOOL_NAMES.has(tool.name);
 }
 
 /** Name, description and schema: what the user saw when they said "always". */
-export function toolFingerprint(tool: Pick<AgentTool, 'name' | 'description' | 'parameters'>): string {
+export function toolFingerprint(tool: Pick<ToolboxTool, 'name' | 'description' | 'parameters'>): string {
   return createHash('sha256').update(JSON.stringify([tool.name, tool.description, tool.parameters])).digest('hex').slice(0, 16);
 }
 
@@ -83,7 +84,7 @@ export function commandCwd(root: string, cwd: unknown): string {
  * Why a call may write the agent's or the editor's configuration, or undefined: a command writing a protected path
  * (resolved against its cwd), or any string argument of a writing tool naming one.
  */
-export function touchesConfig(tool: AgentTool, args: Record<string, unknown>, ctx: GuardContext = {}): string | undefined {
+export function touchesConfig(tool: ToolboxTool, args: Record<string, unknown>, ctx: GuardContext = {}): string | undefined {
   if (tool.source === 'builtin' && READ_ONLY_BUILTINS.has(tool.name)) return undefined;
   if (tool.source === 'mcp' && tool.annotations?.readOnlyHint === true) return undefined;
   if (tool.source === 'builtin' && tool.name === 'run_command' && typeof args.command === 'string') {
@@ -113,7 +114,7 @@ export class ApprovalPolicy {
   }
 
   /** What needs asking, if anything, before `tool` runs with `args`. */
-  requestFor(tool: AgentTool, args: Record<string, unknown>): ApprovalRequest | { deny: string } | undefined {
+  requestFor(tool: ToolboxTool, args: Record<string, unknown>): ApprovalRequest | { deny: string } | undefined {
     const root = this.settings.workspaceRoot ?? process.cwd();
     const guard: GuardContext = { workspaceRoot: root, protectedPaths: this.settings.protectedPaths };
     if (tool.source === 'builtin' && tool.name === 'run_command') {
@@ -146,7 +147,7 @@ export class ApprovalPolicy {
    * that started it) is asked when given, else the one this policy was built with; `callId` ties the question to
    * its tool call, so parallel calls of one tool each get their own card.
    */
-  async check(tool: AgentTool, args: Record<string, unknown>, opts: CheckOptions = {}): Promise<ApprovalOutcome> {
+  async check(tool: ToolboxTool, args: Record<string, unknown>, opts: CheckOptions = {}): Promise<ApprovalOutcome> {
     const found = this.requestFor(tool, args);
     if (!found) return { allowed: true, how: this.isRemembered(tool) ? 'remembered' : 'policy' };
     if ('deny' in found) return { allowed: false, reason: found.deny };
@@ -174,7 +175,7 @@ export class ApprovalPolicy {
     return { allowed: false, reason: 'the user declined to run it' };
   }
 
-  private isRemembered(tool: AgentTool): boolean {
+  private isRemembered(tool: ToolboxTool): boolean {
     const fp = this.always.get(tool.name);
     if (fp === undefined) return false;
     if (fp === toolFingerprint(tool)) return true;
@@ -184,7 +185,7 @@ export class ApprovalPolicy {
   }
 }
 
-function summarize(tool: AgentTool, args: Record<string, unknown>): string {
+function summarize(tool: ToolboxTool, args: Record<string, unknown>): string {
   if (tool.source === 'builtin' && tool.name === 'run_command' && typeof args.command === 'string') return args.command;
   const text = JSON.stringify(args) ?? '';
   return `${tool.server ? `${tool.server}: ` : ''}${tool.tool} ${text.length > 300 ? `${text.slice(0, 299)}…` : text}`;

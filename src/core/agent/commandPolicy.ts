@@ -8,8 +8,8 @@
  * programRules.ts). An entry ending in `*` (`git *`, `npm run *`) accepts any further words, knowingly. Anything whose
  * meaning depends on shell expansion or redirection is never allowed, only asked about. Deny entries win over
  * everything: if any part, including one inside a subshell or process substitution, matches a deny entry (by prefix, or
- * by program, subcommand and flags in any spelling: `rm -fr` = `rm -r -f` = `rm --recursive --force`), the answer is
- * `deny`.
+ * by program, subcommand and flags in any spelling: `rm -fr` = `rm -r -f` = `rm --recursive --force`, denyMatch.ts),
+ * the answer is `deny`.
  *
  * The executing shell decides the quoting (shells.ts): POSIX shells are parsed here; for fish, PowerShell, cmd.exe
  * and unknown shells only a line of plain words is judged by the allow list, everything else asks.
@@ -23,11 +23,13 @@
  * like `sudo`, and looking into `sh -c '…'` / `eval`); it cannot see through every obfuscation, which is why anything
  * unusual is at least `ask`.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, quote, type ParseEntry } from 'shell-quote';
-import { argumentFindings, canonicalize, denyMatches, gitGlobals, ruleName, selectorLength, type ArgContext } from './programRules';
+import { outsideChecker, realExisting, type ArgContext } from './commandArgs';
+import { canonicalize, denyMatches } from './denyMatch';
+import { gitGlobals } from './gitRules';
+import { argumentFindings, ruleName, selectorLength } from './programRules';
 import { plainWords, quoteLikeCharacter, shellKind, type ShellKind } from './shells';
 
 export type CommandDecision = 'allow' | 'ask' | 'deny';
@@ -350,46 +352,6 @@ export function commandParts(command: string): { parts: Part[]; problems: string
     for (const c of denyCandidates(p.words, 0).slice(1)) extra.push({ words: c, redirects: [] });
   }
   return { parts: [...parts, ...extra], problems: [...problems] };
-}
-
-/** "Outside the workspace" for operands: `~`, absolute paths elsewhere, `..` past the root, symlinks leading out. */
-export function outsideChecker(root: string | undefined, cwd: string | undefined): ArgContext {
-  let realRoot: string | undefined;
-  const inside = (base: string, p: string): boolean => {
-    const rel = path.relative(base, p);
-    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-  };
-  return {
-    outside(p: string): boolean {
-      if (p.startsWith('~')) return true;
-      if (!root) return path.isAbsolute(p) || /^[A-Za-z]:/.test(p) || p.split(/[\\/]/).includes('..');
-      const abs = path.resolve(cwd ?? root, p);
-      if (!inside(path.resolve(root), abs)) return true;
-      try {
-        realRoot ??= fs.realpathSync(root);
-      } catch {
-        return false; // no such root: the lexical check is all there is
-      }
-      return !inside(realRoot, realExisting(abs));
-    },
-  };
-}
-
-/** The real path of the deepest existing ancestor of `p`, with the rest appended. */
-export function realExisting(p: string): string {
-  const rest: string[] = [];
-  let cur = p;
-  for (let guard = 0; guard < 256; guard++) {
-    try {
-      return path.join(fs.realpathSync(cur), ...rest);
-    } catch {
-      const parent = path.dirname(cur);
-      if (parent === cur) return p;
-      rest.unshift(path.basename(cur));
-      cur = parent;
-    }
-  }
-  return p;
 }
 
 /** Why a part matches an allow entry, or why the closest entry does not cover it. */

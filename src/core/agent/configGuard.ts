@@ -17,7 +17,8 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { commandParts, realExisting } from './commandPolicy';
+import { realExisting } from './commandArgs';
+import { commandParts } from './commandPolicy';
 import { shellKind } from './shells';
 
 export interface GuardContext {

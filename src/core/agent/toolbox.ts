@@ -11,7 +11,7 @@ import type { BuiltinTool, ToolResult } from '../tools/types';
 import { disabledMatcher } from './toolSwitches';
 import { redactDeep } from '../util/redact';
 
-export interface AgentTool {
+export interface ToolboxTool {
   /** The name the model calls. */
   name: string;
   description: string;
@@ -48,11 +48,11 @@ export interface ToolboxOptions {
   secrets?: () => string[];
 }
 
-function fromBuiltin(b: BuiltinTool): AgentTool {
+function fromBuiltin(b: BuiltinTool): ToolboxTool {
   return { name: b.spec.name, description: b.spec.description ?? '', parameters: b.spec.inputSchema, source: 'builtin', tool: b.spec.name, annotations: b.spec.annotations };
 }
 
-function fromMcp(t: NamespacedTool): AgentTool {
+function fromMcp(t: NamespacedTool): ToolboxTool {
   return {
     name: t.name,
     description: t.spec.description ?? t.spec.title ?? '',
@@ -76,12 +76,12 @@ export class Toolbox {
     this.isDisabled = disabledMatcher(opts.disabled ?? []);
   }
 
-  list(): AgentTool[] {
+  list(): ToolboxTool[] {
     return [...[...this.builtins.values()].map(fromBuiltin), ...(this.opts.manager?.tools() ?? []).map(fromMcp)].filter((t) => !this.isDisabled(t.name));
   }
 
   /** Exact names only: the model must use the names it was given. A disabled tool is not found. */
-  find(name: string): AgentTool | undefined {
+  find(name: string): ToolboxTool | undefined {
     if (this.isDisabled(name)) return undefined;
     const b = this.builtins.get(name);
     if (b) return fromBuiltin(b);
@@ -89,11 +89,11 @@ export class Toolbox {
     return t && t.name === name ? fromMcp(t) : undefined;
   }
 
-  static toFunctionSpec(t: AgentTool): FunctionSpec {
+  static toFunctionSpec(t: ToolboxTool): FunctionSpec {
     return { name: t.name, description: t.description, parameters: t.parameters };
   }
 
-  async call(tool: AgentTool, args: Record<string, unknown>, opts: ToolCallOptions = {}): Promise<ToolResult> {
+  async call(tool: ToolboxTool, args: Record<string, unknown>, opts: ToolCallOptions = {}): Promise<ToolResult> {
     const cache = this.opts.cache;
     const key = cache ? this.cacheKeyFor(tool, args) : undefined;
     if (key && cache) {
@@ -109,7 +109,7 @@ export class Toolbox {
     return result;
   }
 
-  private async invoke(tool: AgentTool, args: Record<string, unknown>, opts: ToolCallOptions): Promise<ToolResult> {
+  private async invoke(tool: ToolboxTool, args: Record<string, unknown>, opts: ToolCallOptions): Promise<ToolResult> {
     if (tool.source === 'builtin') {
       const b = this.builtins.get(tool.name);
       if (!b) throw new Error(`no built-in tool named "${tool.name}"`);
@@ -120,7 +120,7 @@ export class Toolbox {
   }
 
   /** Only results that cannot change what the world looks like, and are stable for a while, are cached. */
-  private cacheKeyFor(tool: AgentTool, args: Record<string, unknown>): string | undefined {
+  private cacheKeyFor(tool: ToolboxTool, args: Record<string, unknown>): string | undefined {
     if (tool.source === 'builtin') {
       // analyze_code caches by file content inside the tool itself.
       return this.opts.builtinCacheTtl?.[tool.name] !== undefined || DEFAULT_BUILTIN_TTL[tool.name] !== undefined ? cacheKey('builtin', tool.name, args) : undefined;
@@ -132,7 +132,7 @@ export class Toolbox {
     return cacheKey('mcp', hash, tool.tool, args);
   }
 
-  private ttlFor(tool: AgentTool): number {
+  private ttlFor(tool: ToolboxTool): number {
     if (tool.source === 'builtin') return this.opts.builtinCacheTtl?.[tool.name] ?? DEFAULT_BUILTIN_TTL[tool.name] ?? 30;
     return this.opts.cacheTtlSeconds ?? 300;
   }
