@@ -19,6 +19,10 @@ import { requirePostgres, startPostgres, type PostgresCluster } from '../helpers
 import { assertNoStack, runCli } from '../helpers/cli';
 import { agentEnv, makeWorkspace } from '../helpers/api';
 import { startScriptedOpenAI } from '../fixtures/scriptedOpenAI';
+import { parseSettings } from '../../src/core/config/settings';
+import { AgentRuntime } from '../../src/core/runtime';
+import { NodeCommandRunner } from '../../src/core/tools/nodeCommandRunner';
+import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
 
 const ROOT = path.resolve(__dirname, '../..');
 const APPENDER = path.join(ROOT, 'test/fixtures/storeAppender.ts');
@@ -374,6 +378,39 @@ describe('PostgreSQL store', function () {
     await pg.close();
     assert.ok(createConversationStore({ dataDir: os.tmpdir() }) instanceof Conversations);
     assert.throws(() => createConversationStore({ url: 'mongodb://db:27017/agent' }), /mongodb:\/\/ is not supported; use postgres:\/\/ or the file store/);
+  });
+
+  it('in the runtime: a turn is stored with the database password redacted; a save that fails later keeps the answer', async () => {
+    const srv = await startScriptedOpenAI();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mcp-agent-pgrt-'));
+    const warnings: string[] = [];
+    const logger = { trace() {}, debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error: (m: string) => void warnings.push(m) };
+    const runtime = new AgentRuntime(
+      { logger, workspace: new NodeWorkspace(dir), commandRunner: new NodeCommandRunner(), clientInfo: { name: 'test', version: '0' }, dirs: { cache: path.join(dir, 'cache'), data: path.join(dir, 'data') } },
+      parseSettings({ llm: { baseUrl: srv.url, apiKey: 'sk-test' }, tools: { checkpoints: false }, store: { url: pgUrl } }),
+    );
+    try {
+      assert.ok(runtime.store instanceof PostgresConversations);
+      await runtime.openStore();
+      assert.ok(runtime.knownSecrets().includes(cluster!.password));
+      srv.enqueue({ text: 'noted' }, { text: 'still answered' });
+      const { agent } = await runtime.agent();
+      const first = await agent.chat({ prompt: `the database password is ${cluster!.password}` });
+      const stored = await runtime.store.load(first.conversation_id!);
+      assert.equal(stored.messages[0].content, 'the database password is [redacted]');
+      // The database goes away (its connections ended, the database renamed): the answer still comes, the failure is a warning.
+      const db = new URL(pgUrl).pathname.slice(1);
+      await sql(cluster!.url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [db]);
+      await sql(cluster!.url, `ALTER DATABASE "${db}" RENAME TO "${db}_gone"`);
+      const second = await agent.chat({ prompt: 'and now?', conversationId: undefined });
+      assert.equal(second.reply, 'still answered');
+      assert.ok(warnings.some((w) => /could not save the conversation: cannot reach PostgreSQL at 127\.0\.0\.1:\d+/.test(w)), warnings.join('\n'));
+      await rejectsWith(runtime.store.check(), 'io', /cannot reach PostgreSQL/);
+    } finally {
+      await runtime.dispose();
+      await srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('the CLI (dist/cli.js) with a store URL', function () {
