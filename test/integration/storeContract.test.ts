@@ -52,7 +52,7 @@ const RICH: ChatMessage[] = [
   { role: 'system', content: 'be brief' },
   { role: 'user', content: 'look at this', images: [{ mimeType: 'image/png', data: PNG }] },
   { role: 'assistant', content: null, reasoning: 'I should read it', tool_calls: [{ id: 'c1', name: 'fs__read', arguments: '{"p":"a"}' }] },
-  { role: 'tool', tool_call_id: 'c1', name: 'fs__read', content: 'bytes \u0000 and more', isError: true, images: [{ mimeType: 'image/png', data: PNG }] },
+  { role: 'tool', tool_call_id: 'c1', name: 'fs__read', content: 'bytes \u0000 and a lone \ud800 surrogate', isError: true, images: [{ mimeType: 'image/png', data: PNG }] },
   { role: 'assistant', content: 'done', usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12 } },
   { role: 'system', content: 'summary of earlier turns', summaryOf: 3 } as ChatMessage,
 ];
