@@ -304,42 +304,44 @@ describe('PostgreSQL store', function () {
     }
   });
 
-  it('migrates from the previous schema version with the data intact', async () => {
-    const previous = MIGRATIONS.filter((m) => m.version < SCHEMA_VERSION);
-    // The database as an older mcp-agent left it.
-    const c = new Client({ connectionString: pgUrl });
-    await c.connect();
-    await c.query('CREATE TABLE conversation_schema (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
-    for (const m of previous) {
-      await c.query(m.sql);
-      await c.query('INSERT INTO conversation_schema (version, description) VALUES ($1, $2)', [m.version, m.description]);
-    }
-    await c.query(`INSERT INTO conversations (id, title, created_at, updated_at, model, message_count) VALUES ('olderConversation1', 'old', '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z', 'm', 2)`);
-    await c.query(`INSERT INTO conversation_messages (conversation_id, seq, body) VALUES ('olderConversation1', 0, '{"role":"user","content":"hi"}'), ('olderConversation1', 1, '{"role":"assistant","content":"hello"}')`);
-    await c.end();
+  for (const from of MIGRATIONS.slice(0, -1).map((m) => m.version).reverse()) {
+    it(`migrates from schema version ${from}${from === SCHEMA_VERSION - 1 ? ' (the previous one)' : ''} with the data intact`, async () => {
+      const previous = MIGRATIONS.filter((m) => m.version <= from);
+      // The database as an older mcp-agent left it.
+      const c = new Client({ connectionString: pgUrl });
+      await c.connect();
+      await c.query('CREATE TABLE conversation_schema (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+      for (const m of previous) {
+        await c.query(m.sql);
+        await c.query('INSERT INTO conversation_schema (version, description) VALUES ($1, $2)', [m.version, m.description]);
+      }
+      await c.query(`INSERT INTO conversations (id, title, created_at, updated_at, model, message_count) VALUES ('olderConversation1', 'old', '2024-05-01T00:00:00Z', '2024-05-02T00:00:00Z', 'm', 2)`);
+      await c.query(`INSERT INTO conversation_messages (conversation_id, seq, body) VALUES ('olderConversation1', 0, '{"role":"user","content":"hi"}'), ('olderConversation1', 1, '{"role":"assistant","content":"hello"}')`);
+      await c.end();
 
-    const store = new PostgresConversations({ url: pgUrl });
-    try {
-      await store.check();
-      assert.equal(await store.schemaVersion(), SCHEMA_VERSION);
-      const conv = await store.load('olderConversation1');
-      assert.deepEqual(conv.messages, [user('hi'), { role: 'assistant', content: 'hello' }]);
-      assert.equal(conv.updatedAt, '2024-05-02T00:00:00.000Z');
-      assert.equal(conv.owner, undefined);
-      // And it works at the new version: an image goes in by reference and comes back.
-      await store.append('olderConversation1', [{ role: 'user', content: 'see', images: [{ mimeType: 'image/png', data: PNG }] }]);
-      assert.equal((await store.load('olderConversation1')).messages[2].role, 'user');
-      const [row] = await sql(pgUrl, 'SELECT body::text AS b FROM conversation_messages WHERE seq = 2');
-      assert.doesNotMatch(String(row.b), new RegExp(PNG.slice(0, 12)), 'the image bytes are not in the message row');
-      assert.equal((await sql(pgUrl, 'SELECT count(*)::int AS n FROM conversation_images'))[0].n, 1);
-      assert.deepEqual(
-        (await store.list()).map((s) => s.id),
-        ['olderConversation1'],
-      );
-    } finally {
-      await store.close();
-    }
-  });
+      const store = new PostgresConversations({ url: pgUrl });
+      try {
+        await store.check();
+        assert.equal(await store.schemaVersion(), SCHEMA_VERSION);
+        const conv = await store.load('olderConversation1');
+        assert.deepEqual(conv.messages, [user('hi'), { role: 'assistant', content: 'hello' }]);
+        assert.equal(conv.updatedAt, '2024-05-02T00:00:00.000Z');
+        assert.equal(conv.owner, undefined);
+        // And it works at the new version: an image goes in by reference and comes back.
+        await store.append('olderConversation1', [{ role: 'user', content: 'see', images: [{ mimeType: 'image/png', data: PNG }] }]);
+        assert.equal((await store.load('olderConversation1')).messages[2].role, 'user');
+        const [row] = await sql(pgUrl, 'SELECT body::text AS b FROM conversation_messages WHERE seq = 2');
+        assert.doesNotMatch(String(row.b), new RegExp(PNG.slice(0, 12)), 'the image bytes are not in the message row');
+        assert.equal((await sql(pgUrl, 'SELECT count(*)::int AS n FROM conversation_images'))[0].n, 1);
+        assert.deepEqual(
+          (await store.list()).map((s) => s.id),
+          ['olderConversation1'],
+        );
+      } finally {
+        await store.close();
+      }
+    });
+  }
 
   it('refuses a schema newer than it knows', async () => {
     await sql(pgUrl, 'CREATE TABLE conversation_schema (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
