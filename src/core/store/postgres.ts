@@ -176,10 +176,9 @@ export class PostgresConversations implements ConversationStore {
     return p;
   }
 
-  /** The schema's version in the database (0: none yet). */
-  async schemaVersion(): Promise<number> {
-    const r = await this.run('', 'read the schema version', (c) => readVersion(c));
-    return r;
+  /** The schema's version in the database, once opened (so migrated): SCHEMA_VERSION. */
+  schemaVersion(): Promise<number> {
+    return this.run('', 'read the schema version', (c) => readVersion(c));
   }
 
   /** Readiness: the schema is there and the database answers. */
