@@ -6,6 +6,8 @@ import type { Approver } from '../core/ports';
 import { AgentRuntime, type AgentParts } from '../core/runtime';
 import { NodeCommandRunner } from '../core/tools/nodeCommandRunner';
 import { NodeWorkspace } from '../core/tools/nodeWorkspace';
+import { ConversationError } from '../core/store/types';
+import { storeUrlProblem } from '../core/store/url';
 import { redact } from '../core/util/redact';
 import { cliClientHandlers } from './clientHandlers';
 import { CliError, EXIT, StderrLogger, loadConfig, type CommonOptions } from './context';
@@ -21,10 +23,21 @@ export interface CliRuntimeOptions extends CommonOptions {
   approver?: Approver;
   /** Whether a person can complete an OAuth sign-in in a browser. Default: stdin and stderr are terminals. */
   interactive?: boolean;
+  /** Open the conversation store before the servers start (chat, serve): an unreachable database fails at once. */
+  openStore?: boolean;
 }
 
-/** The config file's sections as settings; a bad value is a usage error naming the file and field. */
-export function cliSettings(config: LoadedConfig, model?: string): Settings {
+/**
+ * The config file's sections as settings; a bad value is a usage error naming the file and field. MCP_AGENT_STORE_URL
+ * beats the config's `store.url`, so a deployment keeps the database password out of the config file.
+ */
+export function cliSettings(config: LoadedConfig, model?: string, env: NodeJS.ProcessEnv = process.env): Settings {
+  const storeUrl = env.MCP_AGENT_STORE_URL?.trim();
+  if (storeUrl) {
+    const problem = storeUrlProblem(storeUrl);
+    if (problem) throw new CliError(`MCP_AGENT_STORE_URL: ${problem}`, EXIT.usage);
+    config = { ...config, store: { ...config.store, url: storeUrl } };
+  }
   try {
     const settings = parseSettings(config, config.files[0] ?? 'config');
     return model ? { ...settings, llm: { ...settings.llm, model } } : settings;
@@ -63,6 +76,15 @@ export async function startCliRuntime(opts: CliRuntimeOptions, config?: LoadedCo
     },
     cliSettings(config, opts.model),
   );
+  if (opts.openStore) {
+    try {
+      await runtime.openStore();
+    } catch (err) {
+      await runtime.dispose();
+      if (err instanceof ConversationError) throw new CliError(`conversation store: ${err.message}`, EXIT.unreachable);
+      throw err;
+    }
+  }
   const { manager } = runtime;
   manager.on('status', (s) => {
     if (s.state === 'error' && s.lastError) process.stderr.write(`mcp-agent: server "${s.name}": ${visibleControls(redact(s.lastError, [process.env.OPENAI_API_KEY ?? '']))}\n`);
@@ -113,7 +135,7 @@ export async function createRuntime(opts: CliRuntimeOptions): Promise<Runtime> {
       );
     }
   }
-  const runtime = await startCliRuntime(opts, config);
+  const runtime = await startCliRuntime({ ...opts, openStore: true }, config);
   let parts: AgentParts;
   try {
     parts = await runtime.agent();

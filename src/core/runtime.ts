@@ -26,7 +26,8 @@ import { AgentManager } from './mcp/AgentManager';
 import { McpAgent, type ClientHandlers, type McpAgentOptions } from './mcp/McpAgent';
 import type { Approver, CommandRunner, Logger, Workspace } from './ports';
 import { unattendedApprover } from './ports';
-import { Conversations } from './store/Conversations';
+import { createConversationStore } from './store';
+import { storeUrlPassword } from './store/url';
 import type { ConversationStore } from './store/types';
 import { ContextManager } from './context/manager';
 import { ResultStore } from './context/resultStore';
@@ -113,7 +114,7 @@ export class AgentRuntime {
     const { logger } = ports;
     const c = settings.cache;
     this.cache = c.enabled ? new Cache({ dir: c.dir ?? ports.dirs?.cache, redisUrl: c.redisUrl, defaultTtlSeconds: c.ttlSeconds, logger }) : new Cache({ backend: false, logger });
-    this.store = new Conversations({ dataDir: ports.dirs?.data, logger });
+    this.store = createConversationStore({ url: settings.store.url, dataDir: ports.dirs?.data, logger });
     this.results = new ResultStore(this.cache);
     this.manager = new AgentManager(
       {
@@ -130,6 +131,14 @@ export class AgentRuntime {
         return agent;
       },
     );
+  }
+
+  /**
+   * Opens the conversation store (PostgreSQL: connects and migrates the schema). Fronts that store conversations call
+   * it at start, so a database that is down is a clear error then rather than a warning after the first answer.
+   */
+  openStore(): Promise<void> {
+    return this.store.check();
   }
 
   get settings(): Settings {
@@ -334,6 +343,8 @@ export class AgentRuntime {
     const out = new Set<string>();
     if (apiKey) out.add(apiKey);
     for (const s of this.ports.secrets?.() ?? []) out.add(s);
+    const dbPassword = storeUrlPassword(this.current.store.url);
+    if (dbPassword) out.add(dbPassword);
     for (const a of this.manager.agents) {
       const d = a.definition;
       for (const [k, v] of Object.entries(d.headers)) {
@@ -349,7 +360,7 @@ export class AgentRuntime {
   }
 
   async dispose(): Promise<void> {
-    await Promise.allSettled([this.manager.dispose(), this.store.flush()]);
+    await Promise.allSettled([this.manager.dispose(), this.store.close()]);
     await this.cache.close();
   }
 }

@@ -38,6 +38,7 @@ export const EDITOR_SETTINGS = [
 export const NOT_IN_EDITOR: Record<string, string> = {
   'llm.apiKey': 'kept in SecretStorage (MCP Agent: Set API Key), never in settings files',
   'cache.dir': "the cache lives in the extension's globalStorage",
+  'store.url': "the panel keeps conversations in the extension's storage; a shared PostgreSQL store is for `mcp-agent serve`, and its password does not belong in settings files",
 };
 
 /** The raw settings object from the editor's values; empty strings mean "not set". */

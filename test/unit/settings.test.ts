@@ -46,7 +46,7 @@ describe('settings: one schema, one set of defaults', () => {
   });
 
   it('the editor offers every setting the CLI has, or says why not', () => {
-    const all = new Set([...leaves(defaultSettings()), ...Object.keys(llmSectionSchema.shape).map((k) => `llm.${k}`), 'cache.redisUrl', 'cache.dir']);
+    const all = new Set([...leaves(defaultSettings()), ...Object.keys(llmSectionSchema.shape).map((k) => `llm.${k}`), 'cache.redisUrl', 'cache.dir', 'store.url']);
     const offered = new Set<string>([...EDITOR_SETTINGS, ...Object.keys(NOT_IN_EDITOR)]);
     assert.deepEqual([...all].filter((k) => !offered.has(k)), []);
   });
@@ -65,6 +65,9 @@ describe('settings: one schema, one set of defaults', () => {
     assert.throws(() => parseSettings({ tools: { maxRounds: 0 } }, 'config.yaml'), (e: Error) => e instanceof SettingsError && /^config\.yaml: tools\.maxRounds: /.test(e.message));
     assert.throws(() => parseSettings({ cache: { ttl: 5 } }, 'config.yaml'), /config\.yaml: cache: unknown key "ttl"/);
     assert.throws(() => parseSettings({ llm: { baseURL: 'http://x/v1' } }, 'config.yaml'), /config\.yaml: llm: unknown key "baseURL"/);
+    assert.throws(() => parseSettings({ store: { url: 'mongodb://db:27017/agent' } }, 'config.yaml'), /config\.yaml: store\.url: mongodb:\/\/ is not supported; use postgres:\/\/ or the file store/);
+    assert.equal(parseSettings({ store: { url: 'postgresql://u:p@db:5432/agent' } }).store.url, 'postgresql://u:p@db:5432/agent');
+    assert.equal(defaultSettings().store.url, undefined);
   });
 });
 

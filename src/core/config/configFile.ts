@@ -1,6 +1,6 @@
 /**
  * Reads config files (YAML, JSON or JSON with comments) and gathers what they define: MCP servers in any of the
- * three formats, plus the optional `llm`, `tools` and `cache` sections that the agent reads.
+ * three formats, plus the optional `llm`, `tools`, `cache` and `store` sections that the agent reads.
  */
 import { readFile, access } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -28,6 +28,7 @@ export interface LoadedConfig {
   llm?: Record<string, unknown>;
   tools?: Record<string, unknown>;
   cache?: Record<string, unknown>;
+  store?: Record<string, unknown>;
   /** The user's instructions for the agent (a string). */
   instructions?: string;
 }
@@ -104,7 +105,7 @@ export async function loadConfigFiles(files: string[], ctx: SubstitutionContext 
       if (typeof doc.instructions !== 'string') out.issues.push({ source: file, field: 'instructions', message: 'must be a string' });
       else out.instructions = doc.instructions;
     }
-    for (const section of ['llm', 'tools', 'cache'] as const) {
+    for (const section of ['llm', 'tools', 'cache', 'store'] as const) {
       const value = doc[section];
       if (value === undefined || value === null || out[section]) continue;
       if (!isObject(value)) out.issues.push({ source: file, field: section, message: 'must be a mapping' });

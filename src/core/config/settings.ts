@@ -1,13 +1,14 @@
 /**
  * The agent's settings, declared once with their defaults. Every front maps its own source into this shape: the CLI
- * from its config file's `llm`, `tools` and `cache` sections, VS Code from `mcpAgent.*` (src/vscode/config.ts). A
- * unit test checks that package.json's `contributes.configuration` defaults equal the ones here.
+ * from its config file's `llm`, `tools`, `cache` and `store` sections (and MCP_AGENT_STORE_URL), VS Code from
+ * `mcpAgent.*` (src/vscode/config.ts). A unit test checks that package.json's `contributes.configuration` defaults equal the ones here.
  *
  * The `llm` section stays without defaults: its values are layered over `.env` and the environment
  * (src/core/llm/config.ts), and a default here would hide them.
  */
 import { z } from 'zod';
 import { llmSectionSchema } from '../llm/config';
+import { storeUrlProblem } from '../store/url';
 
 /** Numbers the rest of the code reads from here rather than repeating. */
 export const LIMITS = {
@@ -55,18 +56,31 @@ export const cacheSettingsSchema = z.strictObject({
   dir: z.string().optional(),
 });
 
+export const storeSettingsSchema = z.strictObject({
+  /** `postgres://user:password@host:port/db`: conversations in PostgreSQL (for several `serve` instances). Unset: files. */
+  url: z
+    .string()
+    .optional()
+    .superRefine((url, ctx) => {
+      const problem = url === undefined ? undefined : storeUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+});
+
 export const settingsSchema = z.object({
   /** The user's own instructions for the agent, added to its system prompt (capped at 8 KB). */
   instructions: z.string().max(100_000).default(''),
   llm: llmSectionSchema.prefault({}),
   tools: toolsSettingsSchema.prefault({}),
   cache: cacheSettingsSchema.prefault({}),
+  store: storeSettingsSchema.prefault({}),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type ToolsSettings = Settings['tools'];
 export type CacheSettings = Settings['cache'];
+export type StoreSettings = Settings['store'];
 
 /** A setting that cannot be used; the message names the file (or settings scope) and the field. */
 export class SettingsError extends Error {
@@ -80,8 +94,8 @@ export class SettingsError extends Error {
  * Validates raw sections (from a config file or the editor's settings) and fills in the defaults. `where` names the
  * source in messages: a file path, or "settings".
  */
-export function parseSettings(raw: { instructions?: unknown; llm?: unknown; tools?: unknown; cache?: unknown }, where = 'settings'): Settings {
-  const parsed = settingsSchema.safeParse({ instructions: raw.instructions ?? '', llm: raw.llm ?? {}, tools: raw.tools ?? {}, cache: raw.cache ?? {} });
+export function parseSettings(raw: { instructions?: unknown; llm?: unknown; tools?: unknown; cache?: unknown; store?: unknown }, where = 'settings'): Settings {
+  const parsed = settingsSchema.safeParse({ instructions: raw.instructions ?? '', llm: raw.llm ?? {}, tools: raw.tools ?? {}, cache: raw.cache ?? {}, store: raw.store ?? {} });
   if (parsed.success) return parsed.data;
   const first = parsed.error.issues[0];
   const field = first.path.map(String).join('.');

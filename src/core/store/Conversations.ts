@@ -13,10 +13,9 @@
  * Writes from one process are serialized per conversation; separate processes writing the same conversation are not
  * coordinated (the last atomic rename wins, no file is ever torn).
  */
-import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import { checkConversationId, DEFAULT_TITLE, isValidConversationId, newConversationId, recordSchema, summarySchema, validateForWrite, validateMessages } from './schema';
 import type { ChatMessage } from '../llm/types';
 import { applyQuery, compareSummaries, ConversationError, type Conversation, type ConversationInit, type ConversationStore, type ConversationSummary, type ListQuery } from './types';
 import { silentLogger, type Logger } from '../ports';
@@ -32,56 +31,11 @@ export interface ConversationsOptions {
   now?: () => number;
 }
 
-/** Ids are url-safe base64 (what newConversationId makes); anything else could escape the directory. */
-const ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
+export { isValidConversationId, newConversationId };
 
-export function isValidConversationId(id: string): boolean {
-  return ID_RE.test(id);
-}
-
-/** 128 random bits, url-safe: 22 characters. */
-export function newConversationId(): string {
-  // Never with a leading '-' or '_': `--conversation -x…` reads as an option on a command line (1 id in 32 did).
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (/^[A-Za-z0-9]/.test(id)) return id;
-  }
-}
-
-const DEFAULT_TITLE = 'New conversation';
 /** How much of a file `list()` reads to find the summary line. */
 const HEAD_BYTES = 16 * 1024;
 const LIST_BATCH = 32;
-
-// Unknown message fields are kept (looseObject) so a newer ChatMessage shape survives a round trip through an older
-// version of this store.
-const toolCallSchema = z.looseObject({ id: z.string(), name: z.string(), arguments: z.string() });
-const messageSchema = z.discriminatedUnion('role', [
-  z.looseObject({ role: z.literal('system'), content: z.string() }),
-  z.looseObject({ role: z.literal('user'), content: z.string() }),
-  z.looseObject({ role: z.literal('assistant'), content: z.string().nullable(), tool_calls: z.array(toolCallSchema).optional() }),
-  z.looseObject({ role: z.literal('tool'), tool_call_id: z.string(), name: z.string().optional(), content: z.string() }),
-]);
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
-const summarySchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  createdAt: isoDate,
-  updatedAt: isoDate,
-  model: z.string().optional(),
-  owner: z.string().optional(),
-  messageCount: z.number().int().nonnegative(),
-});
-const recordSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  createdAt: isoDate,
-  updatedAt: isoDate,
-  model: z.string().optional(),
-  owner: z.string().optional(),
-  meta: z.record(z.string(), z.unknown()).optional(),
-  messages: z.array(messageSchema),
-});
 
 function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
@@ -183,11 +137,7 @@ export class Conversations implements ConversationStore {
   async append(id: string, messages: ChatMessage[]): Promise<Conversation> {
     this.checkId(id);
     // Only the new messages need checking: the stored ones were validated by read().
-    const check = z.array(messageSchema).safeParse(messages);
-    if (!check.success) {
-      const issue = check.error.issues[0];
-      throw new ConversationError(`messages for ${id} are not valid: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`, 'invalid', id);
-    }
+    validateMessages(id, messages);
     return this.withLock(id, async () => {
       const conv = await this.read(id);
       const next: Conversation = { ...conv, messages: [...conv.messages, ...messages], updatedAt: this.timestamp() };
@@ -238,9 +188,7 @@ export class Conversations implements ConversationStore {
   }
 
   private checkId(id: string): void {
-    if (!isValidConversationId(id)) {
-      throw new ConversationError(`invalid conversation id ${JSON.stringify(id.slice(0, 80))}`, 'invalid-id', id);
-    }
+    checkConversationId(id);
   }
 
   private timestamp(): string {
@@ -391,16 +339,6 @@ async function endsWithClose(handle: fs.FileHandle, size: number): Promise<boole
   const tail = Buffer.alloc(3);
   const { bytesRead } = await handle.read(tail, 0, 3, size - 3);
   return tail.subarray(0, bytesRead).toString('latin1') === ']}\n';
-}
-
-/** Refuse to write what load() would reject (e.g. a message without a role), so bad data fails at the caller. */
-function validateForWrite(conv: Conversation): void {
-  const parsed = recordSchema.safeParse(conv);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-    throw new ConversationError(`conversation ${conv.id} is not valid: ${where}`, 'invalid', conv.id);
-  }
 }
 
 export { ConversationError, type ConversationErrorKind, type Conversation, type ConversationInit, type ConversationStore, type ConversationSummary, type ListQuery } from './types';
