@@ -29,7 +29,8 @@ export interface CliRuntimeOptions extends CommonOptions {
 
 /**
  * The config file's sections as settings; a bad value is a usage error naming the file and field. MCP_AGENT_STORE_URL
- * beats the config's `store.url`, so a deployment keeps the database password out of the config file.
+ * beats the config's `store.url` and MCP_AGENT_REDIS_URL its `cache.redisUrl`, so a deployment keeps passwords out of
+ * the config file and every instance can share one file.
  */
 export function cliSettings(config: LoadedConfig, model?: string, env: NodeJS.ProcessEnv = process.env): Settings {
   const storeUrl = env.MCP_AGENT_STORE_URL?.trim();
@@ -37,6 +38,11 @@ export function cliSettings(config: LoadedConfig, model?: string, env: NodeJS.Pr
     const problem = storeUrlProblem(storeUrl);
     if (problem) throw new CliError(`MCP_AGENT_STORE_URL: ${problem}`, EXIT.usage);
     config = { ...config, store: { ...config.store, url: storeUrl } };
+  }
+  const redisUrl = env.MCP_AGENT_REDIS_URL?.trim();
+  if (redisUrl) {
+    if (!/^rediss?:\/\//.test(redisUrl)) throw new CliError('MCP_AGENT_REDIS_URL: must be a redis:// or rediss:// URL', EXIT.usage);
+    config = { ...config, cache: { ...config.cache, redisUrl } };
   }
   try {
     const settings = parseSettings(config, config.files[0] ?? 'config');

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { defaultSettings, parseSettings, settingAt, SettingsError } from '../../src/core/config/settings';
+import { cliSettings } from '../../src/cli/runtime';
 import { DEFAULT_EMBEDDING_MODEL, llmSectionSchema, MAX_TOOLS_LIMIT } from '../../src/core/llm/config';
 import { EDITOR_SETTINGS, GUARDED_SETTINGS, NOT_IN_EDITOR, settingFingerprint, settingsFromEditor, settingsFromLevels, type SettingLevels } from '../../src/vscode/settingsMap';
 
@@ -129,5 +130,21 @@ describe('workspace settings that widen trust', () => {
     const same: Record<string, SettingLevels> = { ...levels, 'llm.baseUrl': { globalValue: USER, workspaceValue: USER } };
     const r = settingsFromLevels(get, (k) => same[k], { allowed: () => false, trusted: true });
     assert.ok(!r.heldBack.some((h) => h.key === 'llm.baseUrl'));
+  });
+});
+
+describe('the CLI: deployment variables over the config file', () => {
+  const config = { files: ['config.yaml'], servers: [], issues: [], cache: { redisUrl: 'redis://from-config:6379' }, store: { url: 'postgres://u@from-config/db' } };
+
+  it('MCP_AGENT_STORE_URL and MCP_AGENT_REDIS_URL win over store.url and cache.redisUrl', () => {
+    const s = cliSettings(config, undefined, { MCP_AGENT_STORE_URL: 'postgres://u:p@db/agent', MCP_AGENT_REDIS_URL: 'redis://cache:6379' });
+    assert.equal(s.store.url, 'postgres://u:p@db/agent');
+    assert.equal(s.cache.redisUrl, 'redis://cache:6379');
+    const plain = cliSettings(config, undefined, {});
+    assert.equal(plain.cache.redisUrl, 'redis://from-config:6379');
+  });
+
+  it('a variable that is not a URL of its kind is a usage error naming it', () => {
+    assert.throws(() => cliSettings(config, undefined, { MCP_AGENT_REDIS_URL: 'http://cache' }), (e: Error) => e.message === 'MCP_AGENT_REDIS_URL: must be a redis:// or rediss:// URL');
   });
 });
