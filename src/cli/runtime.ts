@@ -2,7 +2,7 @@
 import type { LoadedConfig } from '../core/config/configFile';
 import { parseSettings, SettingsError, type Settings } from '../core/config/settings';
 import { LlmConfigError, resolveLlmConfig, type LlmConfig } from '../core/llm/config';
-import type { Approver } from '../core/ports';
+import type { Approver, Logger } from '../core/ports';
 import { AgentRuntime, type AgentParts } from '../core/runtime';
 import { NodeCommandRunner } from '../core/tools/nodeCommandRunner';
 import { NodeWorkspace } from '../core/tools/nodeWorkspace';
@@ -21,6 +21,8 @@ export interface CliRuntimeOptions extends CommonOptions {
   approver?: Approver;
   /** Whether a person can complete an OAuth sign-in in a browser. Default: stdin and stderr are terminals. */
   interactive?: boolean;
+  /** Where the core logs; default, stderr with --verbose. */
+  logger?: Logger;
 }
 
 /** The config file's sections as settings; a bad value is a usage error naming the file and field. */
@@ -37,7 +39,7 @@ export function cliSettings(config: LoadedConfig, model?: string): Settings {
 /** The runtime with the CLI's ports, its servers started (each connected or failed; failures reported on stderr). */
 export async function startCliRuntime(opts: CliRuntimeOptions, config?: LoadedConfig): Promise<AgentRuntime> {
   config ??= await loadConfig(opts);
-  const logger = new StderrLogger(opts.verbose);
+  const logger = opts.logger ?? new StderrLogger(opts.verbose);
   // OAuth-protected servers: sign in through the browser when someone is at the terminal, else say how to.
   const interactive = opts.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
   const servers = config.servers;

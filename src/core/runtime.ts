@@ -332,7 +332,7 @@ export class AgentRuntime {
   }
 
   async dispose(): Promise<void> {
-    await Promise.allSettled([this.manager.dispose(), this.store.flush()]);
+    await Promise.allSettled([this.manager.dispose(), this.store.close()]);
     await this.cache.close();
   }
 }
