@@ -233,7 +233,7 @@ const CONVERSATION_PATH = /^\/conversations\/([^/]+)$/;
 /** The route a path belongs to, with a bounded set of values (metrics labels). */
 function routeLabel(pathname: string): string {
   if (ROUTES.includes(pathname)) return pathname;
-  if (CONVERSATION_PATH.test(pathname)) return '/conversations/{id}';
+  if (CONVERSATION_PATH.test(pathname)) return '/conversations/:id';
   return 'other';
 }
 
