@@ -34,7 +34,7 @@ Usage:
                   [--turn-timeout S]   stop a turn after S seconds (default 900)
                   [--drain-timeout S]  on SIGTERM, running turns get S seconds to finish (default 30)
                   [--metrics-public]   GET /metrics without credentials
-  mcp-agent keys [list | add NAME | remove NAME] [--file FILE]
+  mcp-agent keys [list | add NAME | remove NAME [--hash H]] [--file FILE]
                                                serve's API keys, one or more per user (add prints a new key once;
                                                the file, default MCP_AGENT_KEYS_FILE, keeps only hashes)
   mcp-agent checkpoints [list | diff ID | restore ID] [--json] [--yes]
@@ -206,10 +206,10 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'keys': {
-      const { values, positionals } = parse(rest, { file: { type: 'string' } });
+      const { values, positionals } = parse(rest, { file: { type: 'string' }, hash: { type: 'string' } });
       if (values.help) return help();
       if (positionals.length > 2) throw new CliError('keys takes a subcommand and at most one NAME', EXIT.usage);
-      return runKeys({ file: values.file, json: values.json ?? false }, positionals[0], positionals[1]);
+      return runKeys({ file: values.file, json: values.json ?? false, hash: values.hash }, positionals[0], positionals[1]);
     }
     case 'checkpoints': {
       const { values, positionals } = parse(rest, {});

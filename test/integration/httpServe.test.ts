@@ -4,6 +4,7 @@
  * whole-turn timeout, Prometheus /metrics and X-Request-Id. The scripted model and the fault MCP server are real.
  */
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Conversations } from '../../src/core/store/Conversations';
@@ -195,6 +196,14 @@ describe('mcp-agent serve for a team: keys, conversations, metrics, request ids 
     const r = await request(api.port, '/chat', { body: user('hello from carol'), headers: auth(carol) });
     assert.equal(r.status, 200, r.text);
 
+    // Rotation: a second key for carol, then the first one removed by its hash.
+    const carol2 = await addKey(keysFile, 'carol', ws.dir);
+    const firstHash = createHash('sha256').update(carol).digest('hex').slice(0, 12);
+    const rotated = await runCli(['keys', 'remove', 'carol', '--hash', firstHash, '--file', keysFile], { cwd: ws.dir });
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.equal((await request(api.port, '/health', { headers: auth(carol) })).status, 401);
+    assert.equal((await request(api.port, '/health', { headers: auth(carol2) })).status, 200);
+
     const removed = await runCli(['keys', 'remove', 'bob', '--file', keysFile], { cwd: ws.dir });
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal((await request(api.port, '/health', { headers: auth(bob) })).status, 401);
@@ -209,7 +218,11 @@ describe('mcp-agent serve for a team: keys, conversations, metrics, request ids 
     assert.match(warnings[0], /^warning: .*keys\.json: keys\.0\.sha256/);
 
     await writeFile(keysFile, good);
-    assert.equal((await request(api.port, '/health', { headers: auth(carol) })).status, 200);
+    assert.equal((await request(api.port, '/health', { headers: auth(carol2) })).status, 200);
+
+    const usage = await runCli(['keys', 'add', 'no spaces', '--file', keysFile], { cwd: ws.dir });
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /NAME: 1-64 letters/);
   });
 
   it('GET /metrics: Prometheus text whose counters move with a tool turn; it needs a key', async () => {

@@ -2,6 +2,7 @@
  * `mcp-agent keys add NAME | list | remove NAME [--file F]`: the API keys of `mcp-agent serve --keys F` (../keys.ts).
  * A new key is printed once, on stdout; the file keeps only its SHA-256.
  */
+import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CliError, EXIT } from '../context';
 import { printTable } from '../format';
@@ -10,6 +11,8 @@ import { hashKey, KeysFileError, newKey, readKeysFile, USER_NAME_RE, writeKeysFi
 export interface KeysOptions {
   file?: string;
   json: boolean;
+  /** remove: only the key whose hash starts with this (as `keys list` shows it), for rotation. */
+  hash?: string;
 }
 
 /** The keys file: --file, else MCP_AGENT_KEYS_FILE. */
@@ -32,6 +35,7 @@ export async function runKeys(opts: KeysOptions, sub: string | undefined, name: 
     case 'add': {
       if (!name || !USER_NAME_RE.test(name)) throw new CliError('keys add needs a NAME: 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit', EXIT.usage);
       const key = newKey();
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
       await writeKeysFile(file, [...entries, { name, sha256: hashKey(key), created: new Date().toISOString() }]);
       if (opts.json) process.stdout.write(`${JSON.stringify({ name, key, file })}\n`);
       else {
@@ -42,8 +46,10 @@ export async function runKeys(opts: KeysOptions, sub: string | undefined, name: 
     }
     case 'remove': {
       if (!name) throw new CliError('keys remove needs the NAME whose keys to remove', EXIT.usage);
-      const kept = entries.filter((e) => e.name !== name);
-      if (kept.length === entries.length) throw new CliError(`no key named "${name}" in ${file}`, EXIT.usage);
+      const prefix = opts.hash?.toLowerCase();
+      if (prefix !== undefined && !/^[0-9a-f]{6,64}$/.test(prefix)) throw new CliError('--hash takes the start of a key\'s hash as `keys list` shows it (at least 6 hex digits)', EXIT.usage);
+      const kept = entries.filter((e) => e.name !== name || (prefix !== undefined && !e.sha256.startsWith(prefix)));
+      if (kept.length === entries.length) throw new CliError(`no key named "${name}"${prefix ? ` with hash ${prefix}…` : ''} in ${file}`, EXIT.usage);
       await writeKeysFile(file, kept);
       process.stderr.write(`mcp-agent: removed ${entries.length - kept.length} key(s) of "${name}"; a running serve stops accepting them with its next request\n`);
       return EXIT.ok;
