@@ -480,6 +480,9 @@ async function compact(body: unknown, res: ServerResponse, opts: ApiServerOption
     return 'completed';
   } catch (err) {
     if (err instanceof ChatRequestError) throw requestError(err);
+    const stopped = stoppedMessage(turn, opts);
+    // Summarizing stopped by the turn timeout or the shutdown: say so rather than "internal error".
+    if (stopped && !(err instanceof HttpError)) throw new HttpError(turn.stoppedBy === 'shutdown' ? 503 : 500, stopped);
     throw err;
   }
 }

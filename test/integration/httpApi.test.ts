@@ -477,6 +477,7 @@ describe('mcp-agent serve: browser requests from other sites are refused (built 
       assert.equal(second.status, 429, second.text);
       assert.equal(second.headers['retry-after'], '1');
       assert.match(parseJson<{ error: string }>(second).error, /turns are already running/);
+      assert.match((await request(capped.port, '/metrics')).text, /^mcp_agent_turns_refused_total\{reason="capacity"\} 1$/m);
       assert.equal((await first).status, 200);
       assert.ok(!srv.chatRequests.some((r) => lastMessage(r)?.content === 'second'), 'the refused turn never reached the model');
       // Once the first is done, the next is served.

@@ -258,6 +258,30 @@ describe('mcp-agent serve for a team: keys, conversations, metrics, request ids 
     assert.equal(get(await read(), 'mcp_agent_model_errors_total{kind="auth"}'), 1);
   });
 
+  it('keeps nothing of a turn once it ended: after 30 streams (10 dropped midway) the process is back to its resources', async () => {
+    const resources = async () => {
+      const m = parseMetrics((await request(api.port, '/metrics', { headers: auth(alice) })).text);
+      return { resources: m.get('mcp_agent_nodejs_active_resources_total') ?? NaN, active: m.get('mcp_agent_active_turns') ?? NaN };
+    };
+    srv.setDefault(() => ({ text: 'a fairly slow answer, in small pieces', chunkSize: 3, delayMs: 10 }));
+    // Warm up (pooled connections to the model), then settle.
+    await Promise.all(Array.from({ length: 3 }, () => openStream(api.port, '/chat/stream', user('warm up'), auth(alice)).done));
+    await new Promise((r) => setTimeout(r, 5_000));
+    const before = await resources();
+    const streams = Array.from({ length: 30 }, (_, i) => openStream(api.port, '/chat/stream', user(`turn ${i}`), auth(alice)));
+    await Promise.all(streams.slice(0, 10).map((s) => s.waitForEvent((e) => e.type === 'text')));
+    for (const s of streams.slice(0, 10)) s.destroy();
+    await Promise.all(streams.slice(10).map((s) => s.done));
+    // Idle sockets to the model close within a few seconds; the turns' timers, listeners and sockets must be gone.
+    let after = await resources();
+    for (let i = 0; i < 40 && (after.active !== 0 || after.resources > before.resources + 2); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      after = await resources();
+    }
+    assert.equal(after.active, 0);
+    assert.ok(after.resources <= before.resources + 2, `active resources: ${before.resources} before, ${after.resources} after`);
+  });
+
   it('X-Request-Id: a sane incoming one is echoed and names the log lines of its request; otherwise one is made', async () => {
     const r = await request(api.port, '/chat', { body: user('call fault__echo {"message":"hi"}'), headers: { ...auth(alice), 'x-request-id': 'lb-req-0042' } });
     assert.equal(r.status, 200, r.text);
@@ -325,6 +349,7 @@ describe('mcp-agent serve: readiness, SIGTERM drain and turn timeouts (built CLI
       assert.equal(refused.headers.connection, 'close');
       assert.equal(refused.headers['retry-after'], '1');
       assert.match(parseJson<{ error: string }>(refused).error, /shutting down/);
+      assert.match((await request(api.port, '/metrics')).text, /^mcp_agent_turns_refused_total\{reason="draining"\} 1$/m);
 
       const { events } = await s.done;
       const done = events[events.length - 1];
