@@ -108,6 +108,8 @@ export class KeyRing {
       throw new KeysFileError(`cannot read the keys file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist (make one with: mcp-agent keys add NAME --file FILE)' : (err as Error).message}`);
     }
     this.loaded = { hashes: toHashes(parseKeys(readFileSync(file, 'utf8'), file)), stamp: stampOf(st) };
+    // Whoever can write the file can give themselves a key.
+    if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) logger.warn(`the keys file ${file} can be written by other users (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`);
   }
 
   get size(): number {

@@ -10,8 +10,6 @@
  * Every response carries X-Request-Id, and every log line written while handling the request names it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ChatRequestError, type Agent, type ChatRequest } from '../core/agent/Agent';
 import type { AgentEvent } from '../core/agent/ChatSession';
@@ -26,11 +24,13 @@ import { redact } from '../core/util/redact';
 import { deleteConversation, getConversation, listConversations } from './conversationRoutes';
 import { HEADERS_TIMEOUT_MS, HttpError, readJson, sendBeforeBody, sendJson } from './http';
 import type { KeyRing } from './keys';
+import { authenticate, checkBrowser, checkHost, checkJsonBody, type Identity } from './guards';
 import { ApiMetrics, type TurnOutcome } from './metrics';
 import { requestContext, requestIdFrom, type RequestInfo } from './requestContext';
 import { version } from './version';
 
 export { MAX_BODY_BYTES, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS } from './http';
+export { isLoopback, normalizeOrigin } from './guards';
 
 export interface ApiServerOptions {
   host: string;
@@ -80,22 +80,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** `scheme://host[:port]` as browsers send it in Origin, or undefined when `value` is not such an origin. */
-export function normalizeOrigin(value: string): string | undefined {
-  try {
-    const u = new URL(value);
-    if (!/^https?:$/.test(u.protocol) || u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return undefined;
-    return u.origin;
-  } catch {
-    return undefined;
-  }
-}
-
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
-}
-
 interface RunningTurn {
   ac: AbortController;
   /** Why the server stopped it, when it did. */
@@ -140,12 +124,6 @@ interface Ctx {
   metrics: ApiMetrics;
   /** The store was unreachable at the last /ready: log only when that changes. */
   storeDown: { value: boolean };
-}
-
-/** The user a request is for; `owner` is what their conversations are stored under (unset without keys). */
-interface Identity {
-  user?: string;
-  owner?: string;
 }
 
 export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
@@ -487,22 +465,6 @@ async function compact(body: unknown, res: ServerResponse, opts: ApiServerOption
   }
 }
 
-/** Who sent the request: the --token's user ("default") or a key's; 401 when credentials are required and wrong. */
-async function authenticate(req: IncomingMessage, opts: ApiServerOptions): Promise<Identity> {
-  if (!opts.token && !opts.keys) return {};
-  const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  if (opts.token && sameSecret(given, opts.token)) return { user: 'default', ...(opts.keys ? { owner: 'default' } : {}) };
-  const user = given && opts.keys ? await opts.keys.userOf(given) : undefined;
-  if (user !== undefined) return { user, owner: user };
-  throw new HttpError(401, `a valid "Authorization: Bearer <${opts.keys ? 'key' : 'token'}>" header is required`);
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function toChatRequest(body: unknown): ChatRequest {
   if (!isObject(body)) throw new HttpError(400, 'the body must be a JSON object: {"messages": [{"role": "user", "content": "..."}]}');
   const { messages, conversation_id: conversationId, prompt } = body;
@@ -519,43 +481,6 @@ function toChatRequest(body: unknown): ChatRequest {
     }
   }
   return { messages: messages as Array<{ role: string; content: string | unknown[] }>, conversationId: conversationId ?? undefined };
-}
-
-/** Only the bound address or localhost may be named in Host: a rebound DNS name pointing here is refused. */
-function checkHost(req: IncomingMessage, opts: ApiServerOptions): void {
-  const host = req.headers.host;
-  if (!host) throw new HttpError(403, 'a Host header is required');
-  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
-  const bound = opts.host.replace(/^\[|\]$/g, '').toLowerCase();
-  const ok = name === bound || isLoopback(name) || ((bound === '0.0.0.0' || bound === '::') && isIP(name) !== 0);
-  if (!ok) throw new HttpError(403, `Host "${host}" is not allowed`);
-}
-
-/**
- * Browsers name the page that sent a request: Origin on every POST (and on cross-origin GETs), Sec-Fetch-Site on
- * everything in current browsers. An origin given with --allow-origin is served, with CORS headers; any other
- * Origin (including "null", from sandboxed frames and file: pages) and any cross-site fetch is refused before the
- * body is read. Returns the allowed origin, if the request came from one.
- */
-function checkBrowser(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): string | undefined {
-  const origin = req.headers.origin;
-  if (origin !== undefined) {
-    const normalized = normalizeOrigin(origin);
-    if (!normalized || !(opts.allowOrigins ?? []).includes(normalized)) {
-      throw new HttpError(403, `requests from the web page at origin "${origin.slice(0, 200)}" are not allowed (start serve with --allow-origin ORIGIN to allow it)`);
-    }
-    res.setHeader('Access-Control-Allow-Origin', normalized);
-    res.setHeader('Vary', 'Origin');
-    return normalized;
-  }
-  if (String(req.headers['sec-fetch-site'] ?? '').toLowerCase() === 'cross-site') throw new HttpError(403, 'cross-site requests from web pages are not allowed');
-  return undefined;
-}
-
-/** A POST body must be declared JSON: text/plain, form and multipart bodies are what a web page can send unasked. */
-function checkJsonBody(req: IncomingMessage): void {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, `the body must be sent as JSON with "Content-Type: application/json"${type ? ` (got "${type.slice(0, 100)}")` : ''}`);
 }
 
 /** The servers as GET /servers shows them: no stderr tail, and errors (which may quote URLs and headers) redacted. */

@@ -213,6 +213,7 @@ describe('mcp-agent serve for a team: keys, conversations, metrics, request ids 
     await writeFile(keysFile, good.replace('"sha256"', '"sha265"'));
     for (let i = 0; i < 3; i++) assert.equal((await request(api.port, '/health', { headers: auth(alice) })).status, 200);
     assert.equal((await request(api.port, '/health', { headers: auth(bob) })).status, 401);
+    await waitFor(() => api.stderr().includes('stays in use'));
     const warnings = api.stderr().split('\n').filter((l) => l.includes('stays in use'));
     assert.equal(warnings.length, 1, api.stderr());
     assert.match(warnings[0], /^warning: .*keys\.json: keys\.0\.sha256/);
@@ -447,10 +448,13 @@ describe('mcp-agent serve: readiness, SIGTERM drain and turn timeouts (built CLI
         assert.equal(r.status, 503, r.text);
         assert.deepEqual(parseJson<{ status: string; error: string }>(r), { status: 'unavailable', error: 'the conversation store cannot be reached' });
       }
-      assert.equal(api.stderr().split('\n').filter((l) => l.includes('not ready: the conversation store cannot be reached')).length, 1, api.stderr());
+      // The log arrives through a pipe, maybe after the answer.
+      const notReady = () => api.stderr().split('\n').filter((l) => l.includes('not ready: the conversation store cannot be reached')).length;
+      await waitFor(() => notReady() > 0);
       await rm(convDir);
       assert.equal((await request(api.port, '/ready')).status, 200);
-      assert.match(api.stderr(), /ready again/);
+      await waitFor(() => /ready again/.test(api.stderr()));
+      assert.equal(notReady(), 1, api.stderr());
     } finally {
       assert.equal((await api.stop()).code, 0, api.stderr());
     }
