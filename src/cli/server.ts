@@ -307,7 +307,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx, info:
     default: {
       const m = CONVERSATION_PATH.exec(pathname);
       if (m) {
-        const id = decodeURIComponent(m[1]);
+        let id: string;
+        try {
+          id = decodeURIComponent(m[1]);
+        } catch {
+          throw new HttpError(400, 'the conversation id in the path is not valid percent-encoding');
+        }
         if (req.method === 'GET') return getConversation(res, opts.store, id, who.owner, opts.logger);
         if (req.method === 'DELETE') return deleteConversation(res, opts.store, id, who.owner, opts.logger);
         throw new HttpError(405, `method ${req.method} not allowed here (GET or DELETE)`);

@@ -176,7 +176,7 @@ describe('mcp-agent serve for a team: keys, conversations, metrics, request ids 
       const r = await request(api.port, bad, { headers: auth(bob) });
       assert.equal(r.status, 400, `${bad}: ${r.text}`);
     }
-    for (const bad of ['/conversations/short', '/conversations/has%20space%20in%20it']) {
+    for (const bad of ['/conversations/short', '/conversations/has%20space%20in%20it', '/conversations/bad%E0encoding']) {
       assert.equal((await request(api.port, bad, { headers: auth(bob) })).status, 400, bad);
       assert.equal((await request(api.port, bad, { method: 'DELETE', headers: auth(bob) })).status, 400, bad);
     }
