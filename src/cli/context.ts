@@ -7,6 +7,7 @@ import type { Logger } from '../core/ports';
 import { redact } from '../core/util/redact';
 import { visibleControls } from '../core/util/untrusted';
 import { trustedDiscovered } from './workspaceTrust';
+import { requestPrefix } from './requestContext';
 
 export const EXIT = { ok: 0, toolError: 1, usage: 2, unreachable: 3 } as const;
 
@@ -39,24 +40,31 @@ export interface CommonOptions {
 
 export const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
-/** Log lines on stderr with --verbose, secrets removed. */
+/**
+ * Log lines on stderr, secrets removed: with --verbose all of them; otherwise only those at `quietLevel` or above
+ * (none for the interactive commands; `serve` keeps info, its access log, and warnings). A line written while an
+ * HTTP request is handled carries the request's id.
+ */
 export class StderrLogger implements Logger {
-  constructor(private readonly verbose: boolean) {}
+  constructor(
+    private readonly verbose: boolean,
+    private readonly quietLevel: 'info' | 'warning' | 'none' = 'none',
+  ) {}
   trace(): void {}
   debug(message: string): void {
-    this.write('debug', message);
+    if (this.verbose) this.write('debug', message);
   }
   info(message: string): void {
-    this.write('info', message);
+    if (this.verbose || this.quietLevel === 'info') this.write('info', message);
   }
   warn(message: string): void {
-    this.write('warning', message);
+    if (this.verbose || this.quietLevel !== 'none') this.write('warning', message);
   }
   error(message: string): void {
-    this.write('error', message);
+    if (this.verbose || this.quietLevel !== 'none') this.write('error', message);
   }
   private write(level: string, message: string): void {
-    if (this.verbose) process.stderr.write(`${level}: ${visibleControls(redact(message, [process.env.OPENAI_API_KEY ?? '', process.env.MCP_AGENT_TOKEN ?? '']))}\n`);
+    process.stderr.write(`${level}: ${requestPrefix()}${visibleControls(redact(message, [process.env.OPENAI_API_KEY ?? '', process.env.MCP_AGENT_TOKEN ?? '']))}\n`);
   }
 }
 

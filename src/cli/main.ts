@@ -8,6 +8,7 @@ import { runTools } from './commands/tools';
 import { runCall } from './commands/call';
 import { runChat } from './commands/chat';
 import { runServe } from './commands/serve';
+import { runKeys } from './commands/keys';
 import { runConformance } from './commands/conformance';
 import { runPrompts, runRead, runResources } from './commands/resources';
 import { runLogin, runLogout } from './oauth/commands';
@@ -27,9 +28,15 @@ Usage:
   mcp-agent prompts [--config FILE]... [--url URL] [--json]     servers' prompts and their arguments
   mcp-agent chat [PROMPT] [--config FILE]... [--model M] [--yes] [--json] [--conversation ID]
                  [--prompt SERVER/NAME [--arg NAME=VALUE]...] [--attach SERVER:URI]... [--image FILE]... [--hide-reasoning]
-  mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T]
+  mcp-agent serve [--host 127.0.0.1] [--port 8000] [--config FILE]... [--yes] [--token T] [--keys FILE]
                   [--allow-origin ORIGIN]...   (a web page at ORIGIN may call the API; none by default)
                   [--max-turns N]   turns at once (default 32); more get 429 with Retry-After
+                  [--turn-timeout S]   stop a turn after S seconds (default 900)
+                  [--drain-timeout S]  on SIGTERM, running turns get S seconds to finish (default 30)
+                  [--metrics-public]   GET /metrics without credentials
+  mcp-agent keys [list | add NAME | remove NAME [--hash H]] [--file FILE]
+                                               serve's API keys, one or more per user (add prints a new key once;
+                                               the file, default MCP_AGENT_KEYS_FILE, keeps only hashes)
   mcp-agent checkpoints [list | diff ID | restore ID] [--json] [--yes]
                                                the workspace as it was before each chat turn's changes
   mcp-agent login SERVER [--config FILE]...    sign in to an OAuth-protected server (tokens kept 0600)
@@ -175,10 +182,34 @@ async function main(argv: string[]): Promise<number> {
         model: { type: 'string' },
         'allow-origin': { type: 'string', multiple: true, default: [] },
         'max-turns': { type: 'string' },
+        keys: { type: 'string' },
+        'turn-timeout': { type: 'string' },
+        'drain-timeout': { type: 'string' },
+        'metrics-public': { type: 'boolean', default: false },
       });
       if (values.help) return help();
       if (positionals.length) throw new CliError(`serve takes no arguments (got "${positionals[0]}")`, EXIT.usage);
-      return runServe({ ...commonOptions(values), host: values.host ?? '127.0.0.1', port: Number(values.port), token: values.token, yes: values.yes ?? false, model: values.model, allowOrigins: values['allow-origin'], maxTurns: values['max-turns'] === undefined ? undefined : Number(values['max-turns']) });
+      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      return runServe({
+        ...commonOptions(values),
+        host: values.host ?? '127.0.0.1',
+        port: Number(values.port),
+        token: values.token,
+        keys: values.keys,
+        yes: values.yes ?? false,
+        model: values.model,
+        allowOrigins: values['allow-origin'],
+        maxTurns: num(values['max-turns']),
+        turnTimeout: num(values['turn-timeout']),
+        drainTimeout: num(values['drain-timeout']),
+        metricsPublic: values['metrics-public'],
+      });
+    }
+    case 'keys': {
+      const { values, positionals } = parse(rest, { file: { type: 'string' }, hash: { type: 'string' } });
+      if (values.help) return help();
+      if (positionals.length > 2) throw new CliError('keys takes a subcommand and at most one NAME', EXIT.usage);
+      return runKeys({ file: values.file, json: values.json ?? false, hash: values.hash }, positionals[0], positionals[1]);
     }
     case 'checkpoints': {
       const { values, positionals } = parse(rest, {});

@@ -2,7 +2,7 @@
 import type { LoadedConfig } from '../core/config/configFile';
 import { parseSettings, SettingsError, type Settings } from '../core/config/settings';
 import { LlmConfigError, resolveLlmConfig, type LlmConfig } from '../core/llm/config';
-import type { Approver } from '../core/ports';
+import type { Approver, Logger } from '../core/ports';
 import { AgentRuntime, type AgentParts } from '../core/runtime';
 import { NodeCommandRunner } from '../core/tools/nodeCommandRunner';
 import { NodeWorkspace } from '../core/tools/nodeWorkspace';
@@ -25,6 +25,8 @@ export interface CliRuntimeOptions extends CommonOptions {
   interactive?: boolean;
   /** Open the conversation store before the servers start (chat, serve): an unreachable database fails at once. */
   openStore?: boolean;
+  /** Where the core logs; default, stderr with --verbose. */
+  logger?: Logger;
 }
 
 /**
@@ -56,7 +58,7 @@ export function cliSettings(config: LoadedConfig, model?: string, env: NodeJS.Pr
 /** The runtime with the CLI's ports, its servers started (each connected or failed; failures reported on stderr). */
 export async function startCliRuntime(opts: CliRuntimeOptions, config?: LoadedConfig): Promise<AgentRuntime> {
   config ??= await loadConfig(opts);
-  const logger = new StderrLogger(opts.verbose);
+  const logger = opts.logger ?? new StderrLogger(opts.verbose);
   // OAuth-protected servers: sign in through the browser when someone is at the terminal, else say how to.
   const interactive = opts.interactive ?? (process.stdin.isTTY === true && process.stderr.isTTY === true);
   const servers = config.servers;

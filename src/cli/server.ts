@@ -1,38 +1,49 @@
 /**
- * The original system's HTTP API on node:http: POST /chat, POST /chat/stream (SSE), GET /health, /servers, /tools;
- * and GET /resources, /resources/read?server=S&uri=U, /prompts.
- * Loopback by default; a token is required to bind anywhere else; the Host header is checked against DNS
- * rebinding; a client that goes away cancels its own run and nothing else.
+ * The original system's HTTP API on node:http: POST /chat, POST /chat/stream (SSE), POST /compact, GET /health,
+ * /ready, /metrics, /servers, /tools, /resources, /resources/read?server=S&uri=U, /prompts, and the user's
+ * conversations (GET /conversations, GET and DELETE /conversations/{id}).
+ * Loopback by default; a token or a keys file is required to bind anywhere else; without either, the Host header is
+ * checked against DNS rebinding; a client that goes away cancels its own run and nothing else.
  * A browser's cross-site request is refused before anything runs: POST bodies must be application/json (which a web
  * page cannot send cross-site without a CORS preflight), an Origin not explicitly allowed is 403, and so is
  * Sec-Fetch-Site: cross-site. curl sends neither header.
+ * Every response carries X-Request-Id, and every log line written while handling the request names it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { ChatRequestError, type Agent, type ChatRequest } from '../core/agent/Agent';
+import type { AgentEvent } from '../core/agent/ChatSession';
 import { publicContext, publicEvent, publicTotals, type PublicEvent } from '../core/agent/publicEvents';
 import type { Toolbox } from '../core/agent/toolbox';
 import type { AgentManager } from '../core/mcp/AgentManager';
 import { isObject } from '../core/mcp/serverConfig';
 import type { Logger } from '../core/ports';
+import type { ConversationStore } from '../core/store/types';
 import { McpServerError } from '../core/mcp/errors';
 import { redact } from '../core/util/redact';
+import { deleteConversation, getConversation, listConversations } from './conversationRoutes';
+import { HEADERS_TIMEOUT_MS, HttpError, readJson, sendBeforeBody, sendJson } from './http';
+import type { KeyRing } from './keys';
+import { authenticate, checkBrowser, checkHost, checkJsonBody, type Identity } from './guards';
+import { ApiMetrics, type TurnOutcome } from './metrics';
+import { requestContext, requestIdFrom, type RequestInfo } from './requestContext';
 import { version } from './version';
 
-/** Room for a few images as data: URLs (each at most 5 MB before base64). */
-export const MAX_BODY_BYTES = 32 * 1024 * 1024;
-/** How long a client may take to send its request headers, and then its body. */
-export const HEADERS_TIMEOUT_MS = 15_000;
-export const BODY_TIMEOUT_MS = 30_000;
+export { MAX_BODY_BYTES, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS } from './http';
+export { isLoopback, normalizeOrigin } from './guards';
 
 export interface ApiServerOptions {
   host: string;
   port: number;
+  /** One bearer token; its user is "default". */
   token?: string;
+  /** Named keys: each request's user is its key's name, and conversations are that user's. */
+  keys?: KeyRing;
   agent: Agent;
   manager: AgentManager;
   toolbox: Toolbox;
+  /** The conversations (GET/DELETE /conversations) and the readiness check. */
+  store: ConversationStore;
   logger: Logger;
   /** Origins (scheme://host[:port]) whose browser requests are served, with CORS headers; no other Origin is. */
   allowOrigins?: string[];
@@ -40,94 +51,235 @@ export interface ApiServerOptions {
   secrets?: () => string[];
   /** Turns (chat, stream, compact) that may run at once; more get 429 with Retry-After. Default DEFAULT_MAX_TURNS. */
   maxTurns?: number;
+  /** A turn running longer is stopped and reported as an error. Default DEFAULT_TURN_TIMEOUT_MS. */
+  turnTimeoutMs?: number;
+  /** GET /metrics without credentials (for a scraper inside a trusted network). Default false. */
+  metricsPublic?: boolean;
+  /** Add the process's own metrics (CPU, memory, event loop) to /metrics: where the server owns the process. */
+  processMetrics?: boolean;
 }
 
 export const DEFAULT_MAX_TURNS = 32;
+/** Generous: a long agentic turn with slow tools can take minutes; this only stops one that hangs. */
+export const DEFAULT_TURN_TIMEOUT_MS = 15 * 60_000;
+/** How long GET /ready waits for the store's check. */
+const READY_CHECK_MS = 2_000;
 
-/** `scheme://host[:port]` as browsers send it in Origin, or undefined when `value` is not such an origin. */
-export function normalizeOrigin(value: string): string | undefined {
-  try {
-    const u = new URL(value);
-    if (!/^https?:$/.test(u.protocol) || u.username || u.password || (u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) return undefined;
-    return u.origin;
-  } catch {
-    return undefined;
+export interface ApiServer {
+  server: Server;
+  metrics: ApiMetrics;
+  /** Whether drain() was called. */
+  readonly draining: boolean;
+  /**
+   * Stops taking turns (503 with Connection: close; GET /ready answers 503), lets running turns finish for up to
+   * `timeoutMs`, then stops the rest (their partial answers are saved) and waits for them to end. Resolves with how
+   * many had to be stopped.
+   */
+  drain(timeoutMs: number): Promise<{ stopped: number }>;
+  /** Stops listening and closes every connection. */
+  close(): Promise<void>;
+}
+
+interface RunningTurn {
+  ac: AbortController;
+  /** Why the server stopped it, when it did. */
+  stoppedBy?: 'timeout' | 'shutdown' | 'disconnected';
+}
+
+/** The turns running now, and the way to wait until none does. */
+class TurnTracker {
+  readonly running = new Set<RunningTurn>();
+  draining = false;
+  private idleWaiters: Array<() => void> = [];
+
+  remove(turn: RunningTurn): void {
+    this.running.delete(turn);
+    if (this.running.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Resolves true once no turn runs, or false after `ms`. */
+  idle(ms: number): Promise<boolean> {
+    if (this.running.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, ms);
+      this.idleWaiters.push(done);
+    });
   }
 }
 
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
+interface Ctx {
+  opts: ApiServerOptions;
+  turns: TurnTracker;
+  metrics: ApiMetrics;
+  /** The store was unreachable at the last /ready: log only when that changes. */
+  storeDown: { value: boolean };
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export function startApiServer(opts: ApiServerOptions): Promise<Server> {
-  const turns = { active: 0 };
+export function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const ctx: Ctx = { opts, turns: new TurnTracker(), metrics: new ApiMetrics({ processMetrics: opts.processMetrics }), storeDown: { value: false } };
   const server = createServer((req, res) => {
-    handle(req, res, opts, turns).catch((err: unknown) => {
-      const status = err instanceof HttpError ? err.status : 500;
-      if (status === 500) opts.logger.error(`request failed: ${(err as Error).message}`);
-      if (res.headersSent) res.end();
-      else if (status === 429) {
-        res.setHeader('Retry-After', '1');
-        sendJson(res, status, { error: (err as Error).message });
-      } else if ([401, 403, 413, 415].includes(status)) sendBeforeBody(req, res, status, { error: (err as Error).message });
-      else sendJson(res, status, { error: status === 500 ? 'internal error' : (err as Error).message });
+    const info: RequestInfo = { id: requestIdFrom(req.headers['x-request-id']) };
+    res.setHeader('X-Request-Id', info.id);
+    // While draining, no connection is kept for another request.
+    if (ctx.turns.draining) res.setHeader('Connection', 'close');
+    const started = performance.now();
+    const pathname = safePath(req.url);
+    res.once('close', () =>
+      requestContext.run(info, () => {
+        const route = routeLabel(pathname);
+        ctx.metrics.request(route, res.statusCode);
+        const line = `${req.method ?? 'GET'} ${pathname} ${res.statusCode} ${Math.round(performance.now() - started)} ms${res.writableFinished ? '' : ' (connection closed before the end)'}`;
+        // Probes come every few seconds: not worth a line each unless asked.
+        if (['/ready', '/health', '/metrics'].includes(route)) opts.logger.debug(line);
+        else opts.logger.info(line);
+      }),
+    );
+    requestContext.run(info, () => {
+      handle(req, res, ctx, info).catch((err: unknown) => {
+        const status = err instanceof HttpError ? err.status : 500;
+        if (status === 500 && !(err instanceof HttpError)) opts.logger.error(`request failed: ${(err as Error).message}`);
+        if (res.headersSent) res.end();
+        else {
+          if (err instanceof HttpError) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+          if ([401, 403, 413, 415].includes(status)) sendBeforeBody(req, res, status, { error: (err as Error).message });
+          else sendJson(res, status, { error: status === 500 && !(err instanceof HttpError) ? 'internal error' : (err as Error).message });
+        }
+      });
     });
   });
   // Streams can be long; do not let Node's default request timeout cut them. The body has its own timer (readJson);
   // a client that trickles its headers is cut off after HEADERS_TIMEOUT_MS.
   server.requestTimeout = 0;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
+  const api: ApiServer = {
+    server,
+    metrics: ctx.metrics,
+    get draining() {
+      return ctx.turns.draining;
+    },
+    async drain(timeoutMs) {
+      ctx.turns.draining = true;
+      if (await ctx.turns.idle(timeoutMs)) return { stopped: 0 };
+      const stopped = ctx.turns.running.size;
+      for (const t of ctx.turns.running) {
+        t.stoppedBy ??= 'shutdown';
+        t.ac.abort();
+      }
+      // Stopped turns save their partial answers and end their responses; give that a moment.
+      if (!(await ctx.turns.idle(10_000))) opts.logger.warn(`${ctx.turns.running.size} turns did not end within 10 s of being stopped`);
+      return { stopped };
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
-      resolve(server);
+      resolve(api);
     });
   });
 }
 
-interface TurnCount {
-  active: number;
-}
-
-/** Runs a turn within the cap on concurrent turns: one over it is refused (429) before it starts. */
-async function withinCap<T>(turns: TurnCount, opts: ApiServerOptions, run: () => Promise<T>): Promise<T> {
-  const max = opts.maxTurns ?? DEFAULT_MAX_TURNS;
-  if (turns.active >= max) throw new HttpError(429, `${max} turns are already running; try again shortly`);
-  turns.active++;
+/** The path of a request URL (no query), or '/' when it cannot be parsed. */
+function safePath(url: string | undefined): string {
   try {
-    return await run();
-  } finally {
-    turns.active--;
+    return new URL(url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
+  } catch {
+    return '/';
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions, turns: TurnCount): Promise<void> {
-  checkHost(req, opts);
+const ROUTES = ['/chat', '/chat/stream', '/compact', '/health', '/ready', '/metrics', '/servers', '/tools', '/resources', '/resources/read', '/prompts', '/conversations'];
+const CONVERSATION_PATH = /^\/conversations\/([^/]+)$/;
+
+/** The route a path belongs to, with a bounded set of values (metrics labels). */
+function routeLabel(pathname: string): string {
+  if (ROUTES.includes(pathname)) return pathname;
+  if (CONVERSATION_PATH.test(pathname)) return '/conversations/:id';
+  return 'other';
+}
+
+/** Runs a turn within the cap on concurrent turns: one over it, or one while draining, is refused before it starts. */
+async function withinCap(ctx: Ctx, endpoint: string, run: (turn: RunningTurn) => Promise<TurnOutcome>): Promise<void> {
+  const { turns, metrics, opts } = ctx;
+  if (turns.draining) {
+    metrics.turnRefused('draining');
+    throw new HttpError(503, 'this instance is shutting down and takes no new turns; send it again (nothing of it ran)', { 'Retry-After': '1', Connection: 'close' });
+  }
+  const max = opts.maxTurns ?? DEFAULT_MAX_TURNS;
+  if (turns.running.size >= max) {
+    metrics.turnRefused('capacity');
+    throw new HttpError(429, `${max} turns are already running; try again shortly`, { 'Retry-After': '1' });
+  }
+  const turn: RunningTurn = { ac: new AbortController() };
+  turns.running.add(turn);
+  const ended = metrics.turnStarted(endpoint);
+  const timeoutMs = opts.turnTimeoutMs ?? DEFAULT_TURN_TIMEOUT_MS;
+  const timer = setTimeout(() => {
+    turn.stoppedBy ??= 'timeout';
+    turn.ac.abort();
+  }, timeoutMs);
+  let outcome: TurnOutcome = 'failed';
+  try {
+    outcome = await run(turn);
+  } catch (err) {
+    outcome = err instanceof HttpError && err.status < 500 ? 'rejected' : (turn.stoppedBy ?? 'failed');
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    ended(outcome);
+    turns.remove(turn);
+  }
+}
+
+/** What a client is told about a turn the server stopped. */
+function stoppedMessage(turn: RunningTurn, opts: ApiServerOptions): string | undefined {
+  if (turn.stoppedBy === 'timeout') return `the turn took longer than ${Math.round((opts.turnTimeoutMs ?? DEFAULT_TURN_TIMEOUT_MS) / 1000)} s (serve --turn-timeout) and was stopped; what it had answered is saved`;
+  if (turn.stoppedBy === 'shutdown') return 'this instance is shutting down and stopped the turn; what it had answered is saved';
+  return undefined;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, ctx: Ctx, info: RequestInfo): Promise<void> {
+  const { opts } = ctx;
+  const identified = !!(opts.token || opts.keys);
+  if (!identified) checkHost(req, opts);
   const origin = checkBrowser(req, res, opts);
   if (origin && req.method === 'OPTIONS') {
-    // The preflight of an allowed origin's JSON POST; the token, if any, is checked on the real request.
-    res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type, Authorization', 'Access-Control-Max-Age': '600' });
+    // The preflight of an allowed origin's request; the credentials, if any, are checked on the real request.
+    res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST, DELETE', 'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Request-Id', 'Access-Control-Max-Age': '600' });
     res.end();
     return;
   }
-  checkToken(req, opts.token);
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/+$/, '') || '/'}`;
+  const pathname = url.pathname.replace(/\/+$/, '') || '/';
+  const route = `${req.method ?? 'GET'} ${pathname}`;
+  // For balancers and orchestrators, which probe without credentials; it says only ready or not, and why.
+  if (route === 'GET /ready') return ready(res, ctx);
+  if (route === 'GET /metrics' && opts.metricsPublic) return metrics(res, ctx);
+  const who = await authenticate(req, opts);
+  info.user = who.user;
   if (req.method === 'POST') checkJsonBody(req);
   switch (route) {
     case 'GET /health':
       return sendJson(res, 200, { status: 'ok', version, servers: summarize(opts.manager) });
+    case 'GET /metrics':
+      return metrics(res, ctx);
     case 'GET /servers':
       return sendJson(res, 200, publicServers(opts));
     case 'GET /tools':
@@ -142,18 +294,62 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
       return readResource(res, opts, url);
     case 'GET /prompts':
       return sendJson(res, 200, opts.manager.prompts());
+    case 'GET /conversations':
+      return listConversations(res, opts.store, who.owner, url, opts.logger);
     case 'POST /chat':
-      return chat(req, res, opts, false, turns);
+      return chat(req, res, ctx, false, who);
     case 'POST /chat/stream':
-      return chat(req, res, opts, true, turns);
+      return chat(req, res, ctx, true, who);
     case 'POST /compact': {
       const body = await readJson(req);
-      return withinCap(turns, opts, () => compact(body, res, opts));
+      return withinCap(ctx, 'compact', (turn) => compact(body, res, opts, who, turn));
     }
-    default:
-      if (['/chat', '/chat/stream', '/compact', '/health', '/servers', '/tools', '/resources', '/resources/read', '/prompts'].includes(url.pathname)) throw new HttpError(405, `method ${req.method} not allowed here`);
-      throw new HttpError(404, `no route ${url.pathname}`);
+    default: {
+      const m = CONVERSATION_PATH.exec(pathname);
+      if (m) {
+        let id: string;
+        try {
+          id = decodeURIComponent(m[1]);
+        } catch {
+          throw new HttpError(400, 'the conversation id in the path is not valid percent-encoding');
+        }
+        if (req.method === 'GET') return getConversation(res, opts.store, id, who.owner, opts.logger);
+        if (req.method === 'DELETE') return deleteConversation(res, opts.store, id, who.owner, opts.logger);
+        throw new HttpError(405, `method ${req.method} not allowed here (GET or DELETE)`);
+      }
+      if (ROUTES.includes(pathname)) throw new HttpError(405, `method ${req.method} not allowed here`);
+      throw new HttpError(404, `no route ${pathname}`);
+    }
   }
+}
+
+/** GET /ready: 200 while taking turns with a reachable store; 503 while draining or when the store cannot be reached. */
+async function ready(res: ServerResponse, ctx: Ctx): Promise<void> {
+  if (ctx.turns.draining) return sendJson(res, 503, { status: 'draining', error: 'this instance is shutting down' });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ctx.opts.store.check(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${READY_CHECK_MS} ms`)), READY_CHECK_MS);
+      }),
+    ]);
+  } catch (err) {
+    if (!ctx.storeDown.value) ctx.opts.logger.warn(`not ready: the conversation store cannot be reached: ${(err as Error).message}`);
+    ctx.storeDown.value = true;
+    return sendJson(res, 503, { status: 'unavailable', error: 'the conversation store cannot be reached' });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (ctx.storeDown.value) ctx.opts.logger.info('ready again: the conversation store answers');
+  ctx.storeDown.value = false;
+  sendJson(res, 200, { status: 'ready' });
+}
+
+async function metrics(res: ServerResponse, ctx: Ctx): Promise<void> {
+  const text = await ctx.metrics.text();
+  res.writeHead(200, { 'Content-Type': ctx.metrics.contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** GET /resources/read?server=S&uri=U: the server's `resources/read` result as is. */
@@ -170,43 +366,62 @@ async function readResource(res: ServerResponse, opts: ApiServerOptions, url: UR
   }
 }
 
-async function chat(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions, stream: boolean, turns: TurnCount): Promise<void> {
+async function chat(req: IncomingMessage, res: ServerResponse, ctx: Ctx, stream: boolean, who: Identity): Promise<void> {
   const body = await readJson(req);
   const chatReq = toChatRequest(body);
-  return withinCap(turns, opts, () => runChat(chatReq, res, opts, stream));
+  if (who.owner !== undefined) chatReq.owner = who.owner;
+  return withinCap(ctx, stream ? 'stream' : 'chat', (turn) => runChat(chatReq, res, ctx, stream, turn));
 }
 
-async function runChat(chatReq: ChatRequest, res: ServerResponse, opts: ApiServerOptions, stream: boolean): Promise<void> {
+/** A refused request as HTTP: an unknown (or another user's) conversation is 404, an unreadable store 503. */
+function requestError(err: ChatRequestError): HttpError {
+  return new HttpError(err.kind === 'not-found' ? 404 : err.kind === 'unavailable' ? 503 : 400, err.message);
+}
+
+async function runChat(chatReq: ChatRequest, res: ServerResponse, ctx: Ctx, stream: boolean, turn: RunningTurn): Promise<TurnOutcome> {
+  const { opts } = ctx;
   // The client going away (socket closed before we answered) cancels its run, and only its run.
-  const ac = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) ac.abort();
+  res.once('close', () => {
+    if (res.writableFinished) return;
+    turn.stoppedBy ??= 'disconnected';
+    turn.ac.abort();
   });
-  chatReq.signal = ac.signal;
+  chatReq.signal = turn.ac.signal;
+  let stopReason: TurnOutcome | undefined;
+  const observe = (e: AgentEvent) => {
+    ctx.metrics.event(e);
+    if (e.type === 'done') stopReason = e.stopReason;
+  };
+  const outcome = () => turn.stoppedBy ?? stopReason ?? 'failed';
 
   if (!stream) {
+    chatReq.onEvent = observe;
     try {
       const r = await opts.agent.chat(chatReq);
-      if (ac.signal.aborted) return;
-      sendJson(res, 200, { reply: r.reply, tool_calls: r.tool_calls, usage: r.usage, totals: publicTotals(r.totals), conversation_id: r.conversation_id ?? null, ...(r.error ? { error: r.error } : {}), ...(r.context ? { context: publicContext(r.context) } : {}) });
+      if (turn.stoppedBy === 'disconnected') return outcome();
+      const body = { reply: r.reply, tool_calls: r.tool_calls, usage: r.usage, totals: publicTotals(r.totals), conversation_id: r.conversation_id ?? null, ...(r.error ? { error: r.error } : {}), ...(r.context ? { context: publicContext(r.context) } : {}) };
+      const stopped = stoppedMessage(turn, opts);
+      // A stopped turn is an error with what was answered so far (and saved) beside it.
+      if (stopped) sendJson(res, turn.stoppedBy === 'shutdown' ? 503 : 500, { ...body, error: stopped });
+      else sendJson(res, 200, body);
     } catch (err) {
-      if (err instanceof ChatRequestError) throw new HttpError(400, err.message);
+      if (err instanceof ChatRequestError) throw requestError(err);
       throw err;
     }
-    return;
+    return outcome();
   }
 
   // The stream opens with the first event, so a request the agent refuses before anything ran (an empty message
-  // list, an unknown conversation_id) still gets a 400 like POST /chat.
+  // list, an unknown conversation_id) still gets a 400/404 like POST /chat.
   const open = () => {
     if (res.headersSent) return;
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: ctx.turns.draining ? 'close' : 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
   };
   // Events that arrive together (a burst of deltas from one network read) leave in one write, not one syscall each.
   let corked = false;
   const send = (e: PublicEvent | undefined) => {
-    if (!e || res.writableEnded || ac.signal.aborted) return;
+    if (!e || res.writableEnded || turn.stoppedBy === 'disconnected') return;
     open();
     if (!corked) {
       corked = true;
@@ -218,26 +433,39 @@ async function runChat(chatReq: ChatRequest, res: ServerResponse, opts: ApiServe
     }
     res.write(`data: ${JSON.stringify(e)}\n\n`);
   };
-  chatReq.onEvent = (e) => send(publicEvent(e));
+  chatReq.onEvent = (e) => {
+    observe(e);
+    // A turn the server stopped says why before its `done` (which carries the stored conversation's id).
+    const stopped = e.type === 'done' ? stoppedMessage(turn, opts) : undefined;
+    if (stopped) send({ type: 'error', message: stopped, kind: turn.stoppedBy });
+    send(publicEvent(e));
+  };
   try {
     await opts.agent.chat(chatReq);
   } catch (err) {
-    if (err instanceof ChatRequestError && !res.headersSent) throw new HttpError(400, err.message);
+    if (err instanceof ChatRequestError && !res.headersSent) throw requestError(err);
     send({ type: 'error', message: err instanceof ChatRequestError ? err.message : 'internal error' });
     if (!(err instanceof ChatRequestError)) opts.logger.error(`stream failed: ${(err as Error).message}`);
   }
   res.end();
+  return outcome();
 }
 
 /** POST /compact {"conversation_id"}: summarize the stored conversation for the model now (every message stays). */
-async function compact(body: unknown, res: ServerResponse, opts: ApiServerOptions): Promise<void> {
+async function compact(body: unknown, res: ServerResponse, opts: ApiServerOptions, who: Identity, turn: RunningTurn): Promise<TurnOutcome> {
   const id = isObject(body) ? body.conversation_id : undefined;
   if (typeof id !== 'string' || !id) throw new HttpError(400, 'the body must be {"conversation_id": "..."}');
   try {
-    const { summarized } = await opts.agent.compact(id);
+    const { summarized } = await opts.agent.compact(id, turn.ac.signal, who.owner);
+    const stopped = stoppedMessage(turn, opts);
+    if (stopped) throw new HttpError(turn.stoppedBy === 'shutdown' ? 503 : 500, stopped);
     sendJson(res, 200, { conversation_id: id, summarized });
+    return 'completed';
   } catch (err) {
-    if (err instanceof ChatRequestError) throw new HttpError(/cannot be loaded/.test(err.message) ? 404 : 400, err.message);
+    if (err instanceof ChatRequestError) throw requestError(err);
+    const stopped = stoppedMessage(turn, opts);
+    // Summarizing stopped by the turn timeout or the shutdown: say so rather than "internal error".
+    if (stopped && !(err instanceof HttpError)) throw new HttpError(turn.stoppedBy === 'shutdown' ? 503 : 500, stopped);
     throw err;
   }
 }
@@ -260,121 +488,10 @@ function toChatRequest(body: unknown): ChatRequest {
   return { messages: messages as Array<{ role: string; content: string | unknown[] }>, conversationId: conversationId ?? undefined };
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const tooLarge = () => new HttpError(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  let timer: NodeJS.Timeout | undefined;
-  const raw = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // A body that does not arrive in time closes the connection: nothing waits on a client that trickles.
-    timer = setTimeout(() => {
-      reject(new HttpError(408, `the body did not arrive within ${BODY_TIMEOUT_MS / 1000} s`));
-      req.socket.destroy();
-    }, BODY_TIMEOUT_MS);
-    timer.unref();
-    // Past the limit the rest is read and dropped (not the stream destroyed), so the 413 can still be answered.
-    req.on('data', (chunk: Buffer) => {
-      if (size > MAX_BODY_BYTES) return;
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        chunks.length = 0;
-        reject(tooLarge());
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  }).finally(() => clearTimeout(timer));
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new HttpError(400, `invalid JSON: ${(err as Error).message}`);
-  }
-}
-
-/** How long an answer sent before the request body arrived waits for the rest of it before the connection closes. */
-const LINGER_MS = 5000;
-
-/**
- * Answers a request whose body is still arriving (413). Closing the connection right after the answer would reset
- * it while the client is still sending, and the client may then see ECONNRESET/EPIPE instead of the 413; so the rest
- * of the body is read and dropped, for a while, before the response ends and the connection closes.
- */
-function sendBeforeBody(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), Connection: 'close' });
-  res.write(text);
-  if (req.complete || req.destroyed) {
-    res.end();
-    return;
-  }
-  const finish = () => {
-    clearTimeout(timer);
-    if (!res.writableEnded) res.end();
-  };
-  const timer = setTimeout(finish, LINGER_MS);
-  timer.unref();
-  req.once('end', finish);
-  req.once('close', finish);
-  req.resume();
-}
-
-/** Only the bound address or localhost may be named in Host: a rebound DNS name pointing here is refused. */
-function checkHost(req: IncomingMessage, opts: ApiServerOptions): void {
-  const host = req.headers.host;
-  if (!host) throw new HttpError(403, 'a Host header is required');
-  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
-  const bound = opts.host.replace(/^\[|\]$/g, '').toLowerCase();
-  const ok = name === bound || isLoopback(name) || ((bound === '0.0.0.0' || bound === '::') && isIP(name) !== 0);
-  if (!ok) throw new HttpError(403, `Host "${host}" is not allowed`);
-}
-
-/**
- * Browsers name the page that sent a request: Origin on every POST (and on cross-origin GETs), Sec-Fetch-Site on
- * everything in current browsers. An origin given with --allow-origin is served, with CORS headers; any other
- * Origin (including "null", from sandboxed frames and file: pages) and any cross-site fetch is refused before the
- * body is read. Returns the allowed origin, if the request came from one.
- */
-function checkBrowser(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions): string | undefined {
-  const origin = req.headers.origin;
-  if (origin !== undefined) {
-    const normalized = normalizeOrigin(origin);
-    if (!normalized || !(opts.allowOrigins ?? []).includes(normalized)) {
-      throw new HttpError(403, `requests from the web page at origin "${origin.slice(0, 200)}" are not allowed (start serve with --allow-origin ORIGIN to allow it)`);
-    }
-    res.setHeader('Access-Control-Allow-Origin', normalized);
-    res.setHeader('Vary', 'Origin');
-    return normalized;
-  }
-  if (String(req.headers['sec-fetch-site'] ?? '').toLowerCase() === 'cross-site') throw new HttpError(403, 'cross-site requests from web pages are not allowed');
-  return undefined;
-}
-
-/** A POST body must be declared JSON: text/plain, form and multipart bodies are what a web page can send unasked. */
-function checkJsonBody(req: IncomingMessage): void {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, `the body must be sent as JSON with "Content-Type: application/json"${type ? ` (got "${type.slice(0, 100)}")` : ''}`);
-}
-
 /** The servers as GET /servers shows them: no stderr tail, and errors (which may quote URLs and headers) redacted. */
 function publicServers(opts: ApiServerOptions): unknown[] {
   const known = opts.secrets?.() ?? [];
   return opts.manager.servers().map(({ stderrTail: _tail, ...s }) => ({ ...s, ...(s.lastError ? { lastError: redact(s.lastError, known) } : {}) }));
-}
-
-function checkToken(req: IncomingMessage, token?: string): void {
-  if (!token) return;
-  const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new HttpError(401, 'a valid "Authorization: Bearer <token>" header is required');
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 function summarize(manager: AgentManager): Record<string, number> {

@@ -133,7 +133,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     );
 
     const unknown = await request(api.port, '/chat', { body: { ...user('x'), conversation_id: 'does-not-exist' } });
-    assert.equal(unknown.status, 400);
+    assert.equal(unknown.status, 404);
     assert.match(parseJson<{ error: string }>(unknown).error, /does-not-exist/);
   });
 
@@ -193,7 +193,7 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
     assert.match(parseJson<{ error: string }>(notUserLast).error, /last message must be a non-empty user message/);
 
     const unknownConversation = await request(api.port, '/chat/stream', { body: { ...user('x'), conversation_id: 'no-such-id' } });
-    assert.equal(unknownConversation.status, 400, unknownConversation.text);
+    assert.equal(unknownConversation.status, 404, unknownConversation.text);
     assert.match(parseJson<{ error: string }>(unknownConversation).error, /no-such-id/);
 
     const big = JSON.stringify(user('y'.repeat(MAX_BODY_BYTES + 1024)));
@@ -323,8 +323,8 @@ describe('mcp-agent serve: the HTTP API (built CLI, real HTTP)', function () {
 
   it('shuts down on SIGTERM, even with a run in flight, leaving no child processes', async () => {
     const ownWs = await makeWorkspace();
-    // No --yes here: read-only tools still run, others are refused.
-    const own = await startServe([], { cwd: ownWs.dir, env: agentEnv(ownWs, srv.url) });
+    // No --yes here: read-only tools still run, others are refused. The in-flight turn gets 1 s to finish.
+    const own = await startServe(['--drain-timeout', '1'], { cwd: ownWs.dir, env: agentEnv(ownWs, srv.url) });
     let exited = false;
     try {
       srv.setDefault(promptDriven);
@@ -477,6 +477,7 @@ describe('mcp-agent serve: browser requests from other sites are refused (built 
       assert.equal(second.status, 429, second.text);
       assert.equal(second.headers['retry-after'], '1');
       assert.match(parseJson<{ error: string }>(second).error, /turns are already running/);
+      assert.match((await request(capped.port, '/metrics')).text, /^mcp_agent_turns_refused_total\{reason="capacity"\} 1$/m);
       assert.equal((await first).status, 200);
       assert.ok(!srv.chatRequests.some((r) => lastMessage(r)?.content === 'second'), 'the refused turn never reached the model');
       // Once the first is done, the next is served.

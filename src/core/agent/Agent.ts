@@ -3,7 +3,7 @@
  * conversation, run by a ChatSession, with the conversation saved afterwards, partial answers included.
  */
 import type { ChatMessage, ImagePart, Usage } from '../llm/types';
-import type { ConversationStore as FullStore } from '../store/types';
+import { ConversationError, type ConversationStore as FullStore } from '../store/types';
 import { checkImages, imageFromDataUrl } from '../llm/images';
 import type { ContextReport } from '../context/manager';
 import type { Approver, Logger } from '../ports';
@@ -50,9 +50,15 @@ export interface ChatResponse {
   totals: ConversationTotals;
 }
 
-/** A request the caller got wrong (HTTP 400, CLI exit 2). */
+/**
+ * A request the caller got wrong (HTTP 400, CLI exit 2). `not-found`: the conversation named does not exist or is
+ * another user's (HTTP 404); `unavailable`: the store could not be read just now (HTTP 503).
+ */
 export class ChatRequestError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'not-found' | 'unavailable' = 'invalid',
+  ) {
     super(message);
     this.name = 'ChatRequestError';
   }
@@ -89,9 +95,10 @@ export class Agent {
     try {
       conv = await this.store!.load(id);
     } catch (err) {
-      throw new ChatRequestError(`conversation "${id}" cannot be loaded: ${(err as Error).message}`);
+      const kind = err instanceof ConversationError ? err.kind : undefined;
+      throw new ChatRequestError(`conversation "${id}" cannot be loaded: ${(err as Error).message}`, kind === 'not-found' ? 'not-found' : kind === 'io' ? 'unavailable' : 'invalid');
     }
-    if (conv.owner !== owner) throw new ChatRequestError(`conversation "${id}" cannot be loaded: conversation ${id} not found`);
+    if (conv.owner !== owner) throw new ChatRequestError(`conversation "${id}" cannot be loaded: conversation ${id} not found`, 'not-found');
     return conv.messages;
   }
 
