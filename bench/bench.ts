@@ -13,6 +13,7 @@ import { benchHttpTurn } from './scenarios/http';
 import { benchContext } from './scenarios/context';
 import { benchMcpCall } from './scenarios/mcpCall';
 import { benchMemory } from './scenarios/memory';
+import { benchLoad, type LoadRow } from './scenarios/load';
 import { benchStartup } from './scenarios/startup';
 import { bundleSizes } from './scenarios/static';
 import { benchTurn } from './scenarios/turn';
@@ -73,6 +74,12 @@ export interface BenchResult {
   http_chat_p50_ms: Figure;
   http_stream_p50_ms: Figure;
   http_floor_p50_ms: Figure;
+  /** Concurrent streaming tool turns against `serve` (bench/scenarios/load.ts): one row per setup and concurrency. */
+  load: LoadRow[] | null;
+  /** One instance on the file store at the highest concurrency: turns per CPU-second of the serve process. */
+  load_turns_per_cpu_s: Figure;
+  /** The same: RSS growth per concurrent streaming turn (KiB). */
+  load_rss_kb_per_active_turn: Figure;
   /** 50 turns with 20,000-character tool results on a 16k window: last request's tokens / the naive full history's. */
   context_tokens_ratio_vs_naive: Figure;
   context_max_request_tokens: Figure;
@@ -185,6 +192,9 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     http_chat_p50_ms: null,
     http_stream_p50_ms: null,
     http_floor_p50_ms: null,
+    load: null,
+    load_turns_per_cpu_s: null,
+    load_rss_kb_per_active_turn: null,
     context_tokens_ratio_vs_naive: null,
     context_max_request_tokens: null,
     context_naive_last_tokens: null,
@@ -275,6 +285,13 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.http_chat_p50_ms = round(h.http_chat_p50_ms);
     r.http_stream_p50_ms = round(h.http_stream_p50_ms);
     r.http_floor_p50_ms = round(h.floor_p50_ms);
+  });
+  await scenario('load', async () => {
+    const rows = await benchLoad(ctx);
+    r.load = rows.map((row) => ({ ...row, p50_ms: round(row.p50_ms, 1) ?? NaN, p99_ms: round(row.p99_ms, 1) ?? NaN, turns_per_s: round(row.turns_per_s, 1) ?? NaN, turns_per_cpu_s: round(row.turns_per_cpu_s, 1) ?? NaN, rss_kb_per_active_turn: round(row.rss_kb_per_active_turn, 0) ?? NaN }));
+    const single = rows.filter((row) => row.setup.startsWith('1 instance, file')).pop();
+    r.load_turns_per_cpu_s = round(single?.turns_per_cpu_s ?? null, 1);
+    r.load_rss_kb_per_active_turn = round(single?.rss_kb_per_active_turn ?? null, 0);
   });
   await scenario('context', async () => {
     const c = await benchContext(ctx);
