@@ -1,0 +1,78 @@
+/**
+ * Transport construction for one server: stdio (a child process), Streamable HTTP, or legacy HTTP+SSE, with the
+ * definition's headers and OAuth (step-up) where configured.
+ */
+import type { Readable } from 'node:stream';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { StepUpSSEClientTransport, StepUpStreamableHTTPClientTransport } from './oauth/transports';
+import type { ServerAuth } from './oauth/types';
+import type { ServerDefinition, TransportKind } from './serverConfig';
+
+export interface TransportOptions {
+  /** Largest stdio message accepted before the transport errors and closes (SDK default 10 MiB). */
+  maxMessageBytes?: number;
+  /** The stdio server's stderr, as it arrives. */
+  onStderr?: (chunk: string) => void;
+  /** OAuth: the SDK's authProvider; once connected, a refused request is re-authorized and sent again. */
+  stepUp?: { auth: ServerAuth; enabled: () => boolean };
+}
+
+export function makeTransport(def: ServerDefinition, kind: TransportKind, opts: TransportOptions = {}): Transport {
+  if (kind === 'stdio') {
+    // No shell of ours: the SDK spawns with cross-spawn, which on Windows starts `.cmd` shims (npx, uvx) through
+    // cmd.exe itself with every argument quoted and its metacharacters escaped for cmd.exe.
+    const transport = new StdioClientTransport({
+      command: def.command ?? '',
+      args: def.args,
+      // The SDK's safe set (PATH, HOME, ...) and the entry's own env; never the agent's keys.
+      env: { ...getDefaultEnvironment(), ...def.env },
+      cwd: def.cwd,
+      stderr: 'pipe',
+      maxBufferSize: opts.maxMessageBytes,
+    });
+    const stderr = transport.stderr as Readable | null;
+    stderr?.setEncoding('utf8');
+    stderr?.on('data', (chunk: string) => opts.onStderr?.(chunk));
+    return transport;
+  }
+  const url = new URL(def.url ?? '');
+  const requestInit: RequestInit = { headers: def.headers };
+  const stepUp = opts.stepUp;
+  if (kind === 'sse') {
+    const sseOptions = {
+      requestInit,
+      // EventSource does not take requestInit headers; add them to the SDK's own (Accept, Authorization).
+      eventSourceInit: {
+        fetch: (u: string | URL, init?: RequestInit) => {
+          const headers = new Headers(init?.headers);
+          for (const [k, v] of Object.entries(def.headers)) headers.set(k, v);
+          return fetch(u, { ...init, headers });
+        },
+      },
+    };
+    return stepUp ? new StepUpSSEClientTransport(url, sseOptions, stepUp) : new SSEClientTransport(url, sseOptions);
+  }
+  return stepUp ? new StepUpStreamableHTTPClientTransport(url, { requestInit }, stepUp) : new StreamableHTTPClientTransport(url, { requestInit });
+}
+
+/** Sign-ins (browser steps) one connection attempt may go through before it gives up. */
+const MAX_SIGN_INS = 3;
+
+/** After the SDK refused with UnauthorizedError: the browser step, then the code exchanged on that transport. */
+export function signInStep(auth: ServerAuth | undefined): (err: unknown, transport: Transport) => Promise<boolean> {
+  let signIns = 0;
+  return async (err, transport) => {
+    if (!auth || !(err instanceof UnauthorizedError)) return false;
+    if (!(transport instanceof StreamableHTTPClientTransport || transport instanceof SSEClientTransport)) return false;
+    if (signIns >= MAX_SIGN_INS) throw new Error(`still not authorized after ${MAX_SIGN_INS} sign-ins`);
+    signIns++;
+    const code = await auth.completeAuthorization();
+    if (code === undefined) return false;
+    await transport.finishAuth(code);
+    return true;
+  };
+}
