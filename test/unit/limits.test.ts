@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createRequire } from 'node:module';
 import { cliClientHandlers } from '../../src/cli/clientHandlers';
 import { rateLimit } from '../../src/core/mcp/clientSetup';
 import { elicitationView } from '../../src/core/mcp/elicitation';
 import { DEFAULT_TOOL_LIMITS, capTools, describeCuts } from '../../src/core/mcp/listing';
+import { createEditTools } from '../../src/core/tools/editFile';
+import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
 
 // cross-spawn's escaping, which the SDK's stdio transport uses on Windows (untyped, hence require).
 const escape = createRequire(__filename)('cross-spawn/lib/util/escape.js') as { argument(arg: string, doubleEscapeMetaChars?: boolean): string };
@@ -75,6 +80,31 @@ describe('limits on what servers send', () => {
           assert.ok(!/(^|[^^])[&|<>%!"]/.test(escaped), `${arg} -> ${escaped}`);
           assert.ok(/^\^+"/.test(escaped) && /\^+"$/.test(escaped), `${arg} is quoted: ${escaped}`);
         }
+      }
+    });
+  });
+
+  describe('workspace containment by real path', () => {
+    it('treats a symbolic link inside the workspace that leads outside as outside, for reads and edits', async () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ws-'));
+      const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'ws-out-'));
+      try {
+        fs.writeFileSync(path.join(outside, 'secret.txt'), 'TOP SECRET\n');
+        fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(root, 'notes.txt'));
+        fs.symlinkSync(outside, path.join(root, 'dir'));
+        fs.writeFileSync(path.join(root, 'real.txt'), 'inside\n');
+        fs.symlinkSync(path.join(root, 'real.txt'), path.join(root, 'alias.txt'));
+        const ws = new NodeWorkspace(root);
+        await assert.rejects(ws.readFile('notes.txt'), /outside the workspace/);
+        await assert.rejects(ws.readFile('dir/secret.txt'), /outside the workspace/);
+        assert.equal(await ws.readFile('alias.txt'), 'inside\n', 'a link that stays inside still works');
+        const [editFile] = createEditTools({ workspace: ws });
+        const r = await editFile.run({ path: 'notes.txt', edits: [{ oldText: 'TOP', newText: 'NO' }] }, {});
+        assert.equal(r.isError, true);
+        assert.equal(fs.readFileSync(path.join(outside, 'secret.txt'), 'utf8'), 'TOP SECRET\n');
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+        fs.rmSync(outside, { recursive: true, force: true });
       }
     });
   });
