@@ -10,6 +10,7 @@ import { elicitationView } from '../../src/core/mcp/elicitation';
 import { DEFAULT_TOOL_LIMITS, capTools, describeCuts } from '../../src/core/mcp/listing';
 import { createEditTools } from '../../src/core/tools/editFile';
 import { NodeWorkspace } from '../../src/core/tools/nodeWorkspace';
+import { searchWorkspace } from '../../src/core/tools/search';
 
 // cross-spawn's escaping, which the SDK's stdio transport uses on Windows (untyped, hence require).
 const escape = createRequire(__filename)('cross-spawn/lib/util/escape.js') as { argument(arg: string, doubleEscapeMetaChars?: boolean): string };
@@ -105,6 +106,20 @@ describe('limits on what servers send', () => {
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
         fs.rmSync(outside, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('regular expressions in the built-in search', () => {
+    it('stops a catastrophically backtracking pattern with a clear error instead of hanging, and still finds plain matches', async () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'redos-'));
+      try {
+        fs.writeFileSync(path.join(root, 'a.txt'), `hello\n${'a'.repeat(5000)}b\n`);
+        await assert.rejects(searchWorkspace({ root, query: '(a+)+$', regex: true, engine: 'node' }), /regular expression took longer than .*simplify it/);
+        const ok = await searchWorkspace({ root, query: 'hel+o', regex: true, engine: 'node' });
+        assert.deepEqual(ok.matches.map((m) => [m.path, m.line]), [['a.txt', 1]]);
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
       }
     });
   });
