@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createRequire } from 'node:module';
 import { cliClientHandlers } from '../../src/cli/clientHandlers';
+import { McpAgent } from '../../src/core/mcp/McpAgent';
 import { rateLimit } from '../../src/core/mcp/clientSetup';
+import { definitionFromUrl, type ServerDefinition } from '../../src/core/mcp/serverConfig';
 import { elicitationView } from '../../src/core/mcp/elicitation';
 import { DEFAULT_TOOL_LIMITS, capTools, describeCuts } from '../../src/core/mcp/listing';
 import { createEditTools } from '../../src/core/tools/editFile';
@@ -121,6 +123,28 @@ describe('limits on what servers send', () => {
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('OAuth tokens are known secrets', () => {
+    it("records the tokens an HTTP server's OAuth provider hands to the transport", async () => {
+      const def = definitionFromUrl('http://127.0.0.1:9/mcp', 'remote') as ServerDefinition;
+      const access = 'at-0123456789abcdef';
+      const refresh = 'rt-0123456789abcdef';
+      const provider = {
+        redirectUrl: 'http://127.0.0.1/cb',
+        clientMetadata: { redirect_uris: ['http://127.0.0.1/cb'] },
+        clientInformation: () => undefined,
+        tokens: () => Promise.resolve({ access_token: access, refresh_token: refresh, token_type: 'Bearer' }),
+        saveTokens: () => undefined,
+        redirectToAuthorization: () => undefined,
+        saveCodeVerifier: () => undefined,
+        codeVerifier: () => '',
+      };
+      const agent = new McpAgent({ ...def, transport: 'http' }, { auth: () => ({ provider, completeAuthorization: () => Promise.resolve(undefined) }), restart: { maxRetries: 0 }, connectTimeoutMs: 5000 });
+      await agent.start(); // nothing listens on port 9: the connection fails after the transport asked for the tokens
+      await agent.stop();
+      assert.deepEqual(agent.secrets.sort(), [access, refresh]);
     });
   });
 });

@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../ports';
 import { McpServerError, describeError, httpStatusOf, isSessionExpired, mapCallError } from './errors';
 import type { ServerAuth } from './oauth/types';
 import { definitionHash, type ServerDefinition, type TransportKind } from './serverConfig';
-import { makeTransport, signInStep } from './transports';
+import { makeTransport, recordingTokens, signInStep } from './transports';
 import { makeClient } from './clientSetup';
 import { callToolOn, capTools, describeCuts, fetchLists, oversizeText, stderrHint, listTemplates, withTimeout, withoutHints } from './listing';
 import type { AgentEvents, CallOptions, McpAgentOptions, RequestOptions, ServerState, ServerStatus } from './agentTypes';
@@ -40,6 +40,8 @@ export class McpAgent extends EventEmitter<AgentEvents> {
   private readonly subscriptions = new Set<string>();
   private logLevel?: LoggingLevel;
   private readonly backoff: Backoff;
+  /** OAuth tokens this server's provider handed out, for redaction. */
+  private readonly tokens = new Set<string>();
   private readonly logger: Logger;
 
   constructor(
@@ -56,6 +58,9 @@ export class McpAgent extends EventEmitter<AgentEvents> {
   get resources(): readonly Resource[] { return this.resourceList; }
   get prompts(): readonly Prompt[] { return this.promptList; }
   get resourceTemplates(): readonly ResourceTemplate[] { return this.templateList; }
+
+  /** OAuth access and refresh tokens seen for this server (the runtime redacts them). */
+  get secrets(): string[] { return [...this.tokens]; }
 
   /** What the connected server declared (undefined while not connected). */
   get serverCapabilities(): ServerCapabilities | undefined {
@@ -266,7 +271,8 @@ export class McpAgent extends EventEmitter<AgentEvents> {
     // OAuth: one provider for every attempt, so tokens got on one connection serve the next.
     let auth: ServerAuth | undefined;
     try {
-      auth = this.definition.transport === 'stdio' ? undefined : this.options.auth?.(this.definition);
+      const given = this.definition.transport === 'stdio' ? undefined : this.options.auth?.(this.definition);
+      auth = given && recordingTokens(given, this.tokens);
     } catch (err) {
       lastErr = err;
       kinds.length = 0;

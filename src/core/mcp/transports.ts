@@ -76,3 +76,32 @@ export function signInStep(auth: ServerAuth | undefined): (err: unknown, transpo
     return true;
   };
 }
+
+/**
+ * The same ServerAuth, with every access and refresh token its provider hands out or saves added to `into`, so the
+ * runtime can redact them (knownSecrets) wherever they would be shown or stored.
+ */
+export function recordingTokens(auth: ServerAuth, into: Set<string>): ServerAuth {
+  const note = (t: unknown): void => {
+    const tokens = t as { access_token?: unknown; refresh_token?: unknown } | undefined;
+    for (const v of [tokens?.access_token, tokens?.refresh_token]) if (typeof v === 'string' && v.length >= 8) into.add(v);
+  };
+  const provider = new Proxy(auth.provider, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const fn = value as (...a: unknown[]) => unknown;
+      if (prop === 'tokens') {
+        return (...a: unknown[]) => {
+          const r = fn.apply(target, a);
+          if (r instanceof Promise) return (r as Promise<unknown>).then((t) => (note(t), t));
+          note(r);
+          return r;
+        };
+      }
+      if (prop === 'saveTokens') return (...a: unknown[]) => (note(a[0]), fn.apply(target, a));
+      return fn.bind(target);
+    },
+  });
+  return { ...auth, provider, completeAuthorization: () => auth.completeAuthorization() };
+}
