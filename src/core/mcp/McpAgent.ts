@@ -358,10 +358,12 @@ export class McpAgent extends EventEmitter<AgentEvents> {
       onLog: (params) => this.emit('log', params),
       onResourceUpdated: (uri) => this.emit('resourceUpdated', uri),
       onError: (err) => {
-        // The SDK's stdio read buffer refuses a line over its limit, then closes the transport.
-        if (/ReadBuffer exceeded maximum size/.test(err.message)) {
+        // The SDK's stdio read buffer refuses a line over its limit, then closes the transport; the HTTP body cap
+        // (transports.ts) errors the stream, and the connection is closed here so the call fails at once.
+        if (/ReadBuffer exceeded maximum size|MiB limit$/.test(err.message)) {
           if (!this.oversized) this.logger.warn(`[${this.name}] ${this.oversizeText()}; closing the connection`);
           this.oversized = true;
+          if (this.resolvedTransport !== 'stdio') void this.client?.close();
         } else this.logger.debug(`[${this.name}] transport: ${describeError(err)}`);
       },
     });

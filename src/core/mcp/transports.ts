@@ -42,9 +42,11 @@ export function makeTransport(def: ServerDefinition, kind: TransportKind, opts: 
   const url = new URL(def.url ?? '');
   const requestInit: RequestInit = { headers: def.headers };
   const stepUp = opts.stepUp;
+  const fetch = guardedFetch(Object.keys(def.headers), opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
   if (kind === 'sse') {
     const sseOptions = {
       requestInit,
+      fetch,
       // EventSource does not take requestInit headers; add them to the SDK's own (Accept, Authorization).
       eventSourceInit: {
         fetch: (u: string | URL, init?: RequestInit) => {
@@ -56,7 +58,61 @@ export function makeTransport(def: ServerDefinition, kind: TransportKind, opts: 
     };
     return stepUp ? new StepUpSSEClientTransport(url, sseOptions, stepUp) : new SSEClientTransport(url, sseOptions);
   }
-  return stepUp ? new StepUpStreamableHTTPClientTransport(url, { requestInit }, stepUp) : new StreamableHTTPClientTransport(url, { requestInit });
+  return stepUp ? new StepUpStreamableHTTPClientTransport(url, { requestInit, fetch }, stepUp) : new StreamableHTTPClientTransport(url, { requestInit, fetch });
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+
+/**
+ * The fetch the HTTP and SSE transports use:
+ * - a response body (or, in an event stream, one event) over `maxBytes` fails the request with a clear error instead
+ *   of being read into memory, like the stdio transport's limit;
+ * - redirects are followed here, and one to another origin is sent without the definition's headers and without
+ *   Authorization or Cookie.
+ */
+export function guardedFetch(customHeaders: string[], maxBytes: number): (url: string | URL, init?: RequestInit) => Promise<Response> {
+  const strip = new Set([...customHeaders.map((h) => h.toLowerCase()), 'authorization', 'cookie', 'proxy-authorization']);
+  return async (input, init = {}) => {
+    let url = new URL(input);
+    const origin = url.origin;
+    let req: RequestInit = { ...init, redirect: 'manual' };
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(url, req);
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status >= 400 || !location || init.redirect === 'manual' || init.redirect === 'error') return capBody(res, maxBytes);
+      if (hop >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects from ${origin}`);
+      await res.body?.cancel().catch(() => undefined);
+      url = new URL(location, url);
+      const headers = new Headers(req.headers);
+      if (url.origin !== origin) for (const h of strip) headers.delete(h);
+      const keepsBody = res.status === 307 || res.status === 308;
+      req = { ...req, headers, ...(keepsBody ? {} : { method: req.method === 'HEAD' ? 'HEAD' : 'GET', body: undefined }) };
+    }
+  };
+}
+
+/** The response with its body counted as it streams: past the limit the stream errors (per event for SSE). */
+function capBody(res: Response, maxBytes: number): Response {
+  if (!res.body || [101, 204, 205, 304].includes(res.status)) return res;
+  const sse = (res.headers.get('content-type') ?? '').includes('text/event-stream');
+  let count = 0;
+  const tooLarge = () => new Error(`the server sent a ${sse ? 'message' : 'response'} larger than the ${Math.round((maxBytes / (1024 * 1024)) * 10) / 10} MiB limit`);
+  const counted = res.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        if (sse) {
+          // An event ends at a blank line: count only the bytes since the last one.
+          const text = Buffer.from(chunk).toString('latin1');
+          const end = Math.max(text.lastIndexOf('\n\n'), text.lastIndexOf('\r\n\r\n'));
+          count = end >= 0 ? chunk.byteLength - end : count + chunk.byteLength;
+        } else count += chunk.byteLength;
+        if (count > maxBytes) controller.error(tooLarge());
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 /** Sign-ins (browser steps) one connection attempt may go through before it gives up. */
