@@ -42,7 +42,7 @@ describe('limits on what HTTP and SSE servers send', function () {
     });
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
     const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/landing`;
-    const first = http.createServer((req, res) => {
+    const first = http.createServer((_req, res) => {
       res.writeHead(302, { location: otherUrl });
       res.end();
     });
