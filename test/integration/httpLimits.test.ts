@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { McpAgent } from '../../src/core/mcp/McpAgent';
 import { definitionFromUrl, type ServerDefinition } from '../../src/core/mcp/serverConfig';
 import { guardedFetch } from '../../src/core/mcp/transports';
-import { startEverythingHttp, textOf, type RunningServer } from '../helpers/servers';
+import { everythingDef, startEverythingHttp, textOf, type RunningServer } from '../helpers/servers';
 
 const LIMIT = 64 * 1024;
 
@@ -59,5 +59,21 @@ describe('limits on what HTTP and SSE servers send', function () {
       first.close();
       other.close();
     }
+  });
+
+  it('refuses a burst of elicitation requests past the per-minute limit, without asking the user', async () => {
+    let asked = 0;
+    agent = new McpAgent(everythingDef('everything'), {
+      maxElicitationsPerMinute: 2,
+      handlers: { elicitation: () => (asked++, Promise.resolve({ action: 'decline' as const })) },
+    });
+    await agent.start();
+    assert.equal(agent.status.state, 'connected', agent.status.lastError);
+    const results: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      results.push(await agent.callTool('trigger-elicitation-request', {}).then(textOf, (e: Error) => e.message));
+    }
+    assert.equal(asked, 2, 'the user was asked twice, not four times');
+    assert.match(results.slice(2).join('\n'), /too many elicitation requests/);
   });
 });
