@@ -355,6 +355,7 @@ export class AgentRuntime {
         if (m) out.add(m[1]);
       }
       for (const [k, v] of Object.entries(d.env)) if (isSecretName(k)) out.add(v);
+      for (const t of a.secrets) out.add(t);
     }
     return [...out].filter((v) => v.length >= 8);
   }

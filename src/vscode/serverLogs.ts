@@ -97,12 +97,9 @@ export class ServerLogs implements vscode.Disposable {
   }
 
   private async applyLevel(agent: McpAgent): Promise<void> {
-    const client = agent.sdkClient;
-    if (!client?.getServerCapabilities()?.logging) return;
     const level = serverLogLevel(agent.name);
     try {
-      await client.setLoggingLevel(level);
-      this.logger.debug(`[${agent.name}] log level set to ${level}`);
+      if (await agent.setLogLevel(level)) this.logger.debug(`[${agent.name}] log level set to ${level}`);
     } catch (err) {
       this.logger.warn(`[${agent.name}] could not set its log level to ${level}: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -33,7 +33,7 @@ export async function runCall(opts: CommonOptions, toolName: string, argsJson: s
     }
     let result: CallToolResult;
     try {
-      result = await manager.callTool(tool.name, args);
+      result = await manager.callServerTool(tool.server, tool.tool, args);
     } catch (err) {
       if (err instanceof McpServerError) {
         const code = err.kind === 'protocol' ? EXIT.toolError : EXIT.unreachable;

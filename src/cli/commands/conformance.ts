@@ -112,7 +112,7 @@ export async function runConformance(opts: CommonOptions, url: string): Promise<
     for (const c of planned ? [planned] : []) {
       const tool = manager.resolveTool(c.tool);
       if (!tool) throw new CliError(`the server has no tool "${c.tool}"`, EXIT.usage);
-      const result = await manager.callTool(tool.name, c.args);
+      const result = await manager.callServerTool(tool.server, tool.tool, c.args);
       if (opts.verbose) process.stderr.write(`${c.tool}: ${JSON.stringify(result)}\n`);
     }
     return EXIT.ok;

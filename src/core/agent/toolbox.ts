@@ -116,7 +116,8 @@ export class Toolbox {
       return b.run(args, { signal: opts.signal });
     }
     if (!this.opts.manager) throw new Error('no MCP servers are configured');
-    return (await this.opts.manager.callTool(tool.name, args, { signal: opts.signal, onProgress: opts.onProgress }));
+    if (!tool.server) throw new Error(`"${tool.name}" names no server`);
+    return this.opts.manager.callServerTool(tool.server, tool.tool, args, { signal: opts.signal, onProgress: opts.onProgress });
   }
 
   /** Only results that cannot change what the world looks like, and are stable for a while, are cached. */

@@ -162,13 +162,20 @@ export class AgentManager extends EventEmitter<Events> {
     return [...this.toolIndex.values()].filter((t) => t.tool === tool).map((t) => t.server);
   }
 
+  /** A call by the name the model or the user typed (resolved once here); see `callServerTool`. */
   async callTool(name: string, args: Record<string, unknown>, opts: CallOptions = {}): Promise<CallToolResult> {
     const t = this.resolveTool(name);
     if (!t) throw new McpServerError(name.split('__')[0] || name, 'not-found', `no tool named "${name}"`);
-    const agent = this.entries.get(t.server)?.agent;
-    if (!agent) throw new McpServerError(t.server, 'not-found', 'server is no longer configured');
-    const readOnly = t.spec.annotations?.readOnlyHint === true;
-    return agent.callTool(t.tool, args, { retryable: readOnly, ...opts });
+    return this.callServerTool(t.server, t.tool, args, opts);
+  }
+
+  /** A call to one server's tool, by the server's name and its own tool name. */
+  async callServerTool(server: string, tool: string, args: Record<string, unknown>, opts: CallOptions = {}): Promise<CallToolResult> {
+    const agent = this.entries.get(server)?.agent;
+    if (!agent) throw new McpServerError(server, 'not-found', 'server is no longer configured');
+    const spec = agent.tools.find((t) => t.name === tool);
+    if (!spec) throw new McpServerError(server, 'not-found', `no tool named "${tool}"`);
+    return agent.callTool(tool, args, { retryable: spec.annotations?.readOnlyHint === true, ...opts });
   }
 
   /** Every connected server's resources. */

@@ -3,140 +3,24 @@
  * backoff after a crash or a dropped connection, and a bounded tail of the server's stderr for error messages.
  */
 import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
-import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
-  ListRootsRequestSchema,
-  LoggingMessageNotificationSchema,
-  McpError,
-  ResourceUpdatedNotificationSchema,
-  type CallToolResult,
-  type ClientCapabilities,
-  type CompleteRequest,
-  type CompleteResult,
-  type GetPromptResult,
-  type LoggingLevel,
-  type ReadResourceResult,
-  type ResourceTemplate,
-  type ServerCapabilities,
-  type CreateMessageRequest,
-  type CreateMessageResult,
-  type ElicitRequest,
-  type ElicitResult,
-  type LoggingMessageNotification,
-  type Progress,
-  type Prompt,
-  type Resource,
-  type Root,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../ports';
-import { silentLogger } from '../ports';
-import { McpServerError, describeError, httpStatusOf, isAbortError, isSessionExpired } from './errors';
-import { StepUpSSEClientTransport, StepUpStreamableHTTPClientTransport } from './oauth/transports';
+import type { CallToolResult, CompleteRequest, CompleteResult, GetPromptResult, LoggingLevel, Prompt, ReadResourceResult, Resource, ResourceTemplate, ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { silentLogger, type Logger } from '../ports';
+import { McpServerError, describeError, httpStatusOf, isSessionExpired, mapCallError } from './errors';
 import type { ServerAuth } from './oauth/types';
 import { definitionHash, type ServerDefinition, type TransportKind } from './serverConfig';
+import { makeTransport, recordingTokens, signInStep } from './transports';
+import { makeClient } from './clientSetup';
+import { callToolOn, capTools, describeCuts, fetchLists, oversizeText, stderrHint, listTemplates, withTimeout, withoutHints } from './listing';
+import type { AgentEvents, CallOptions, McpAgentOptions, RequestOptions, ServerState, ServerStatus } from './agentTypes';
+import { Backoff } from './backoff';
 
-export type ServerState = 'idle' | 'starting' | 'connected' | 'error' | 'stopped';
+export type { CallOptions, ClientHandlers, McpAgentOptions, RequestOptions, RestartPolicy, ServerState, ServerStatus } from './agentTypes';
 
-export interface ServerStatus {
-  name: string;
-  state: ServerState;
-  /** The transport actually in use (an `auto` definition resolves to `http` or `sse`). */
-  transport?: TransportKind;
-  toolCount: number;
-  lastError?: string;
-  stderrTail: string;
-  restarts: number;
-  pid?: number;
-  serverVersion?: { name: string; version: string };
-}
-
-/** Answers to requests a server makes of the client. Only the capabilities with a handler are declared. */
-export interface ClientHandlers {
-  sampling?: (server: string, params: CreateMessageRequest['params'], signal: AbortSignal) => Promise<CreateMessageResult>;
-  elicitation?: (server: string, params: ElicitRequest['params'], signal: AbortSignal) => Promise<ElicitResult>;
-  roots?: () => Promise<Root[]>;
-}
-
-export interface RestartPolicy {
-  /** Restarts in a row before giving up; a manual restart resets the count. */
-  maxRetries: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** A connection that stays up this long resets the count. */
-  stableAfterMs: number;
-}
-
-export interface McpAgentOptions {
-  handlers?: ClientHandlers;
-  logger?: Logger;
-  clientInfo?: { name: string; version: string };
-  restart?: Partial<RestartPolicy>;
-  /** Time allowed for spawning/connecting and the initialize handshake. */
-  connectTimeoutMs?: number;
-  /** Cap on a call that keeps reporting progress; defaults to ten times the call timeout. */
-  maxTotalTimeoutMs?: number;
-  /** Bytes of stderr kept for error messages. */
-  stderrTailBytes?: number;
-  /** Largest stdio message accepted before the transport errors and closes (SDK default 10 MiB). */
-  maxMessageBytes?: number;
-  /** How long list_changed notifications are gathered before one refresh. */
-  listChangedDebounceMs?: number;
-  /**
-   * Tool lists kept across runs, keyed by the definition's hash: a server's tools are known (and offered to the
-   * model) while it is still starting; calls wait for the connection.
-   */
-  toolListCache?: { get(key: string): Promise<Tool[] | undefined>; set(key: string, tools: Tool[]): Promise<void> };
-  /**
-   * OAuth for HTTP and SSE servers (src/core/mcp/oauth, e.g. `createServerAuth`): called once per connection
-   * attempt; undefined means no OAuth for that server.
-   */
-  auth?: (def: ServerDefinition) => ServerAuth | undefined;
-}
-
-export interface CallOptions {
-  signal?: AbortSignal;
-  onProgress?: (progress: Progress) => void;
-  /** Overrides the definition's timeout. */
-  timeoutMs?: number;
-  /** Safe to repeat after an expired session or a dropped connection (the tool is read-only). */
-  retryable?: boolean;
-}
-
-interface Events {
-  status: [ServerStatus];
-  tools: [Tool[]];
-  resources: [Resource[]];
-  resourceTemplates: [ResourceTemplate[]];
-  prompts: [Prompt[]];
-  stderr: [string];
-  log: [LoggingMessageNotification['params']];
-  /** `notifications/resources/updated` for a subscribed URI. */
-  resourceUpdated: [string];
-}
-
-/** Options for the requests beyond tools (resources, prompts, completions, logging). */
-export interface RequestOptions {
-  signal?: AbortSignal;
-  /** Overrides the definition's timeout. */
-  timeoutMs?: number;
-}
-
-/** Sign-ins (browser steps) one connection attempt may go through before it gives up. */
-const MAX_SIGN_INS = 3;
-
-const DEFAULT_RESTART: RestartPolicy = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000, stableAfterMs: 60_000 };
-
-export class McpAgent extends EventEmitter<Events> {
+export class McpAgent extends EventEmitter<AgentEvents> {
   private client?: Client;
   private transport?: Transport;
   private state: ServerState = 'idle';
@@ -144,10 +28,7 @@ export class McpAgent extends EventEmitter<Events> {
   private lastError?: string;
   private stderrBuf = '';
   private restarts = 0;
-  private failuresInRow = 0;
   private connecting?: Promise<void>;
-  private restartTimer?: NodeJS.Timeout;
-  private stableTimer?: NodeJS.Timeout;
   private generation = 0;
   /** The stdio transport refused a message over `maxMessageBytes` on this connection (it then closes). */
   private oversized = false;
@@ -158,7 +39,9 @@ export class McpAgent extends EventEmitter<Events> {
   /** Resource subscriptions and the log level, re-applied after every (re)connect. */
   private readonly subscriptions = new Set<string>();
   private logLevel?: LoggingLevel;
-  private readonly restartPolicy: RestartPolicy;
+  private readonly backoff: Backoff;
+  /** OAuth tokens this server's provider handed out, for redaction. */
+  private readonly tokens = new Set<string>();
   private readonly logger: Logger;
 
   constructor(
@@ -166,33 +49,22 @@ export class McpAgent extends EventEmitter<Events> {
     private readonly options: McpAgentOptions = {},
   ) {
     super();
-    this.restartPolicy = { ...DEFAULT_RESTART, ...options.restart };
+    this.backoff = new Backoff(options.restart);
     this.logger = options.logger ?? silentLogger;
   }
 
-  get name(): string {
-    return this.definition.name;
-  }
+  get name(): string { return this.definition.name; }
+  get tools(): readonly Tool[] { return this.toolList; }
+  get resources(): readonly Resource[] { return this.resourceList; }
+  get prompts(): readonly Prompt[] { return this.promptList; }
+  get resourceTemplates(): readonly ResourceTemplate[] { return this.templateList; }
 
-  get tools(): readonly Tool[] {
-    return this.toolList;
-  }
-
-  get resources(): readonly Resource[] {
-    return this.resourceList;
-  }
-
-  get prompts(): readonly Prompt[] {
-    return this.promptList;
-  }
-
-  get resourceTemplates(): readonly ResourceTemplate[] {
-    return this.templateList;
-  }
+  /** OAuth access and refresh tokens seen for this server (the runtime redacts them). */
+  get secrets(): string[] { return [...this.tokens]; }
 
   /** What the connected server declared (undefined while not connected). */
   get serverCapabilities(): ServerCapabilities | undefined {
-    return this.sdkClient?.getServerCapabilities();
+    return this.state === 'connected' ? this.client?.getServerCapabilities() : undefined;
   }
 
   /** `resources/read`. */
@@ -284,16 +156,11 @@ export class McpAgent extends EventEmitter<Events> {
     return this.client?.getInstructions();
   }
 
-  /** The SDK client, for requests this class does not wrap (resources, prompts, completions). */
-  get sdkClient(): Client | undefined {
-    return this.state === 'connected' ? this.client : undefined;
-  }
-
   /** Connects; resolves once connected or failed (the status says which). Never rejects. */
   start(): Promise<void> {
     if (this.state === 'connected') return Promise.resolve();
     if (!this.connecting) {
-      this.clearRestartTimer();
+      this.backoff.clearRestart();
       this.connecting = this.connect().finally(() => (this.connecting = undefined));
     }
     return this.connecting;
@@ -301,7 +168,7 @@ export class McpAgent extends EventEmitter<Events> {
 
   /** A manual restart: resets the backoff count. */
   async restart(): Promise<void> {
-    this.failuresInRow = 0;
+    this.backoff.failuresInRow = 0;
     await this.teardown('idle');
     await this.start();
   }
@@ -334,43 +201,33 @@ export class McpAgent extends EventEmitter<Events> {
   }
 
   private async callOn(client: Client, name: string, args: Record<string, unknown>, opts: CallOptions, timeout: number): Promise<CallToolResult> {
-    try {
-      const result = await client.callTool({ name, arguments: args }, undefined, {
-        timeout,
-        signal: opts.signal,
-        // The SDK only asks for progress when a callback is set, and only then can progress extend the timeout.
-        onprogress: (p) => opts.onProgress?.(p),
-        resetTimeoutOnProgress: true,
-        maxTotalTimeout: this.options.maxTotalTimeoutMs ?? timeout * 10,
-      });
-      return result as CallToolResult;
-    } catch (err) {
+    return callToolOn(client, name, args, opts, timeout, this.options.maxTotalTimeoutMs).catch((err: unknown) => {
       throw this.callError(err, name, timeout, opts.signal);
-    }
+    });
+  }
+
+  /** The tool list within the limits on count and size (one warning naming the server when something was cut). */
+  private capped(tools: Tool[]): Tool[] {
+    const { tools: kept, dropped, truncated } = capTools(tools, this.options.toolLimits);
+    if (dropped || truncated) this.logger.warn(`[${this.name}] ${describeCuts(dropped, truncated, this.options.toolLimits)}`);
+    return kept;
   }
 
   private callError(err: unknown, tool: string, timeout: number, signal?: AbortSignal): Error {
-    if (err instanceof McpServerError) return err;
-    if (signal?.aborted || isAbortError(err)) return new McpServerError(this.name, 'cancelled', `call to "${tool}" was cancelled`);
-    if (err instanceof McpError && err.code === (ErrorCode.RequestTimeout as number)) {
-      return new McpServerError(this.name, 'timeout', `"${tool}" timed out after ${Math.round(timeout / 100) / 10} s (set "timeout" in the server definition to allow longer)`);
-    }
-    if (err instanceof McpError && err.code === (ErrorCode.ConnectionClosed as number)) {
-      if (this.oversized) return new McpServerError(this.name, 'closed', `${this.oversizeText()} during "${tool}"; the server was stopped and will restart`);
-      return new McpServerError(this.name, 'closed', `the server ${this.resolvedTransport === 'stdio' ? 'exited' : 'closed the connection'} during "${tool}"${this.stderrHint()}`);
-    }
-    if (isSessionExpired(err)) return err as Error;
-    if (err instanceof McpError) return new McpServerError(this.name, 'protocol', `"${tool}" failed: ${describeError(err)}`);
-    const status = httpStatusOf(err);
-    if (status !== undefined) return new McpServerError(this.name, 'unreachable', `"${tool}" failed with HTTP ${status}`);
-    return new McpServerError(this.name, 'unreachable', `"${tool}" failed: ${describeError(err)}`);
+    return mapCallError(err, {
+      server: this.name,
+      tool,
+      timeout,
+      signal,
+      closedText: this.oversized ? `${this.oversizeText()} during "${tool}"; the server was stopped and will restart` : `the server ${this.resolvedTransport === 'stdio' ? 'exited' : 'closed the connection'} during "${tool}"${this.stderrHint()}`,
+    });
   }
 
   /** Waits for a connection that is on its way (a restart in progress); fails at once when there is none. */
   private async ready(timeout: number, signal?: AbortSignal): Promise<Client> {
     if (this.state === 'connected' && this.client) return this.client;
     // A restart is scheduled: bring it forward rather than fail a call we could serve.
-    if (this.state === 'error' && this.restartTimer) this.restartNow();
+    if (this.state === 'error' && this.backoff.pending) this.restartNow();
     if (this.connecting) {
       try {
         await withTimeout(this.connecting, timeout, signal);
@@ -393,7 +250,7 @@ export class McpAgent extends EventEmitter<Events> {
     const cache = this.options.toolListCache;
     if (!cache || this.toolList.length > 0) return;
     const gen = this.generation;
-    const cached = await cache.get(this.cacheKey()).catch(() => undefined);
+    const cached = await cache.get(`tools:${definitionHash(this.definition)}`).catch(() => undefined);
     const stillWaiting = this.state === 'idle' || this.state === 'starting';
     if (cached?.length && gen === this.generation && stillWaiting && this.toolList.length === 0) {
       // A cached list names the tools, but its behaviour hints (read-only, closed-world) decide approvals and result
@@ -414,23 +271,13 @@ export class McpAgent extends EventEmitter<Events> {
     // OAuth: one provider for every attempt, so tokens got on one connection serve the next.
     let auth: ServerAuth | undefined;
     try {
-      auth = this.definition.transport === 'stdio' ? undefined : this.options.auth?.(this.definition);
+      const given = this.definition.transport === 'stdio' ? undefined : this.options.auth?.(this.definition);
+      auth = given && recordingTokens(given, this.tokens);
     } catch (err) {
       lastErr = err;
       kinds.length = 0;
     }
-    let signIns = 0;
-    /** After the SDK refused with UnauthorizedError: the browser step, then the code exchanged on that transport. */
-    const signIn = async (err: unknown, transport: Transport): Promise<boolean> => {
-      if (!auth || !(err instanceof UnauthorizedError)) return false;
-      if (!(transport instanceof StreamableHTTPClientTransport || transport instanceof SSEClientTransport)) return false;
-      if (signIns >= MAX_SIGN_INS) throw new Error(`still not authorized after ${MAX_SIGN_INS} sign-ins`);
-      signIns++;
-      const code = await auth.completeAuthorization();
-      if (code === undefined) return false;
-      await transport.finishAuth(code);
-      return true;
-    };
+    const signIn = signInStep(auth);
     for (let i = 0; i < kinds.length; i++) {
       const kind = kinds[i];
       if (gen !== this.generation) return;
@@ -456,7 +303,7 @@ export class McpAgent extends EventEmitter<Events> {
           }
         }
         if (gen !== this.generation) return;
-        this.armStableTimer();
+        this.backoff.armStable();
         this.setState('connected');
         this.logger.info(`[${this.name}] connected over ${kind} (${this.toolList.length} tools)`);
         return;
@@ -505,119 +352,50 @@ export class McpAgent extends EventEmitter<Events> {
     this.logger.error(`[${this.name}] ${this.lastError}`);
   }
 
-  private cacheKey(): string {
-    return `tools:${definitionHash(this.definition)}`;
-  }
-
   private makeClient(): Client {
-    const h = this.options.handlers ?? {};
-    const capabilities: ClientCapabilities = {};
-    if (h.sampling) capabilities.sampling = {};
-    if (h.elicitation) capabilities.elicitation = { form: {}, url: {} };
-    if (h.roots) capabilities.roots = { listChanged: true };
-
-    const debounceMs = this.options.listChangedDebounceMs ?? 300;
-    const client = new Client(this.options.clientInfo ?? { name: 'mcp-agent', version: '0.1.0' }, {
-      capabilities,
-      listChanged: {
-        tools: { debounceMs, onChanged: (err, tools) => this.onListChanged('tools', err, tools) },
-        resources: { debounceMs, onChanged: (err, items) => this.onListChanged('resources', err, items) },
-        prompts: { debounceMs, onChanged: (err, items) => this.onListChanged('prompts', err, items) },
+    return makeClient(this.name, this.options, {
+      onListChanged: (what, err, items) => this.onListChanged(what, err, items),
+      onLog: (params) => this.emit('log', params),
+      onResourceUpdated: (uri) => this.emit('resourceUpdated', uri),
+      onError: (err) => {
+        // The SDK's stdio read buffer refuses a line over its limit, then closes the transport; the HTTP body cap
+        // (transports.ts) errors the stream, and the connection is closed here so the call fails at once.
+        if (/ReadBuffer exceeded maximum size|MiB limit$/.test(err.message)) {
+          if (!this.oversized) this.logger.warn(`[${this.name}] ${this.oversizeText()}; closing the connection`);
+          this.oversized = true;
+          if (this.resolvedTransport !== 'stdio') void this.client?.close();
+        } else this.logger.debug(`[${this.name}] transport: ${describeError(err)}`);
       },
     });
-    if (h.sampling) {
-      const fn = h.sampling;
-      client.setRequestHandler(CreateMessageRequestSchema, (req, extra) => fn(this.name, req.params, extra.signal));
-    }
-    if (h.elicitation) {
-      const fn = h.elicitation;
-      client.setRequestHandler(ElicitRequestSchema, (req, extra) => fn(this.name, req.params, extra.signal));
-    }
-    if (h.roots) {
-      const fn = h.roots;
-      client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: await fn() }));
-    }
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-      this.emit('log', n.params);
-    });
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-      this.emit('resourceUpdated', n.params.uri);
-    });
-    client.onerror = (err) => {
-      // The SDK's stdio read buffer refuses a line over its limit, then closes the transport.
-      if (/ReadBuffer exceeded maximum size/.test(err.message)) {
-        if (!this.oversized) this.logger.warn(`[${this.name}] ${this.oversizeText()}; closing the connection`);
-        this.oversized = true;
-      } else this.logger.debug(`[${this.name}] transport: ${describeError(err)}`);
-    };
-    return client;
   }
 
   private makeTransport(kind: TransportKind, auth?: ServerAuth): Transport {
-    const def = this.definition;
-    if (kind === 'stdio') {
-      const { command, args } = platformCommand(def.command ?? '', def.args);
-      const transport = new StdioClientTransport({
-        command,
-        args,
-        // The SDK's safe set (PATH, HOME, ...) and the entry's own env; never the agent's keys.
-        env: { ...getDefaultEnvironment(), ...def.env },
-        cwd: def.cwd,
-        stderr: 'pipe',
-        maxBufferSize: this.options.maxMessageBytes,
-      });
-      const stderr = transport.stderr as Readable | null;
-      stderr?.setEncoding('utf8');
-      stderr?.on('data', (chunk: string) => this.onStderr(chunk));
-      return transport;
-    }
-    const url = new URL(def.url ?? '');
-    const requestInit: RequestInit = { headers: def.headers };
-    // OAuth: the SDK's authProvider; once connected, a refused request is re-authorized and sent again (step-up).
-    const stepUp = auth ? { auth, enabled: () => this.state === 'connected' } : undefined;
-    if (kind === 'sse') {
-      const sseOptions = {
-        requestInit,
-        // EventSource does not take requestInit headers; add them to the SDK's own (Accept, Authorization).
-        eventSourceInit: {
-          fetch: (u: string | URL, init?: RequestInit) => {
-            const headers = new Headers(init?.headers);
-            for (const [k, v] of Object.entries(def.headers)) headers.set(k, v);
-            return fetch(u, { ...init, headers });
-          },
-        },
-      };
-      return stepUp ? new StepUpSSEClientTransport(url, sseOptions, stepUp) : new SSEClientTransport(url, sseOptions);
-    }
-    return stepUp ? new StepUpStreamableHTTPClientTransport(url, { requestInit }, stepUp) : new StreamableHTTPClientTransport(url, { requestInit });
+    return makeTransport(this.definition, kind, {
+      maxMessageBytes: this.options.maxMessageBytes,
+      onStderr: (chunk) => this.onStderr(chunk),
+      // OAuth: once connected, a refused request is re-authorized and sent again (step-up).
+      stepUp: auth ? { auth, enabled: () => this.state === 'connected' } : undefined,
+    });
   }
 
   private oversizeText(): string {
-    const mib = Math.round(((this.options.maxMessageBytes ?? 10 * 1024 * 1024) / (1024 * 1024)) * 10) / 10;
-    return `the server sent a message larger than the ${mib} MiB limit`;
+    return oversizeText(this.options.maxMessageBytes ?? 10 * 1024 * 1024);
   }
 
   private onStderr(chunk: string): void {
-    const max = this.options.stderrTailBytes ?? 8192;
-    this.stderrBuf = (this.stderrBuf + chunk).slice(-max);
+    this.stderrBuf = (this.stderrBuf + chunk).slice(-(this.options.stderrTailBytes ?? 8192));
     for (const line of chunk.split('\n')) if (line.trim()) this.emit('stderr', line);
   }
 
   private stderrHint(): string {
-    const lines = this.stderrBuf.trim().split('\n').filter(Boolean);
-    return lines.length ? ` (stderr: ${lines.slice(-3).join(' | ').slice(0, 400)})` : '';
+    return stderrHint(this.stderrBuf);
   }
 
   private async refreshLists(client: Client): Promise<void> {
     const caps = client.getServerCapabilities() ?? {};
-    const [tools, resources, templates, prompts] = await Promise.all([
-      caps.tools ? collect((cursor) => client.listTools({ cursor }).then((r) => ({ items: r.tools, next: r.nextCursor }))) : [],
-      caps.resources ? collect((cursor) => client.listResources({ cursor }).then((r) => ({ items: r.resources, next: r.nextCursor }))).catch(() => []) : [],
-      caps.resources ? this.listTemplates(client) : [],
-      caps.prompts ? collect((cursor) => client.listPrompts({ cursor }).then((r) => ({ items: r.prompts, next: r.nextCursor }))).catch(() => []) : [],
-    ]);
-    this.toolList = dedupeByName(tools);
-    void this.options.toolListCache?.set(this.cacheKey(), this.toolList).catch(() => undefined);
+    const { tools, resources, templates, prompts } = await fetchLists(client);
+    this.toolList = this.capped(tools);
+    void this.options.toolListCache?.set(`tools:${definitionHash(this.definition)}`, this.toolList).catch(() => undefined);
     this.resourceList = resources;
     this.templateList = templates;
     this.promptList = prompts;
@@ -632,17 +410,13 @@ export class McpAgent extends EventEmitter<Events> {
     }
   }
 
-  private listTemplates(client: Client): Promise<ResourceTemplate[]> {
-    return collect((cursor) => client.listResourceTemplates({ cursor }).then((r) => ({ items: r.resourceTemplates, next: r.nextCursor }))).catch(() => []);
-  }
-
   private onListChanged(what: 'tools' | 'resources' | 'prompts', err: Error | null, items: Tool[] | Resource[] | Prompt[] | null): void {
     if (err || !items) {
       if (err) this.logger.warn(`[${this.name}] refreshing ${what} failed: ${describeError(err)}`);
       return;
     }
     if (what === 'tools') {
-      this.toolList = dedupeByName(items as Tool[]);
+      this.toolList = this.capped(items as Tool[]);
       this.emit('tools', this.toolList);
       this.emitStatus();
     } else if (what === 'resources') {
@@ -651,7 +425,7 @@ export class McpAgent extends EventEmitter<Events> {
       // The spec has one list_changed for both lists; templates are refreshed with resources.
       const client = this.client;
       if (client) {
-        void this.listTemplates(client).then((t) => {
+        void listTemplates(client).then((t) => {
           if (client !== this.client) return;
           this.templateList = t;
           this.emit('resourceTemplates', this.templateList);
@@ -669,54 +443,35 @@ export class McpAgent extends EventEmitter<Events> {
     this.lastError = `${what}${this.stderrHint()}`;
     this.client = undefined;
     this.transport = undefined;
-    this.clearStableTimer();
+    this.backoff.clearStable();
     this.setState('error');
     this.logger.warn(`[${this.name}] ${this.lastError}`);
     this.scheduleRestart();
   }
 
   private scheduleRestart(): void {
-    const p = this.restartPolicy;
-    if (this.failuresInRow >= p.maxRetries) {
+    const p = this.backoff.policy;
+    const delay = this.backoff.schedule(() => this.restartNow());
+    if (delay === undefined) {
       this.lastError = `${this.lastError ?? 'stopped'}; gave up after ${p.maxRetries} restarts (restart it manually)`;
       this.emitStatus();
       return;
     }
-    const delay = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** this.failuresInRow);
-    this.failuresInRow++;
-    this.logger.info(`[${this.name}] restarting in ${delay} ms (attempt ${this.failuresInRow} of ${p.maxRetries})`);
-    this.restartTimer = setTimeout(() => this.restartNow(), delay);
-    this.restartTimer.unref();
+    this.logger.info(`[${this.name}] restarting in ${delay} ms (attempt ${this.backoff.failuresInRow} of ${p.maxRetries})`);
   }
 
   private restartNow(): void {
-    this.clearRestartTimer();
+    this.backoff.clearRestart();
     this.restarts++;
     void this.start().then(() => {
-      if (this.state === 'error' && !this.restartTimer) this.scheduleRestart();
+      if (this.state === 'error' && !this.backoff.pending) this.scheduleRestart();
     });
-  }
-
-  private armStableTimer(): void {
-    this.clearStableTimer();
-    this.stableTimer = setTimeout(() => (this.failuresInRow = 0), this.restartPolicy.stableAfterMs);
-    this.stableTimer.unref();
-  }
-
-  private clearStableTimer(): void {
-    if (this.stableTimer) clearTimeout(this.stableTimer);
-    this.stableTimer = undefined;
-  }
-
-  private clearRestartTimer(): void {
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
   }
 
   private async teardown(next: ServerState): Promise<void> {
     this.generation++;
-    this.clearRestartTimer();
-    this.clearStableTimer();
+    this.backoff.clearRestart();
+    this.backoff.clearStable();
     const client = this.client;
     const transport = this.transport;
     this.client = undefined;
@@ -743,45 +498,3 @@ export class McpAgent extends EventEmitter<Events> {
   }
 }
 
-/** On Windows, `npx`, `uvx` and other script shims are .cmd files that only a shell can start. */
-function platformCommand(command: string, args: string[]): { command: string; args: string[] } {
-  if (process.platform !== 'win32') return { command, args };
-  if (/\.(exe|com)$/i.test(command) || /[\\/]node(\.exe)?$/i.test(command) || command === 'node') return { command, args };
-  return { command: 'cmd.exe', args: ['/d', '/s', '/c', command, ...args] };
-}
-
-async function collect<T>(page: (cursor?: string) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
-  const out: T[] = [];
-  let cursor: string | undefined;
-  for (let i = 0; i < 100; i++) {
-    const { items, next } = await page(cursor);
-    out.push(...items);
-    if (!next) break;
-    cursor = next;
-  }
-  return out;
-}
-
-function dedupeByName(tools: Tool[]): Tool[] {
-  const seen = new Set<string>();
-  return tools.filter((t) => (seen.has(t.name) ? false : (seen.add(t.name), true)));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${Math.round(ms / 1000)} s`)), ms);
-    const onAbort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    });
-  });
-}
-
-/** A tool as listed, without the annotations that would let it run unasked or be cached (title kept). */
-function withoutHints(tool: Tool): Tool {
-  if (!tool.annotations) return tool;
-  const { readOnlyHint: _r, openWorldHint: _o, idempotentHint: _i, destructiveHint: _d, ...rest } = tool.annotations;
-  return { ...tool, annotations: rest };
-}

@@ -9,6 +9,7 @@
  * ```
  */
 import type { ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
+import { openableUrl } from '../../shared/links';
 
 export { acceptWithDefaults, defaultsFor } from './elicitationDefaults';
 
@@ -61,17 +62,11 @@ export type ElicitationView =
 
 export function elicitationView(params: ElicitParams): ElicitationView {
   if ('mode' in params && params.mode === 'url') {
-    const url = String(params.url);
-    let host = '';
-    let openable = false;
-    try {
-      const u = new URL(url);
-      host = u.host;
-      openable = u.protocol === 'https:' || u.protocol === 'http:';
-    } catch {
-      /* not a URL: not openable */
-    }
-    return { mode: 'url', message: params.message, url, elicitationId: String(params.elicitationId), host, openable };
+    // The shared link rule (src/shared/links.ts): http(s) only, no credentials or control characters, and the
+    // normalized URL is what is shown and opened, never the raw text.
+    const parsed = openableUrl(String(params.url));
+    const url = parsed?.href ?? String(params.url);
+    return { mode: 'url', message: params.message, url, elicitationId: String(params.elicitationId), host: parsed?.host ?? '', openable: parsed !== undefined };
   }
   return { mode: 'form', message: params.message, fields: formFields(params) };
 }

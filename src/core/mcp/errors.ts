@@ -47,3 +47,19 @@ export function describeError(err: unknown, command?: string): string {
   const message = e instanceof Error ? e.message : String(err);
   return message.split('\n')[0] || 'unknown error';
 }
+
+/** A failed request or tool call as the McpServerError the user and the model see. */
+export function mapCallError(err: unknown, ctx: { server: string; tool: string; timeout: number; signal?: AbortSignal; closedText: string }): Error {
+  const { server, tool } = ctx;
+  if (err instanceof McpServerError) return err;
+  if (ctx.signal?.aborted || isAbortError(err)) return new McpServerError(server, 'cancelled', `call to "${tool}" was cancelled`);
+  if (err instanceof McpError && err.code === (ErrorCode.RequestTimeout as number)) {
+    return new McpServerError(server, 'timeout', `"${tool}" timed out after ${Math.round(ctx.timeout / 100) / 10} s (set "timeout" in the server definition to allow longer)`);
+  }
+  if (err instanceof McpError && err.code === (ErrorCode.ConnectionClosed as number)) return new McpServerError(server, 'closed', ctx.closedText);
+  if (isSessionExpired(err)) return err as Error;
+  if (err instanceof McpError) return new McpServerError(server, 'protocol', `"${tool}" failed: ${describeError(err)}`);
+  const status = httpStatusOf(err);
+  if (status !== undefined) return new McpServerError(server, 'unreachable', `"${tool}" failed with HTTP ${status}`);
+  return new McpServerError(server, 'unreachable', `"${tool}" failed: ${describeError(err)}`);
+}

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Workspace } from '../ports';
 import { writeFileAtomic } from '../util/atomicWrite';
-import { resolveInsideWorkspace, resolveRealInsideWorkspace } from './workspacePath';
+import { resolveRealInsideWorkspace } from './workspacePath';
 
 export interface NodeWorkspaceOptions {
   /** Files larger than this are refused rather than read into memory (default 32 MiB). */
@@ -19,9 +19,12 @@ export class NodeWorkspace implements Workspace {
     this.maxFileBytes = options.maxFileBytes ?? 32 * 1024 * 1024;
   }
 
-  /** Text of a file relative to the root (absolute paths must lie inside it), decoded as UTF-8. */
+  /**
+   * Text of a file relative to the root (absolute paths must lie inside it), decoded as UTF-8. Checked by real
+   * path: a symbolic link inside the workspace that leads outside it is outside.
+   */
   async readFile(file: string): Promise<string> {
-    const abs = resolveInsideWorkspace(this.root, file, 'file');
+    const abs = await resolveRealInsideWorkspace(this.root, file, 'file');
     const stat = await fs.promises.stat(abs);
     if (!stat.isFile()) throw new Error(`${file} is not a file`);
     if (stat.size > this.maxFileBytes) {

@@ -2,7 +2,7 @@
 import type { Logger, Workspace } from '../ports';
 import { createGlobFilter, isWhitelistGlob } from './search/globFilter';
 import { IgnoreRules } from './search/ignoreRules';
-import { createLineMatcher, MatchCollector, type SearchMatch } from './search/lineMatch';
+import { createLineMatcher, createLinesMatcher, MatchCollector, type SearchMatch } from './search/lineMatch';
 import { searchWithNode } from './search/nodeSearch';
 import { findRipgrepOnPath, RipgrepUnavailableError, searchWithRipgrep } from './search/ripgrep';
 import { textResult, type BuiltinTool } from './types';
@@ -49,7 +49,7 @@ export async function searchWorkspace(options: SearchOptions): Promise<SearchRes
   // A glob that names node_modules or .git asks for it explicitly, so it is not skipped then.
   const globParts = glob?.split(/[/{},!]/) ?? [];
   const skipDirs = DEFAULT_SKIP_DIRS.filter((d) => !globParts.includes(d));
-  const matcher = createLineMatcher(options); // validates a regex before any process starts
+  createLineMatcher(options); // validates a regex before any process starts
   const notes: string[] = [];
 
   if (options.engine !== 'node') {
@@ -78,7 +78,7 @@ export async function searchWorkspace(options: SearchOptions): Promise<SearchRes
   const collector = new MatchCollector(max, COUNT_LIMIT);
   const node = await searchWithNode({
     root: options.root,
-    matcher,
+    matcher: createLinesMatcher(options),
     collector,
     include: glob ? createGlobFilter(glob) : undefined,
     skipDirs: new Set(skipDirs),

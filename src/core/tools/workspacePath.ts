@@ -4,7 +4,8 @@ import * as path from 'node:path';
 
 /**
  * Absolute form of `target` (relative to `root`, or absolute), or an Error naming the problem when it
- * lies outside `root`. The check is lexical: symlinks inside the workspace are followed as the user set them up.
+ * lies outside `root`. The check is lexical; tools that touch files use `resolveRealInsideWorkspace`, which also
+ * refuses a symbolic link inside the workspace that leads outside it.
  */
 export function resolveInsideWorkspace(root: string, target: string | undefined, what = 'path'): string {
   const absRoot = path.resolve(root);
@@ -19,7 +20,7 @@ export function resolveInsideWorkspace(root: string, target: string | undefined,
 /**
  * Like `resolveInsideWorkspace`, then by real path: the target's deepest existing ancestor is resolved through its
  * symlinks and must still lie inside the workspace's real root. Returns the real path to write, so a write through a
- * link lands on the file it points to instead of replacing the link. For tools that change files.
+ * link lands on the file it points to instead of replacing the link. For every tool that reads or changes files.
  */
 export async function resolveRealInsideWorkspace(root: string, target: string, what = 'path'): Promise<string> {
   const lexical = resolveInsideWorkspace(root, target, what);

@@ -2,11 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IgnoreRules } from './ignoreRules';
-import { displayLine, type LineMatcher, type MatchCollector, type SearchMatch } from './lineMatch';
+import { displayLine, type LinesMatcher, type MatchCollector, type SearchMatch } from './lineMatch';
 
 export interface NodeSearchOptions {
   root: string;
-  matcher: LineMatcher;
+  matcher: LinesMatcher;
   collector: MatchCollector;
   /** Files that pass (relative `/` paths); all files when absent. */
   include?: (rel: string) => boolean;
@@ -90,10 +90,9 @@ export async function searchWithNode(options: NodeSearchOptions): Promise<{ note
     if (data.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return [];
     const lines = data.toString('utf8').split('\n');
     const matches: SearchMatch[] = [];
-    for (let i = 0; i < lines.length && matches.length < options.collector.countLimit; i++) {
+    for (const [i, index] of options.matcher(lines, options.collector.countLimit)) {
       const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-      const hit = options.matcher(line);
-      if (hit) matches.push({ path: rel, line: i + 1, text: displayLine(line, hit.index, options.maxLineChars) });
+      matches.push({ path: rel, line: i + 1, text: displayLine(line, index, options.maxLineChars) });
     }
     return matches;
   };
