@@ -23,7 +23,7 @@ import { changeReview, openChangedFile } from './changeReview';
 import { errorActions, toTurnEvent, transcript } from './turnView';
 import { serverSummaries, toggleTool } from './serverList';
 import { restoreCheckpoint } from './checkpointUi';
-import type { AgentHost } from './AgentHost';
+import type { VsCodeFront } from './VsCodeFront';
 import { ResourceWatch } from '../core/mcp/resourceWatch';
 import { attachmentUri, catalog } from './mcpContext';
 import { buildUserTurn } from '../core/mcp/userTurn';
@@ -51,7 +51,7 @@ export class ChatController implements RequestSurface, vscode.Disposable {
   private readonly watch: ResourceWatch;
 
   constructor(
-    private readonly host: AgentHost,
+    private readonly host: VsCodeFront,
     private readonly webview: vscode.Webview,
   ) {
     this.watch = new ResourceWatch(host.manager, {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { chatHtml } from '../shared/chatHtml';
-import type { AgentHost } from './AgentHost';
+import type { VsCodeFront } from './VsCodeFront';
 import { ChatController, webviewStrings } from './chatController';
 
 export const VIEW_ID = 'mcpAgent.chat';
@@ -17,7 +17,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private waiters: Array<(c: ChatController) => void> = [];
 
   constructor(
-    private readonly host: AgentHost,
+    private readonly host: VsCodeFront,
     private readonly extensionUri: vscode.Uri,
   ) {}
 

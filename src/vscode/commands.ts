@@ -1,7 +1,7 @@
-/** The command table: every palette command and context-menu entry, each a few lines over the AgentHost. */
+/** The command table: every palette command and context-menu entry, each a few lines over the VsCodeFront. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { API_KEY_SECRET, type AgentHost } from './AgentHost';
+import { API_KEY_SECRET, type VsCodeFront } from './VsCodeFront';
 import { analyzeDocument } from './analyzeTool';
 import type { ChatViewProvider } from './chatView';
 import { openServerResource, RESOURCE_SCHEME, ResourceDocuments } from './resourceBrowser';
@@ -11,7 +11,7 @@ import { undoLastTurn } from './checkpointUi';
 import { readSettings } from './config';
 
 /** The command table; the activation shim registers every contributed command and forwards to these. */
-export function registerCommands(host: AgentHost, view: ChatViewProvider): Record<string, (...args: unknown[]) => unknown> {
+export function registerCommands(host: VsCodeFront, view: ChatViewProvider): Record<string, (...args: unknown[]) => unknown> {
   const resourceDocs = new ResourceDocuments();
   host.context().subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(RESOURCE_SCHEME, resourceDocs),
@@ -87,7 +87,7 @@ export function registerCommands(host: AgentHost, view: ChatViewProvider): Recor
   return table;
 }
 
-async function analyzeCurrentFile(host: AgentHost, view: ChatViewProvider, uri?: vscode.Uri): Promise<void> {
+async function analyzeCurrentFile(host: VsCodeFront, view: ChatViewProvider, uri?: vscode.Uri): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!target) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Open a file to analyze.'));
@@ -108,7 +108,7 @@ async function analyzeCurrentFile(host: AgentHost, view: ChatViewProvider, uri?:
   await (await view.reveal()).sendWithContext(prompt, { name, body: `analyze_code result for ${analysis.path}:\n${capped}` });
 }
 
-async function showServers(host: AgentHost): Promise<void> {
+async function showServers(host: VsCodeFront): Promise<void> {
   type Item = vscode.QuickPickItem & { server?: string; untrusted?: string };
   const icon: Record<string, string> = { connected: '$(pass-filled)', starting: '$(loading~spin)', error: '$(error)', stopped: '$(circle-slash)', idle: '$(circle-outline)' };
   const items: Item[] = host.manager.servers().map((s) => ({
@@ -139,7 +139,7 @@ async function showServers(host: AgentHost): Promise<void> {
 }
 
 /** Shows the workspace-defined servers waiting for trust (or one of them) and starts the ones the user trusts. */
-async function reviewTrust(host: AgentHost, name?: string): Promise<void> {
+async function reviewTrust(host: VsCodeFront, name?: string): Promise<void> {
   const waiting = host.untrustedServers.filter((s) => name === undefined || s.name === name);
   if (waiting.length === 0) {
     const message = vscode.workspace.isTrusted

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import * as vscode from 'vscode';
 import { viewableContents } from '../core/mcp/resourceView';
-import type { AgentHost } from './AgentHost';
+import type { VsCodeFront } from './VsCodeFront';
 
 export const RESOURCE_SCHEME = 'mcp-agent-resource';
 /** Contents opened at once from one read; a resource with more is cut there (and says so). */
@@ -38,7 +38,7 @@ interface Pick extends vscode.QuickPickItem {
   template?: string[];
 }
 
-export async function openServerResource(host: AgentHost, docs: ResourceDocuments, server?: unknown, uri?: unknown): Promise<void> {
+export async function openServerResource(host: VsCodeFront, docs: ResourceDocuments, server?: unknown, uri?: unknown): Promise<void> {
   let target: { server: string; uri: string } | undefined = typeof server === 'string' && typeof uri === 'string' ? { server, uri } : undefined;
   target ??= await pickResource(host);
   if (!target) return;
@@ -71,7 +71,7 @@ export async function openServerResource(host: AgentHost, docs: ResourceDocument
   if (views.length > MAX_OPENED) void vscode.window.showInformationMessage(vscode.l10n.t('Opened {0} of the {1} contents of {2}.', MAX_OPENED, views.length, target.uri));
 }
 
-async function pickResource(host: AgentHost): Promise<{ server: string; uri: string } | undefined> {
+async function pickResource(host: VsCodeFront): Promise<{ server: string; uri: string } | undefined> {
   const items: Pick[] = [
     ...host.manager.resources().map((r) => ({ label: r.title ?? r.name, description: r.server, detail: r.uri, server: r.server, uri: r.uri })),
     ...host.manager.resourceTemplates().flatMap((t): Pick[] => {

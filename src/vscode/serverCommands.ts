@@ -1,9 +1,9 @@
 /** Commands over one MCP server: its log channel, and signing out of an OAuth-protected one. */
 import * as vscode from 'vscode';
-import type { AgentHost } from './AgentHost';
+import type { VsCodeFront } from './VsCodeFront';
 
 /** "MCP Agent: Show Server Log…": picks a server (the argument, when given) and shows its channel. */
-export async function showServerLog(host: AgentHost, server?: unknown): Promise<void> {
+export async function showServerLog(host: VsCodeFront, server?: unknown): Promise<void> {
   const names = [...new Set([...host.manager.agents.map((a) => a.name), ...host.serverLogs.names()])].sort((a, b) => a.localeCompare(b));
   let name = typeof server === 'string' ? server : undefined;
   if (!name) {
@@ -17,7 +17,7 @@ export async function showServerLog(host: AgentHost, server?: unknown): Promise<
 }
 
 /** "MCP Agent: Sign Out of Server…": forgets the tokens and client registration kept for an HTTP/SSE server. */
-export async function signOutOfServer(host: AgentHost, server?: unknown): Promise<void> {
+export async function signOutOfServer(host: VsCodeFront, server?: unknown): Promise<void> {
   const remote = host.manager.agents.map((a) => a.definition).filter((d) => d.transport !== 'stdio' && d.url);
   if (remote.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('No HTTP or SSE MCP server is configured; there is nothing to sign out of.'));

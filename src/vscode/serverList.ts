@@ -2,9 +2,9 @@
 import * as vscode from 'vscode';
 import { disabledMatcher } from '../core/agent/toolSwitches';
 import type { ServerSummary } from '../shared/protocol';
-import type { AgentHost } from './AgentHost';
+import type { VsCodeFront } from './VsCodeFront';
 
-export function serverSummaries(host: AgentHost): ServerSummary[] {
+export function serverSummaries(host: VsCodeFront): ServerSummary[] {
   const patterns = host.runtime.settings.tools.disabled;
   const exact = new Set(patterns.filter((p) => !p.includes('*')));
   const off = disabledMatcher(patterns);

@@ -1,6 +1,7 @@
 /**
- * The extension's one context object: logger, cache, conversation store, the AgentManager over every server, the
- * tools and the agent, rebuilt in parts when settings change. Servers connect in the background; nothing here
+ * The VS Code front: the ports the core's runtime (core/runtime.ts) gets from the editor (terminals, workspace,
+ * approvals, SecretStorage, server requests, OAuth) and the editor's reactions (settings, workspace trust, watchers,
+ * the API key). The agent itself is the runtime's, as for the CLI. Servers connect in the background; nothing here
  * blocks activation.
  */
 import * as fs from 'node:fs';
@@ -31,7 +32,7 @@ import { ServerRequests } from './serverRequests';
 
 export const API_KEY_SECRET = 'mcpAgent.apiKey';
 
-export class AgentHost implements vscode.Disposable {
+export class VsCodeFront implements vscode.Disposable {
   readonly logger = new ChannelLogger();
   /** Approvals asked outside a panel's turn: a modal dialog. Turns started in a panel bring the panel as approver. */
   readonly approvals = new ApprovalBroker();
