@@ -7,6 +7,7 @@ const SLASH = /^\/(\S*)$/;
  * The input: a growing textarea (Enter sends, Shift+Enter adds a line, Enter while an IME composes is left to the
  * IME), Send that becomes Stop while a turn runs, and the model and last answer's token count under it.
  */
+import { IMAGE_MIME_TYPES } from '../../src/shared/images';
 import { isImageAttachment, type ComposerAttachment, type ContextMeter, type UsageTotals, type WatchedResourceItem } from '../../src/shared/protocol';
 import { imageFiles, toImageAttachment } from './imageInput';
 import { Catalog } from './catalog';
@@ -71,7 +72,7 @@ export class Composer {
     this.attachButton = iconButton('mention', t('attachResource'), { class: 'icon-button attach-button' });
     this.attachButton.addEventListener('click', () => this.startMention());
     // Pictures from disk: a button that opens the file picker (the input itself stays out of sight and tab order).
-    this.pictureInput = h('input', { type: 'file', class: 'picture-input', accept: 'image/png,image/jpeg,image/gif,image/webp', multiple: true, hidden: true, tabindex: -1 });
+    this.pictureInput = h('input', { type: 'file', class: 'picture-input', accept: IMAGE_MIME_TYPES.join(','), multiple: true, hidden: true, tabindex: -1 });
     this.pictureInput.addEventListener('change', () => {
       const files = imageFiles(this.pictureInput.files);
       this.pictureInput.value = '';

@@ -2,13 +2,13 @@
  * Pictures the user pastes, drops or picks: read in the webview, scaled down when large (a canvas, so the host gets
  * a few hundred KB rather than a 12-megapixel screenshot), and made into composer attachments.
  */
+import { isImageMimeType } from '../../src/shared/images';
 import type { ImageAttachment } from '../../src/shared/protocol';
 
 /** Longest side sent; vision models scale larger pictures down themselves (OpenAI to 2048, then 768 tiles). */
 const MAX_SIDE = 2048;
 /** Pictures at most this large (bytes) and sides go as they are. */
 const KEEP_BYTES = 1_500_000;
-const TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 export function imageFiles(list: FileList | DataTransferItemList | null | undefined): File[] {
   const out: File[] = [];
@@ -26,7 +26,7 @@ export async function toImageAttachment(file: File, index: number): Promise<Imag
   const bitmap = await createImageBitmap(file).catch(() => undefined);
   if (!bitmap) throw new Error(`${name}: not a picture this view can read`);
   const large = Math.max(bitmap.width, bitmap.height) > MAX_SIDE;
-  if (TYPES.has(file.type) && !large && file.size <= KEEP_BYTES) {
+  if (isImageMimeType(file.type) && !large && file.size <= KEEP_BYTES) {
     bitmap.close();
     return { kind: 'image', name, mimeType: file.type as ImageAttachment['mimeType'], data: await base64(file) };
   }

@@ -2,6 +2,7 @@
  * Sampling (`sampling/createMessage`): what a server wants the model asked, shown before anything is sent
  * (Approve / Deny / Trust this server), and the model's answer shown before it goes back (Send / Discard).
  */
+import { isDrawableImage } from '../../src/shared/images';
 import type { SamplingPart, ServerRequestView } from '../../src/shared/protocol';
 import { h } from './dom';
 import { formatNumber, formatSize } from './format';
@@ -12,15 +13,14 @@ import { t } from './strings';
 type SamplingView = Extract<ServerRequestView, { kind: 'sampling' }>;
 type ReviewView = Extract<ServerRequestView, { kind: 'samplingReview' }>;
 
-/** Only raster formats a browser shows without scripts become thumbnails. */
-const THUMBNAIL = /^image\/(png|jpeg|gif|webp)$/;
 
 function part(p: SamplingPart): HTMLElement {
   switch (p.type) {
     case 'text':
       return longText(p.text, { initial: 4_000, className: 'sampling-text' });
     case 'image':
-      if (p.data && THUMBNAIL.test(p.mimeType) && /^[A-Za-z0-9+/=]+$/.test(p.data)) {
+      // Only raster formats a browser shows without scripts become thumbnails.
+      if (p.data && isDrawableImage({ mimeType: p.mimeType, data: p.data })) {
         const label = t('samplingImage', p.mimeType, formatSize(p.bytes));
         return h('img', { class: 'sampling-thumb', src: `data:${p.mimeType};base64,${p.data}`, alt: label, title: label });
       }

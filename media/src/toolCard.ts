@@ -2,6 +2,7 @@
  * A card per tool call: server and tool, arguments (pretty JSON, collapsed), live status with progress and a
  * running clock, then the result (collapsed, rendered only when opened, in pieces) or the error (shown).
  */
+import { isDrawableImage } from '../../src/shared/images';
 import { append, h, icon, spinner, uid } from './dom';
 import { formatDuration, formatNumber, formatSize, prettyJson, splitToolName } from './format';
 import { longText } from './render/longText';
@@ -162,7 +163,7 @@ export class ToolCard {
   /** The result's pictures as thumbnails, visible without opening the result. Only image data: URLs of known types. */
   showImages(images: Array<{ mimeType: string; data: string }>): void {
     const thumbs = images
-      .filter((i) => /^image\/(png|jpeg|gif|webp)$/i.test(i.mimeType) && /^[A-Za-z0-9+/]+=*$/.test(i.data))
+      .filter(isDrawableImage)
       .map((i, n) => h('img', { class: 'tool-image', src: `data:${i.mimeType};base64,${i.data}`, alt: t('toolImage', String(n + 1)), title: `${i.mimeType}, ${formatSize(Math.round((i.data.length * 3) / 4))}` }));
     if (thumbs.length) this.resultSlot.prepend(h('div', { class: 'tool-images' }, ...thumbs));
   }

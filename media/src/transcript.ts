@@ -3,6 +3,7 @@
  * approval cards and errors, in the order they happened. Keeps the view at the bottom while it grows unless the
  * user scrolled up.
  */
+import { isDrawableImage } from '../../src/shared/images';
 import type { ContextMeter, Picture, TranscriptItem, TurnEvent, UsageTotals } from '../../src/shared/protocol';
 import { ApprovalCard, type ApprovalMessage, type ApprovalOutcome } from './approvalCard';
 import { h, icon } from './dom';
@@ -96,7 +97,7 @@ export class Transcript {
 
   private userMessage(text: string, images: Picture[] = []): HTMLElement {
     const pictures = images
-      .filter((i) => /^image\/(png|jpeg|gif|webp)$/i.test(i.mimeType) && /^[A-Za-z0-9+/]+=*$/.test(i.data))
+      .filter(isDrawableImage)
       .map((i, n) => h('img', { class: 'user-image', src: `data:${i.mimeType};base64,${i.data}`, alt: t('userImage', String(n + 1)) }));
     const bubble = h('div', { class: 'user-bubble' }, text);
     if (pictures.length) bubble.appendChild(h('div', { class: 'user-images' }, ...pictures));

@@ -3,6 +3,7 @@
  * The host validates every message from the webview with `parseWebviewMessage` (the webview is less trusted:
  * it renders model output); messages to the webview are typed only.
  */
+import { IMAGE_MIME_TYPES, type ImageMimeType } from './images';
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ export interface AttachmentRef {
 export interface ImageAttachment {
   kind: 'image';
   name: string;
-  mimeType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  mimeType: ImageMimeType;
   /** Base64. */
   data: string;
 }
@@ -264,7 +265,7 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
     text: z.string().min(1).max(200_000),
     attachments: z.array(attachment).max(20).optional(),
     /** Pictures (base64, at most 8 of about 5 MB each; the core checks them again). */
-    images: z.array(z.object({ name: z.string().max(500), mimeType: z.enum(['image/png', 'image/jpeg', 'image/gif', 'image/webp']), data: z.string().min(1).max(7_000_000) })).max(8).optional(),
+    images: z.array(z.object({ name: z.string().max(500), mimeType: z.enum(IMAGE_MIME_TYPES), data: z.string().min(1).max(7_000_000) })).max(8).optional(),
   }),
   /** Webview -> host: stop the running turn (model and tool calls). */
   z.object({ type: z.literal('stop') }),

@@ -1,6 +1,7 @@
 /**
  * The core's turn events and stored messages as the chat panel shows them (pure mappings; the controller posts them).
  */
+import { isDrawableImage } from '../shared/images';
 import * as vscode from 'vscode';
 import type { AgentEvent } from '../core/agent/ChatSession';
 import { isSummaryRecord } from '../core/context/budget';
@@ -41,7 +42,7 @@ export function toTurnEvent(e: AgentEvent, emit: (t: TurnEvent) => void): void {
 /** A result's pictures for the card: the first few, each small enough to post to the webview. */
 function thumbnails(result: ToolResult | undefined): { images?: Array<{ mimeType: string; data: string }> } {
   const images = (result?.content ?? [])
-    .filter((c): c is Extract<typeof c, { type: 'image' }> => c.type === 'image' && /^image\/(png|jpeg|gif|webp)$/i.test(c.mimeType) && c.data.length <= 1_000_000)
+    .filter((c): c is Extract<typeof c, { type: 'image' }> => c.type === 'image' && isDrawableImage(c) && c.data.length <= 1_000_000)
     .slice(0, 4)
     .map((c) => ({ mimeType: c.mimeType, data: c.data }));
   return images.length ? { images } : {};

@@ -2,6 +2,7 @@
  * Tool results as text and pictures: in full for people; for the model, what is meant for it (MCP's `audience`),
  * its structured content beside the text, images as pictures for models that see them, capped head and tail.
  */
+import { isImageMimeType } from '../../shared/images';
 import type { ImagePart } from '../llm/types';
 import type { ToolResult } from '../tools/types';
 import { neutralizeEnvelopeTags } from '../util/untrusted';
@@ -12,7 +13,6 @@ type Content = NonNullable<ToolResult['content']>[number];
 export const MAX_RESULT_IMAGES = 4;
 export const MAX_IMAGE_BASE64 = 1_500_000;
 /** What vision endpoints take (OpenAI, and the open-weight servers that follow it). */
-const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 /**
  * Everything the result says, as text; binary content is described, not inlined. `for: 'model'` leaves out content
@@ -82,7 +82,7 @@ function pictureOf(c: Content): ImagePart | undefined {
 }
 
 function sendable(mimeType: string, data: string): boolean {
-  return IMAGE_TYPES.has(mimeType.toLowerCase()) && data.length > 0 && data.length <= MAX_IMAGE_BASE64;
+  return isImageMimeType(mimeType) && data.length > 0 && data.length <= MAX_IMAGE_BASE64;
 }
 
 function forAssistant(c: Content): boolean {

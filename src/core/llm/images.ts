@@ -4,6 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isImageMimeType } from '../../shared/images';
 import type { ImagePart } from './types';
 
 export const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
@@ -19,18 +20,16 @@ export class ImageInputError extends Error {
   }
 }
 
-const MIME_TYPES = new Set(Object.values(IMAGE_TYPES));
-
 /** Checks type, size and count; `where` names the input in the message (a file name, `messages[2].content[1]`). */
 export function checkImages(images: Array<ImagePart & { where?: string }>): ImagePart[] {
   if (images.length > MAX_USER_IMAGES) throw new ImageInputError(`at most ${MAX_USER_IMAGES} images go with one message, not ${images.length}`);
   return images.map((i, n) => {
     const where = i.where ?? `image ${n + 1}`;
-    if (!MIME_TYPES.has(i.mimeType)) throw new ImageInputError(`${where}: ${i.mimeType || 'an unknown type'} is not an image type models take; use PNG, JPEG, GIF or WebP`);
+    if (!isImageMimeType(i.mimeType)) throw new ImageInputError(`${where}: ${i.mimeType || 'an unknown type'} is not an image type models take; use PNG, JPEG, GIF or WebP`);
     if (!/^[A-Za-z0-9+/]+=*$/.test(i.data)) throw new ImageInputError(`${where}: the image data is not base64`);
     const bytes = Math.floor((i.data.length * 3) / 4);
     if (bytes > MAX_USER_IMAGE_BYTES) throw new ImageInputError(`${where}: ${(bytes / 1024 / 1024).toFixed(1)} MB is over the ${MAX_USER_IMAGE_BYTES / 1024 / 1024} MB limit for an image; scale it down`);
-    return { mimeType: i.mimeType, data: i.data };
+    return { mimeType: i.mimeType.toLowerCase(), data: i.data };
   });
 }
 
