@@ -2,6 +2,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI } from './servers';
 
+/** How long the screen must stay still before a question on it is answered. */
+const QUIET_MS = 60;
+
 export function hasScript(): boolean {
   return spawnSync('script', ['--version']).status === 0;
 }
@@ -27,15 +30,22 @@ export function onTerminal(args: string[], answers: string[], opts: { cwd: strin
       child.kill('SIGKILL');
       reject(new Error(`no end on the terminal; output:\n${plain(output)}`));
     }, opts.timeoutMs ?? 40_000);
+    // A question is answered once the screen has ended with it and stayed still for QUIET_MS: a chunk that happens to
+    // end in ':' mid-line (say "[everything:") is not a question, and typing into a running turn would lose the line.
+    let settle: NodeJS.Timeout | undefined;
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       output += d;
-      const screen = plain(output);
-      if (/(: *|\n> )$/.test(screen) && screen.length > answeredAt && queue.length) {
-        answeredAt = screen.length;
-        child.stdin.write(`${queue.shift()}\r`);
-      }
+      clearTimeout(settle);
+      settle = setTimeout(() => {
+        const screen = plain(output);
+        if (/(: *|\n> )$/.test(screen) && screen.length > answeredAt && queue.length) {
+          answeredAt = screen.length;
+          child.stdin.write(`${queue.shift()}\r`);
+        }
+      }, QUIET_MS);
     });
     child.on('close', (code) => {
+      clearTimeout(settle);
       clearTimeout(timer);
       resolve({ code, output: plain(output), raw: output });
     });

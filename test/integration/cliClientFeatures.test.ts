@@ -4,7 +4,6 @@
  * decline or (with --yes) accept with defaults; a terminal session runs under `script` (a real pseudo-terminal).
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -12,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../fixtures/scriptedOpenAI';
 import { agentEnv, makeWorkspace, parseJson, request, startServe, type TestWorkspace } from '../helpers/api';
 import { assertNoStack, runCli } from '../helpers/cli';
-import { CLI, EVERYTHING, ROOT } from '../helpers/servers';
+import { hasScript, onTerminal as ptyTerminal } from '../helpers/pty';
+import { EVERYTHING, ROOT } from '../helpers/servers';
 
 const ASK_SERVER = path.join(ROOT, 'test/fixtures/servers/ask-server.mjs');
 
@@ -226,34 +226,12 @@ describe('mcp-agent CLI: sampling, elicitation, roots, resources, prompts, loggi
 
   describe('on a terminal (a pseudo-terminal through `script`)', function () {
     before(function () {
-      if (spawnSync('script', ['--version']).status !== 0) this.skip();
+      if (!hasScript()) this.skip();
     });
 
-    /** Runs the CLI on a pty, giving each answer when a question (a line ending in ':', or chat's '> ') is waiting. */
+    /** Runs the CLI on a pty in the workspace, giving each answer when a question is waiting. */
     function onTerminal(args: string[], answers: string[]): Promise<{ code: number | null; output: string }> {
-      const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-      const cmd = [process.execPath, CLI, ...args].map(quote).join(' ');
-      return new Promise((resolve, reject) => {
-        const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ws.dir, env: { ...process.env, ...agentEnv(ws, srv.url) }, stdio: ['pipe', 'pipe', 'pipe'] });
-        let output = '';
-        let answeredAt = 0;
-        const timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new Error(`no end on the terminal; output:\n${output}`));
-        }, 40_000);
-        child.stdout.setEncoding('utf8').on('data', (d: string) => {
-          output += d;
-          const plain = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''); // eslint-disable-line no-control-regex
-          if (/(: *|\n> )$/.test(plain) && plain.length > answeredAt && answers.length) {
-            answeredAt = plain.length;
-            child.stdin.write(`${answers.shift()}\r`);
-          }
-        });
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          resolve({ code, output: output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '') }); // eslint-disable-line no-control-regex
-        });
-      });
+      return ptyTerminal(args, answers, { cwd: ws.dir, env: agentEnv(ws, srv.url) });
     }
 
     it('asks each field, re-asks an invalid answer, shows enums as numbered choices, then accepts', async () => {

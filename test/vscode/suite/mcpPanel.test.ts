@@ -151,7 +151,9 @@ describe('MCP in the panel: sampling, elicitation, @ resources, / prompts', func
     await sendChat('What changed?');
     await waitForAnswer('I see the new version.');
     const prompt = lastUser(srv.chatRequests[before]);
-    assert.ok(prompt.startsWith('What changed?\n\nThese attached resources changed since they were attached'), prompt.slice(0, 200));
+    // Context first, the question last (built by the core, as the CLI builds it).
+    assert.ok(prompt.startsWith('These attached resources changed since they were attached'), prompt.slice(0, 200));
+    assert.ok(prompt.endsWith('</resource>\n\nWhat changed?'), prompt.slice(-200));
     assert.ok(prompt.includes('<resource uri="demo://resource/static/document/architecture.md" server="everything"'), prompt.slice(0, 400));
     assert.match(await ui.text('chat', `${CHAT.userMessage} >> nth=-1`), /Changed since attached: architecture\.md/);
     // A new conversation stops watching (and the server stops reporting).

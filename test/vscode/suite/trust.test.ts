@@ -27,6 +27,8 @@ import {
 
 const RUN = randomBytes(4).toString('hex');
 const MARK = `guarded-${RUN}`;
+/** Shaped like a GitHub token, so redaction knows it. */
+const LITERAL_TOKEN = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 /** Long enough for a process that was going to start to have started (the fault server starts in well under this). */
 const SETTLE_MS = 2_500;
 
@@ -37,7 +39,9 @@ describe('Workspace-defined servers wait for the user\'s trust', function () {
   function writeDefinition(extraArgs: string[] = []): void {
     // Claude Desktop's format, as a repository would carry it in .mcp.json.
     const { command, args, env } = faultServer('guarded', MARK, extraArgs);
-    fs.writeFileSync(file, JSON.stringify({ mcpServers: { guarded: { command, args, env } } }, null, 2));
+    // A reference and a token-shaped literal beside the marker: the prompt shows values as written, secrets redacted.
+    const shown = { ...env, HOME_DIR: '${env:HOME}', GH_TOKEN: LITERAL_TOKEN };
+    fs.writeFileSync(file, JSON.stringify({ mcpServers: { guarded: { command, args, env: shown } } }, null, 2));
   }
 
   async function noPromptFor(ms: number): Promise<void> {
@@ -78,8 +82,10 @@ describe('Workspace-defined servers wait for the user\'s trust', function () {
     assert.ok(shown.includes(file), `the prompt does not name the file: ${shown}`);
     assert.ok(shown.includes(`${process.execPath} `), 'the prompt does not show the command');
     assert.match(shown, /fault-server\.mjs --name guarded/, 'the prompt does not show the args');
-    assert.ok(shown.includes(MARKER_ENV), 'the prompt does not name the env variable');
-    assert.ok(!shown.includes(MARK), 'the prompt shows an env value');
+    // Env values as the file wrote them (a reference stays a reference), a token-shaped one redacted.
+    assert.ok(shown.includes(`${MARKER_ENV}=${MARK}`), `the prompt does not show the env value as written: ${shown}`);
+    assert.ok(shown.includes('HOME_DIR=\'${env:HOME}\''), `the prompt expands a reference: ${shown}`);
+    assert.ok(!shown.includes(LITERAL_TOKEN), 'the prompt shows a token');
     await screenshot('trust-prompt');
     await sleep(SETTLE_MS);
     assert.deepEqual(serverPids(MARK), [], 'the server started while the prompt was open');
