@@ -131,7 +131,9 @@ describe('MCP in the panel: sampling, elicitation, @ resources, / prompts', func
     await ui.press('chat', 'Enter', CHAT.input);
     await waitForAnswer('I read the architecture document.');
     const prompt = lastUser(srv.chatRequests[before]);
-    assert.ok(prompt.startsWith('Summarize in two lines'), `the user's text is not first: ${prompt.slice(0, 200)}`);
+    // Context first, the question last (core/mcp/userTurn.ts).
+    assert.ok(prompt.startsWith('<resource uri='), `the attached resource is not first: ${prompt.slice(0, 200)}`);
+    assert.ok(prompt.endsWith('\n\nSummarize in two lines'), `the user's text is not last: ${prompt.slice(-200)}`);
     assert.ok(prompt.includes('<resource uri="demo://resource/static/document/architecture.md" server="everything"'), `no delimited resource in the prompt: ${prompt.slice(0, 400)}`);
     const line = doc.split('\n').find((l) => l.includes('server factory')) ?? doc.slice(0, 80);
     assert.ok(prompt.includes(line.trim()), `the document's text did not reach the model (looked for "${line.trim()}")`);
