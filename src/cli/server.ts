@@ -6,8 +6,7 @@
  * checked against DNS rebinding; a client that goes away cancels its own run and nothing else.
  * A browser's cross-site request is refused before anything runs: POST bodies must be application/json (which a web
  * page cannot send cross-site without a CORS preflight), an Origin not explicitly allowed is 403, and so is
- * Sec-Fetch-Site: cross-site. curl sends neither header.
- * Every response carries X-Request-Id, and every log line written while handling the request names it.
+ * Sec-Fetch-Site: cross-site (curl sends neither). Every response carries X-Request-Id, and so do its log lines.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
