@@ -142,4 +142,20 @@ describe('context budget', () => {
     assert.ok(r.total > 100_000, `${r.total} tokens`);
     assert.equal(c.tokenized - before, 1, 'only the new message was tokenized; npm run bench measures the time');
   });
+
+  it('counts a tool definition once, however often the endpoint recalibrates the estimate', () => {
+    const c = new TokenCounter('llama3.1');
+    let serialized = 0;
+    // JSON.stringify calls toJSON: it counts how often the definition is serialized to be tokenized.
+    const parameters = { type: 'object', properties: { path: { type: 'string', description: 'x'.repeat(400) } }, toJSON() { serialized++; return { type: 'object', properties: this.properties }; } };
+    const tools = [{ name: 'read_file', description: 'Reads a file', parameters }];
+    const first = c.tools(tools);
+    // Every response's usage moves the factor a little (ContextManager.observe), so the memo must outlive it.
+    c.calibrate(first, first * 2);
+    const scaled = c.tools(tools);
+    c.calibrate(scaled, scaled * 2);
+    const again = c.tools(tools);
+    assert.equal(serialized, 1, 'serialized once, not once per calibration');
+    assert.ok(scaled > first && again > scaled, `${first} < ${scaled} < ${again}: the calibrated count, not a stale one`);
+  });
 });

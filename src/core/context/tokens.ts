@@ -62,7 +62,7 @@ export class TokenCounter {
   readonly exact: boolean;
   private readonly count: Counter;
   private readonly memo = new Map<string, number>();
-  private readonly toolMemo = new WeakMap<object, { name: string; description: string | undefined; factor: number; n: number }>();
+  private readonly toolMemo = new WeakMap<object, { name: string; description: string | undefined; n: number }>();
   /** Texts actually tokenized (not answered from the memo): what budgeting a request really cost. */
   tokenized = 0;
   /** actual / estimated, from the endpoint's own counts; 1 until it reports any. */
@@ -79,7 +79,12 @@ export class TokenCounter {
   }
 
   text(text: string): number {
-    if (text.length < MEMO_MIN_CHARS) return Math.ceil(this.count(text) * this.factor);
+    return Math.ceil(this.raw(text) * this.factor);
+  }
+
+  /** Tokens before calibration: what the memos keep, so a new calibration factor does not empty them. */
+  private raw(text: string): number {
+    if (text.length < MEMO_MIN_CHARS) return this.count(text);
     let n = this.memo.get(text);
     if (n === undefined) {
       this.tokenized++;
@@ -87,7 +92,7 @@ export class TokenCounter {
       if (this.memo.size >= MEMO_MAX_ENTRIES) this.memo.delete(this.memo.keys().next().value as string);
       this.memo.set(text, n);
     }
-    return Math.ceil(n * this.factor);
+    return n;
   }
 
   message(m: ChatMessage): number {
@@ -110,15 +115,16 @@ export class TokenCounter {
 
   /**
    * One tool definition. Counted on every request (several times), so remembered by its schema object, which the
-   * toolbox keeps for as long as the tool is unchanged: no JSON.stringify of every schema on every request.
+   * toolbox keeps for as long as the tool is unchanged: no JSON.stringify of every schema on every request. The raw
+   * count is kept: the endpoint's usage recalibrates the factor after every request.
    */
   private tool(s: FunctionSpec): number {
     const key = s.parameters as object | undefined;
     const known = key ? this.toolMemo.get(key) : undefined;
-    if (known && known.name === s.name && known.description === s.description && known.factor === this.factor) return known.n;
-    const n = this.text(JSON.stringify(s));
-    if (key) this.toolMemo.set(key, { name: s.name, description: s.description, factor: this.factor, n });
-    return n;
+    if (known && known.name === s.name && known.description === s.description) return Math.ceil(known.n * this.factor);
+    const n = this.raw(JSON.stringify(s));
+    if (key) this.toolMemo.set(key, { name: s.name, description: s.description, n });
+    return Math.ceil(n * this.factor);
   }
 
   /**
