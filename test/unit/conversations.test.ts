@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, promises as fs, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, promises as fs, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChatMessage } from '../../src/core/llm/types';
 import type { Logger } from '../../src/core/ports';
 import { ConversationError, Conversations, isValidConversationId, newConversationId } from '../../src/core/store/Conversations';
 import { writeFileAtomic } from '../../src/core/util/atomicWrite';
+import { SyncBatcher } from '../../src/core/util/syncBatcher';
 
 function recordingLogger(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
@@ -276,6 +277,32 @@ describe('writeFileAtomic', () => {
     await Promise.all(contents.map((c) => writeFileAtomic(file, c, { fsync: false })));
     assert.ok(contents.includes(readFileSync(file, 'utf8')));
     assert.deepEqual(readdirSync(dir), ['f']);
+  });
+
+  it('hands the written file to a group commit, which syncs and closes it: no descriptor is left open', async function () {
+    if (process.platform !== 'linux') this.skip();
+    // This process's descriptors open on files in the test's directory.
+    const openFds = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+        } catch {
+          return false;
+        }
+      }).length;
+    const batcher = new SyncBatcher(10_000);
+    const small = path.join(dir, 'small.json');
+    const large = path.join(dir, 'large.json');
+    await writeFileAtomic(small, 'one', { fsync: false, syncLater: batcher });
+    // Replaced within the window: the first file's descriptor is closed at once, the second waits for the flush.
+    await writeFileAtomic(small, 'two', { fsync: false, syncLater: batcher });
+    await writeFileAtomic(large, 'x'.repeat(100_000), { fsync: false, syncLater: batcher });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(openFds(), 2, 'the newest version of each file is held for the flush');
+    await batcher.flush();
+    assert.equal(openFds(), 0);
+    assert.equal(readFileSync(small, 'utf8'), 'two');
+    assert.deepEqual(readdirSync(dir).sort(), ['large.json', 'small.json']);
   });
 
   it('fails cleanly when the target cannot be written, leaving the old file and no temp file', async () => {

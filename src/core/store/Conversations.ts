@@ -239,8 +239,7 @@ export class Conversations implements ConversationStore {
       }
       const file = this.file(conv.id);
       // Visible and whole once renamed; on the device within the batcher's window (see syncBatcher.ts).
-      await writeFileAtomic(file, encode(conv), { fsync: false });
-      this.sync.add(file);
+      await writeFileAtomic(file, encode(conv), { fsync: false, syncLater: this.sync });
     } catch (err) {
       // The directory may have been removed under us: make it again on the next write.
       this.dirReady = false;

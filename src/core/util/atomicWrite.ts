@@ -14,7 +14,15 @@ export interface AtomicWriteOptions {
   fsync?: boolean;
   /** File mode for a newly created file (default 0o600: conversations and cache entries are private to the user). */
   mode?: number;
+  /**
+   * With `fsync: false`: the file is flushed to the device later, by this batcher (group commit). It is handed the
+   * written file's descriptor, so the flush needs no second open of the file.
+   */
+  syncLater?: { add(file: string, fd?: number): void };
 }
+
+/** Windows refuses to rename a file that is still open unless every opener allowed it; there the descriptor is closed first. */
+const KEEP_FD = process.platform !== 'win32';
 
 /** True for the temp files writeFileAtomic creates, so directory scanners can skip or reap leftovers after a crash. */
 export function isAtomicTempFile(name: string): boolean {
@@ -51,8 +59,10 @@ export async function writeFileAtomic(filePath: string, data: string | Uint8Arra
   const doSync = opts.fsync ?? true;
   const dir = path.dirname(filePath);
   const tmp = path.join(dir, `.${path.basename(filePath)}.${PROCESS_TAG}.${(seq++).toString(36)}.tmp`);
+  const later = doSync ? undefined : opts.syncLater;
   if (!doSync && (typeof data === 'string' ? data.length * 3 : data.byteLength) <= SYNC_WRITE_MAX_BYTES) {
-    writeSmallSync(tmp, filePath, data, opts.mode ?? 0o600);
+    const fd = writeSmallSync(tmp, filePath, data, opts.mode ?? 0o600, !!later && KEEP_FD);
+    later?.add(filePath, fd);
     return;
   }
   let fd: number | undefined;
@@ -61,15 +71,18 @@ export async function writeFileAtomic(filePath: string, data: string | Uint8Arra
     fd = await openP(tmp, 'wx', opts.mode ?? 0o600);
     await writeP(fd, data);
     if (doSync) await fsyncP(fd);
-    const f = fd;
-    fd = undefined;
-    await closeP(f);
+    if (!later || !KEEP_FD) {
+      const f = fd;
+      fd = undefined;
+      await closeP(f);
+    }
     await renameP(tmp, filePath);
   } catch (err) {
     if (fd !== undefined) await closeP(fd).catch(() => undefined);
     await unlinkP(tmp).catch(() => undefined);
     throw err;
   }
+  later?.add(filePath, fd);
   if (doSync && process.platform !== 'win32') {
     // Persist the rename itself. Best effort: some filesystems refuse fsync on a directory.
     const dh = await openP(dir, 'r', 0).catch(() => undefined);
@@ -80,15 +93,19 @@ export async function writeFileAtomic(filePath: string, data: string | Uint8Arra
   }
 }
 
-function writeSmallSync(tmp: string, filePath: string, data: string | Uint8Array, mode: number): void {
+/** Returns the descriptor, still open, when `keepOpen` (the caller closes it); else undefined. */
+function writeSmallSync(tmp: string, filePath: string, data: string | Uint8Array, mode: number, keepOpen: boolean): number | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', mode);
     writeFileSync(fd, data);
-    const f = fd;
-    fd = undefined;
-    closeSync(f);
+    if (!keepOpen) {
+      const f = fd;
+      fd = undefined;
+      closeSync(f);
+    }
     renameSync(tmp, filePath);
+    return fd;
   } catch (err) {
     if (fd !== undefined) {
       try {

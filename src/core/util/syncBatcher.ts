@@ -17,16 +17,25 @@ const fsyncPath = (file: string, flags: string): Promise<void> =>
     });
   });
 
+const fsyncFd = (fd: number): Promise<void> => new Promise((resolve) => fsync(fd, () => close(fd, () => resolve())));
+
 export class SyncBatcher {
-  private readonly pending = new Set<string>();
+  /** Files to flush, with the descriptor their writer left open for it (none: the flush opens the file). */
+  private readonly pending = new Map<string, number | undefined>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
   constructor(private readonly delayMs = 50) {}
 
-  /** `file` was just renamed into place: flush it (and its directory) soon. */
-  add(file: string): void {
-    this.pending.add(file);
+  /**
+   * `file` was just renamed into place: flush it (and its directory) soon. `fd`, the written file's descriptor, is
+   * the batcher's from now on: it is synced and closed, which saves opening the file again.
+   */
+  add(file: string, fd?: number): void {
+    const older = this.pending.get(file);
+    // Replaced again within the window: the older file is no longer reachable by its name, so only the new one counts.
+    if (older !== undefined) close(older, () => undefined);
+    this.pending.set(file, fd);
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.delayMs);
       // A flush pending must not keep a finished CLI alive; dispose() flushes on the way out.
@@ -40,10 +49,11 @@ export class SyncBatcher {
     this.timer = undefined;
     await this.running;
     if (this.pending.size === 0) return;
-    const files = [...this.pending];
+    const entries = [...this.pending];
+    const files = entries.map(([f]) => f);
     this.pending.clear();
     this.running = (async () => {
-      await Promise.all(files.map((f) => fsyncPath(f, 'r')));
+      await Promise.all(entries.map(([f, fd]) => (fd === undefined ? fsyncPath(f, 'r') : fsyncFd(fd))));
       if (process.platform !== 'win32') await Promise.all([...new Set(files.map((f) => path.dirname(f)))].map((d) => fsyncPath(d, 'r')));
     })();
     await this.running;
