@@ -74,6 +74,13 @@ export interface BenchResult {
   http_chat_p50_ms: Figure;
   http_stream_p50_ms: Figure;
   http_floor_p50_ms: Figure;
+  /** The floor behind a naive HTTP server in its own process (bench/lib/servedFloor.ts): the hop's own cost. */
+  http_naive_p50_ms: Figure;
+  http_naive_ratio: Figure;
+  http_turn_ratio_vs_naive: Figure;
+  /** CPU of the serve process per turn, and of the naive server's (Linux only). */
+  http_cpu_ms_per_turn: Figure;
+  http_naive_cpu_ms_per_turn: Figure;
   /** Concurrent streaming tool turns against `serve` (bench/scenarios/load.ts): one row per setup and concurrency. */
   load: LoadRow[] | null;
   /** One instance on the file store at the highest concurrency: turns per CPU-second of the serve process. */
@@ -155,6 +162,8 @@ export interface RunOptions {
   log?: Log;
   /** Fills in the figures that need a real VS Code (see bench/scenarios/vscode.ts). */
   vscode?: VsCodeProvider;
+  /** Run only these scenarios (`npm run bench -- --only http-turn,turn`); the others' figures stay null. */
+  only?: string[];
 }
 
 export function machine(): Machine {
@@ -192,6 +201,11 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     http_chat_p50_ms: null,
     http_stream_p50_ms: null,
     http_floor_p50_ms: null,
+    http_naive_p50_ms: null,
+    http_naive_ratio: null,
+    http_turn_ratio_vs_naive: null,
+    http_cpu_ms_per_turn: null,
+    http_naive_cpu_ms_per_turn: null,
     load: null,
     load_turns_per_cpu_s: null,
     load_rss_kb_per_active_turn: null,
@@ -245,6 +259,7 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
   };
 
   const scenario = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    if (opts.only && !opts.only.includes(name)) return;
     log(`[${name}]`);
     const t0 = performance.now();
     try {
@@ -285,6 +300,11 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.http_chat_p50_ms = round(h.http_chat_p50_ms);
     r.http_stream_p50_ms = round(h.http_stream_p50_ms);
     r.http_floor_p50_ms = round(h.floor_p50_ms);
+    r.http_naive_p50_ms = round(h.naive_p50_ms);
+    r.http_naive_ratio = round(h.naive_ratio);
+    r.http_turn_ratio_vs_naive = round(h.http_turn_ratio_vs_naive);
+    r.http_cpu_ms_per_turn = round(h.cpu_ms_per_turn, 2);
+    r.http_naive_cpu_ms_per_turn = round(h.naive_cpu_ms_per_turn, 2);
   });
   await scenario('load', async () => {
     const rows = await benchLoad(ctx);

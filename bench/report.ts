@@ -44,7 +44,8 @@ export const ROWS: Row[] = [
     metric: 'Tool turn through `mcp-agent serve` over loopback (POST /chat) / the in-process floor loop',
     unit: '×',
     target: 1.15,
-    why: (r) => `p50 ${fmt(r.http_chat_p50_ms)} ms (stream to its last event ${fmt(r.http_stream_p50_ms)} ms, ratio ${fmt(r.http_stream_ratio, 3)}) vs ${fmt(r.http_floor_p50_ms)} ms in process; see Findings`,
+    why: (r) =>
+      `p50 ${fmt(r.http_chat_p50_ms)} ms (stream to its last event ${fmt(r.http_stream_p50_ms)} ms, ratio ${fmt(r.http_stream_ratio, 3)}) vs ${fmt(r.http_floor_p50_ms)} ms in process. The same floor behind a naive HTTP server in its own process is ${fmt(r.http_naive_ratio, 3)}× the floor, and serve ${fmt(r.http_turn_ratio_vs_naive, 3)}× that; see Findings`,
   },
   {
     key: 'http_turn_ratio_vs_openai_agents',
@@ -149,6 +150,11 @@ const DETAILS: Array<[keyof BenchResult, string]> = [
   ['turn_overhead_ratio_nocache', 'Turn ratio, ours without a result cache / floor'],
   ['turn_ours_persist_all_p50_ms', 'Turn p50, ours writing every cacheable result to the file tier (ms)'],
   ['turn_overhead_ratio_persist_all', 'Turn ratio, ours writing every cacheable result to the file tier / floor'],
+  ['http_naive_p50_ms', 'HTTP turn p50, the floor behind a naive HTTP server in its own process (ms)'],
+  ['http_naive_ratio', 'HTTP turn ratio, naive served floor / floor in process (the hop alone)'],
+  ['http_turn_ratio_vs_naive', 'HTTP turn ratio, serve (POST /chat) / naive served floor'],
+  ['http_cpu_ms_per_turn', 'HTTP turn, CPU of the serve process per turn (ms)'],
+  ['http_naive_cpu_ms_per_turn', 'HTTP turn, CPU of the naive server process per turn (ms)'],
   ['fanout_tool_phase_p50_ms', 'Fan-out tool phase p50 (ms)'],
   ['fanout_ratio_default_parallel', `Fan-out ratio with ChatSession's default maxParallelTools (${DEFAULTS.maxParallelTools})`],
   ['startup_parallel_ms', 'Start-up, all at once via AgentManager (ms)'],

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--write-docs | --no-docs]`
+ * `npm run bench [-- --quick | --smoke] [--write-docs | --no-docs] [--only SCENARIO,...]`
  *
  * Prints progress, then the table, then, as its last line, one JSON object with every figure. A full run also
  * rewrites the generated section of docs/BENCHMARKS.md. Exit code 1 when a scenario failed.
@@ -12,11 +12,15 @@ import { consoleTable, writeDoc } from './report';
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const profile = args.includes('--smoke') ? PROFILES.smoke : args.includes('--quick') ? PROFILES.quick : PROFILES.full;
-  const writeDocs = args.includes('--write-docs') || (profile.name === 'full' && !args.includes('--no-docs'));
+  const onlyAt = args.indexOf('--only');
+  // `--only http-turn,turn`: those scenarios alone (the names the progress lines print in brackets); never written to the docs.
+  const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
+  if (only && only.length === 0) throw new Error('--only needs scenario names, e.g. --only http-turn,turn');
+  const writeDocs = !only && (args.includes('--write-docs') || (profile.name === 'full' && !args.includes('--no-docs')));
   const command = `npm run bench${profile.name === 'full' ? '' : ` -- --${profile.name}`}`;
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`mcp-agent bench, profile ${profile.name}`);
-  const result = await runBench(profile, { log });
+  const result = await runBench(profile, { log, ...(only ? { only } : {}) });
   log('');
   log(consoleTable(result));
   for (const note of result.notes) log(`note: ${note}`);

@@ -7,16 +7,22 @@
  * conversation store, as a user runs it. The scripted model runs in a process of its own (bench/lib/modelProcess.ts),
  * as a real model server does, so every contender pays the same model round trips, context switches included; the
  * in-process turn scenario keeps the model in the bench's process, which flatters in-process contenders.
+ *
+ * The floor sends exactly what serve sends: the system prompt (with the server's instructions) and the tool list are
+ * taken from serve's first request to the model. A third reference is the floor behind the least HTTP server that can
+ * serve it (bench/lib/servedFloor.ts), in its own process: what the hop to a server costs before it does anything.
+ * On Linux the CPU each server process spends per turn is read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
-import { systemPrompt } from '../../src/core/agent/systemPrompt';
 import { errorText, EVERYTHING, ROOT, type Ctx } from '../lib/common';
 import { startModelProcess, type ModelProcess } from '../lib/modelProcess';
+import { startServedFloor, type ServedFloor } from '../lib/servedFloor';
 import { interleaved, p50, pairedRatio } from '../lib/stats';
 import { ANSWER, makeAgents, makeFloor, type Contender } from './turn';
 
@@ -24,11 +30,19 @@ export interface HttpTurnResult {
   http_chat_p50_ms: number;
   http_stream_p50_ms: number;
   floor_p50_ms: number;
+  naive_p50_ms: number;
   agents_p50_ms: number | null;
   /** Median of paired ratios POST /chat / floor. */
   http_turn_ratio: number;
   http_stream_ratio: number;
   http_turn_ratio_vs_openai_agents: number | null;
+  /** The naive served floor / the floor in process: what the hop alone costs. */
+  naive_ratio: number;
+  /** POST /chat / the naive served floor. */
+  http_turn_ratio_vs_naive: number;
+  /** CPU time of the serve process, and of the naive server's, per turn (null off Linux). */
+  cpu_ms_per_turn: number | null;
+  naive_cpu_ms_per_turn: number | null;
   agents_error?: string;
 }
 
@@ -83,7 +97,16 @@ function post(agent: HttpAgent, port: number, route: string, body?: unknown): Pr
   });
 }
 
-const get = (agent: HttpAgent, port: number, route: string) => post(agent, port, route);
+/** CPU time (user + system) a process has used, in ms; undefined where /proc is not there. */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
   const { profile, log, notes } = ctx;
@@ -92,6 +115,7 @@ export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
   const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
   const opened: Contender[] = [];
   let child: ChildProcess | undefined;
+  let naive: ServedFloor | undefined;
   let agentsError: string | undefined;
   try {
     const [serve, agents] = await Promise.all([
@@ -101,11 +125,18 @@ export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
         return undefined;
       }),
     ]);
-    // The floor sends what serve sends (its system prompt and built-in tools' definitions), so the ratio measures the
-    // code between, not the size of the request.
-    const served = JSON.parse(await get(agent, serve.port, '/tools')) as Array<{ name: string; source: string; description: string; inputSchema: Record<string, unknown> }>;
-    const builtins = served.filter((t) => t.source === 'builtin').map((t): ChatCompletionFunctionTool => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } }));
-    const floor = await makeFloor(srv, { systemPrompt: systemPrompt({ workspaceRoot: dir }), tools: builtins });
+    child = serve.child;
+    // The floor sends what serve sends (its system prompt with the server's instructions, every tool it offers), so
+    // the ratio measures the code between, not the size of the request: both are taken from serve's first request.
+    await srv.script({ text: 'ready' });
+    await post(agent, serve.port, '/chat', { messages: [{ role: 'user', content: 'hello' }] });
+    const sent = (await srv.chatRequests())[0]?.body as { messages?: Array<{ role: string; content: unknown }>; tools?: ChatCompletionFunctionTool[] } | undefined;
+    const system = sent?.messages?.[0];
+    if (system?.role !== 'system' || typeof system.content !== 'string' || !sent?.tools?.length) throw new Error('serve\'s first request has no system prompt or no tools');
+    const same = { systemPrompt: system.content, tools: sent.tools, toolsAsSent: true };
+    const floor = await makeFloor(srv, same);
+    naive = await startServedFloor({ modelUrl: srv.url, ...same });
+    const naivePort = naive.port;
     child = serve.child;
     opened.push(floor);
     if (agents) opened.push(agents);
@@ -137,21 +168,34 @@ export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
       if (done?.type !== 'done') throw new Error(`/chat/stream ended without done: ${body.slice(-200)}`);
       return done.text ?? '';
     });
-    const fns = [chat, timed('floor', floor.toolName, (n) => floor.turn(n)), stream];
+    const naiveChat = timed('naive served floor', floor.toolName, async (n) => (JSON.parse(await post(agent, naivePort, '/chat', { messages: [{ role: 'user', content: `echo ${n}` }] })) as { reply: string }).reply);
+    const fns = [chat, timed('floor', floor.toolName, (n) => floor.turn(n)), stream, naiveChat];
     if (agents) fns.push(timed('@openai/agents', agents.toolName, (n) => agents.turn(n)));
     await interleaved(profile.turnWarmup, fns);
-    const [c, f, s, a] = await interleaved(profile.turns, fns);
+    // Each server process works only during its own turns: its CPU over the run, per turn it served.
+    const cpu0 = [cpuMs(serve.child.pid), cpuMs(naive.pid)];
+    const [c, f, s, nv, a] = await interleaved(profile.turns, fns);
+    const cpu1 = [cpuMs(serve.child.pid), cpuMs(naive.pid)];
+    const perTurn = (i: number, turns: number) => {
+      const [before, after] = [cpu0[i], cpu1[i]];
+      return before === undefined || after === undefined ? null : (after - before) / turns;
+    };
     const result: HttpTurnResult = {
       http_chat_p50_ms: p50(c),
       http_stream_p50_ms: p50(s),
       floor_p50_ms: p50(f),
+      naive_p50_ms: p50(nv),
       agents_p50_ms: a ? p50(a) : null,
       http_turn_ratio: pairedRatio(c, f),
       http_stream_ratio: pairedRatio(s, f),
       http_turn_ratio_vs_openai_agents: a ? pairedRatio(c, a) : null,
+      naive_ratio: pairedRatio(nv, f),
+      http_turn_ratio_vs_naive: pairedRatio(c, nv),
+      cpu_ms_per_turn: perTurn(0, c.length + s.length),
+      naive_cpu_ms_per_turn: perTurn(1, nv.length),
       ...(agentsError ? { agents_error: agentsError } : {}),
     };
-    log(`  http: POST /chat p50 ${result.http_chat_p50_ms.toFixed(2)} ms, /chat/stream p50 ${result.http_stream_p50_ms.toFixed(2)} ms, floor in process p50 ${result.floor_p50_ms.toFixed(2)} ms${a ? `, @openai/agents p50 ${p50(a).toFixed(2)} ms` : ''} (${c.length} turns each)`);
+    log(`  http: POST /chat p50 ${result.http_chat_p50_ms.toFixed(2)} ms, /chat/stream p50 ${result.http_stream_p50_ms.toFixed(2)} ms, floor in process p50 ${result.floor_p50_ms.toFixed(2)} ms, naive served floor p50 ${result.naive_p50_ms.toFixed(2)} ms${a ? `, @openai/agents p50 ${p50(a).toFixed(2)} ms` : ''} (${c.length} turns each)`);
     return result;
   } finally {
     agent.destroy();
@@ -161,6 +205,7 @@ export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
       child.kill('SIGTERM');
       await exited;
     }
+    await naive?.close();
     await srv.close();
     await rm(dir, { recursive: true, force: true });
   }

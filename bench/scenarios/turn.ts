@@ -102,16 +102,24 @@ export function makeOurs(srv: ScriptedOpenAI, manager: AgentManager, cacheDir: s
   };
 }
 
+export interface FloorSame {
+  systemPrompt?: string;
+  tools?: ChatCompletionFunctionTool[];
+  toolsAsSent?: boolean;
+}
+
 /** The floor: a hand-written loop on the two SDKs, nothing it does not need. */
 /**
  * `same`: what the contender it is compared with sends besides the MCP server's tools (its system prompt, its
- * built-in tools' definitions), so both requests are the same size and only the code between differs.
+ * built-in tools' definitions), so both requests are the same size and only the code between differs. With
+ * `toolsAsSent`, `tools` is the whole list as the contender sent it (the MCP server's tools included, by their
+ * namespaced names).
  */
-export async function makeFloor(srv: { url: string }, same: { systemPrompt?: string; tools?: ChatCompletionFunctionTool[] } = {}): Promise<Contender> {
+export async function makeFloor(srv: { url: string }, same: FloorSame = {}): Promise<Contender> {
   const mcp: Client = await rawStdioClient(everythingDef('floor'));
   const openai = new OpenAI({ baseURL: srv.url, apiKey: 'sk-bench', maxRetries: 0 });
   const prefix = 'everything__';
-  const tools: ChatCompletionFunctionTool[] = [
+  const tools: ChatCompletionFunctionTool[] = same.toolsAsSent ? (same.tools ?? []) : [
     ...(same.tools ?? []),
     ...(await mcp.listTools()).tools.map((t): ChatCompletionFunctionTool => ({
       type: 'function',
