@@ -60,7 +60,7 @@ async function startServe(srv: ModelProcess, dir: string): Promise<{ child: Chil
   await writeFile(config, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } }, llm: { baseUrl: srv.url, model: 'bench-model', apiKey: KEY, contextWindow: BENCH_WINDOW } }));
   // MCP_AGENT_BENCH_PROFILE=DIR writes a CPU profile of the serve process there (node --cpu-prof).
   const prof = process.env.MCP_AGENT_BENCH_PROFILE;
-  const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), path.join(ROOT, 'dist/cli.js'), 'serve', '--port', '0', '--config', config, '--yes', '--workspace', dir], {
+  const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), process.env.MCP_AGENT_BENCH_CLI ?? path.join(ROOT, 'dist/cli.js'), 'serve', '--port', '0', '--config', config, '--yes', '--workspace', dir], {
     cwd: dir,
     env: { ...process.env, MCP_AGENT_DATA_DIR: path.join(dir, 'data'), MCP_AGENT_CACHE_DIR: path.join(dir, 'cache'), OPENAI_API_KEY: '' },
     stdio: ['ignore', 'ignore', 'pipe'],
