@@ -48,7 +48,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     loadConcurrency: [50, 200], loadTokens: 60,
   },
   quick: {
-    name: 'quick', mcpPairs: 2, mcpCalls: 200, mcpWarmup: 100, turns: 20, turnWarmup: 6, fanoutReps: 4, fanoutCalls: 16, fanoutServers: 4,
+    name: 'quick', mcpPairs: 4, mcpCalls: 200, mcpWarmup: 100, turns: 60, turnWarmup: 10, fanoutReps: 4, fanoutCalls: 16, fanoutServers: 4,
     startupServers: 8, startupReps: 1, startupSingles: 2, startupRaw: false, cacheMemoryHits: 10_000, cacheFileHits: 200, memoryServers: 8,
     activationRuns: 0, webviewTokens: 3000, webviewTokensPerSecond: 1000, webviewRuns: 1,
     loadConcurrency: [50], loadTokens: 30,
