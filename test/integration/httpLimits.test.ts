@@ -75,5 +75,11 @@ describe('limits on what HTTP and SSE servers send', function () {
     }
     assert.equal(asked, 2, 'the user was asked twice, not four times');
     assert.match(results.slice(2).join('\n'), /too many elicitation requests/);
+    // A new connection (the server exited and was restarted) does not start a new minute.
+    await agent.restart();
+    assert.equal(agent.status.state, 'connected', agent.status.lastError);
+    const after = await agent.callTool('trigger-elicitation-request', {}).then(textOf, (e: Error) => e.message);
+    assert.equal(asked, 2, 'a reconnect reset the limit');
+    assert.match(after, /too many elicitation requests/);
   });
 });

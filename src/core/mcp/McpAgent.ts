@@ -13,7 +13,7 @@ import { McpServerError, describeError, httpStatusOf, isSessionExpired, mapCallE
 import type { ServerAuth } from './oauth/types';
 import { definitionHash, type ServerDefinition, type TransportKind } from './serverConfig';
 import { makeTransport, recordingTokens, signInStep } from './transports';
-import { makeClient } from './clientSetup';
+import { DEFAULT_ELICITATIONS_PER_MINUTE, makeClient, rateLimit } from './clientSetup';
 import { callToolOn, capTools, describeCuts, fetchLists, oversizeText, stderrHint, listTemplates, withTimeout, withoutHints } from './listing';
 import type { AgentEvents, CallOptions, McpAgentOptions, RequestOptions, ServerState, ServerStatus } from './agentTypes';
 import { Backoff } from './backoff';
@@ -43,6 +43,8 @@ export class McpAgent extends EventEmitter<AgentEvents> {
   /** OAuth tokens this server's provider handed out, for redaction. */
   private readonly tokens = new Set<string>();
   private readonly logger: Logger;
+  /** Elicitations allowed in the last minute, across reconnects (clientSetup.ts). */
+  private readonly elicitationLimit: () => boolean;
 
   constructor(
     readonly definition: ServerDefinition,
@@ -51,6 +53,7 @@ export class McpAgent extends EventEmitter<AgentEvents> {
     super();
     this.backoff = new Backoff(options.restart);
     this.logger = options.logger ?? silentLogger;
+    this.elicitationLimit = rateLimit(options.maxElicitationsPerMinute ?? DEFAULT_ELICITATIONS_PER_MINUTE, 60_000);
   }
 
   get name(): string { return this.definition.name; }
@@ -357,6 +360,7 @@ export class McpAgent extends EventEmitter<AgentEvents> {
       onListChanged: (what, err, items) => this.onListChanged(what, err, items),
       onLog: (params) => this.emit('log', params),
       onResourceUpdated: (uri) => this.emit('resourceUpdated', uri),
+      allowElicitation: () => this.elicitationLimit(),
       onError: (err) => {
         // The SDK's stdio read buffer refuses a line over its limit, then closes the transport; the HTTP body cap
         // (transports.ts) errors the stream, and the connection is closed here so the call fails at once.

@@ -24,6 +24,11 @@ export interface ClientCallbacks {
   onLog(params: LoggingMessageNotification['params']): void;
   onResourceUpdated(uri: string): void;
   onError(err: Error): void;
+  /**
+   * Whether the server may ask the user once more now. Kept by the caller for the server's lifetime, not per
+   * connection: a server must not be able to reset its limit by exiting and being restarted.
+   */
+  allowElicitation(): boolean;
 }
 
 export function makeClient(server: string, options: McpAgentOptions, cb: ClientCallbacks): Client {
@@ -48,9 +53,8 @@ export function makeClient(server: string, options: McpAgentOptions, cb: ClientC
   }
   if (h.elicitation) {
     const fn = h.elicitation;
-    const allow = rateLimit(options.maxElicitationsPerMinute ?? DEFAULT_ELICITATIONS_PER_MINUTE, 60_000);
     client.setRequestHandler(ElicitRequestSchema, (req, extra) => {
-      if (!allow()) {
+      if (!cb.allowElicitation()) {
         throw new McpError(ErrorCode.InvalidRequest, `too many elicitation requests from "${server}" (more than ${options.maxElicitationsPerMinute ?? DEFAULT_ELICITATIONS_PER_MINUTE} a minute); refused without asking the user`);
       }
       return fn(server, req.params, extra.signal);
