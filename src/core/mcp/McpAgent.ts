@@ -66,9 +66,7 @@ export class McpAgent extends EventEmitter<AgentEvents> {
   get secrets(): string[] { return [...this.tokens]; }
 
   /** What the connected server declared (undefined while not connected). */
-  get serverCapabilities(): ServerCapabilities | undefined {
-    return this.state === 'connected' ? this.client?.getServerCapabilities() : undefined;
-  }
+  get serverCapabilities(): ServerCapabilities | undefined { return this.state === 'connected' ? this.client?.getServerCapabilities() : undefined; }
 
   /** `resources/read`. */
   async readResource(uri: string, opts: RequestOptions = {}): Promise<ReadResourceResult> {
@@ -176,9 +174,7 @@ export class McpAgent extends EventEmitter<AgentEvents> {
     await this.start();
   }
 
-  async stop(): Promise<void> {
-    await this.teardown('stopped');
-  }
+  stop(): Promise<void> { return this.teardown('stopped'); }
 
   async callTool(name: string, args: Record<string, unknown>, opts: CallOptions = {}): Promise<CallToolResult> {
     const timeout = opts.timeoutMs ?? this.definition.timeoutMs;
