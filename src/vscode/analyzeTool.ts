@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Cache } from '../core/cache';
 import { cacheKey } from '../core/cache/key';
 import { analyzeSource, detectLanguage } from '../core/tools/analyzeCode';
+import { resolveRealInsideWorkspace } from '../core/tools/workspacePath';
 import { jsonResult, textResult, type BuiltinTool } from '../core/tools/types';
 
 export interface EditorAnalysis {
@@ -47,8 +48,14 @@ export function createEditorAnalyzeTool(base: BuiltinTool, root: string, grammar
     async run(args, ctx) {
       const p = args.path;
       if (typeof p !== 'string' || !p.trim()) return textResult('analyze_code needs a "path" string.', true);
+      // Inside the workspace by real path too (as every reader checks): a link in the workspace to a file outside
+      // it must not be opened and analyzed.
       const abs = path.resolve(root, p);
-      if (abs !== root && !abs.startsWith(root + path.sep)) return textResult(`${p} is outside the workspace.`, true);
+      try {
+        await resolveRealInsideWorkspace(root, p, 'file');
+      } catch (err) {
+        return textResult(`Cannot read ${p}: ${err instanceof Error ? err.message : String(err)}`, true);
+      }
       let doc: vscode.TextDocument;
       try {
         doc = await vscode.workspace.openTextDocument(vscode.Uri.file(abs));

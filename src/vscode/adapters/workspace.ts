@@ -17,10 +17,12 @@ export class VsCodeWorkspace implements Workspace {
   }
 
   async readFile(file: string): Promise<string> {
+    // The rule the disk reader enforces, first: inside the workspace, by real path too. An editor opened on a link
+    // inside the workspace to a file outside it must not hand over that file's text.
+    const real = await resolveRealInsideWorkspace(this.root, file, 'file');
     const abs = path.resolve(this.root, file);
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme !== 'git' && d.uri.fsPath === abs);
-    // The disk workspace enforces the inside-the-workspace rule; an open document must pass it too.
-    if (open && (abs === this.root || abs.startsWith(this.root + path.sep))) return open.getText();
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && (d.uri.fsPath === abs || d.uri.fsPath === real));
+    if (open) return open.getText();
     return this.disk.readFile(file);
   }
 

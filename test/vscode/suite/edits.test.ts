@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../../fixtures/scriptedOpenAI';
@@ -120,6 +121,38 @@ describe('Edits reviewed in the diff editor', function () {
     assert.equal(fs.readFileSync(other, 'utf8'), 'keep\n');
     assert.equal(diffTabs().length, 0);
     assert.match(await ui.text('chat', '.approval-card[data-kind="edit"][data-settled="deny"]'), /./);
+  });
+
+  it('a link in the workspace to a file outside it is not read, even with the file open in an editor', async function () {
+    this.timeout(120_000);
+    const outsideDir = fs.mkdtempSync(path.join(os.tmpdir(), `outside-${RUN}-`));
+    const outside = path.join(outsideDir, 'secret.ts');
+    fs.writeFileSync(outside, `export function leaked_${RUN}(): number {\n  return 1;\n}\n`);
+    const link = path.join(workspaceFolder(), 'src', `link-${RUN}.ts`);
+    fs.symlinkSync(outside, link);
+    let doc: vscode.TextDocument | undefined;
+    try {
+      // Opened by the link's own path, as the explorer opens it: the buffer holds the outside file's text.
+      doc = await vscode.workspace.openTextDocument(link);
+      await vscode.window.showTextDocument(doc, { preview: false });
+      assert.ok(doc.getText().includes(`leaked_${RUN}`));
+      const rel = path.relative(workspaceFolder(), link).split(path.sep).join('/');
+      srv.enqueue({ toolCalls: [{ name: 'analyze_code', arguments: { path: rel } }] }, { text: `Refused ${RUN}.` });
+      const before = srv.chatRequests.length;
+      await sendChat('Analyze the linked file.');
+      await waitForAnswer(`Refused ${RUN}.`, 60_000);
+      const sent = (srv.chatRequests[before + 1]?.body.messages ?? []).filter((m) => m.role === 'tool').map((m) => String(m.content)).join('\n');
+      assert.match(sent, /leads outside the workspace root through a symbolic link/);
+      assert.ok(!sent.includes(`leaked_${RUN}`), 'the outside file reached the model through the open editor');
+    } finally {
+      // Only this editor: the first test leaves a buffer with unsaved changes, and closing it would ask to save.
+      if (doc) {
+        await vscode.window.showTextDocument(doc);
+        await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      }
+      fs.rmSync(link, { force: true });
+      fs.rmSync(outsideDir, { recursive: true, force: true });
+    }
   });
 
   it('Restore to here: the files are shown first, then the turn\'s new file is gone and the restore can be undone', async function () {
