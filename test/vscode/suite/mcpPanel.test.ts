@@ -84,6 +84,36 @@ describe('MCP in the panel: sampling, elicitation, @ resources, / prompts', func
     }
   });
 
+  it('URL elicitation: the link is shown whole; Open asks first; a link that is not http(s) cannot be opened; Decline tells the server', async () => {
+    // An https link: Open asks in a modal naming the host; cancelling it opens nothing and leaves the card to answer.
+    srv.enqueue({ toolCalls: [{ name: 'everything__trigger-url-elicitation', arguments: { url: `https://example.com/sign-in?run=${RUN}`, message: `Sign in ${RUN}` } }] }, { text: `Declined ${RUN}.` });
+    let before = srv.chatRequests.length;
+    await sendChat('Ask me to open a link through server-everything.');
+    await ui.click('chat', `${TOOL_APPROVAL} button[data-decision="allow"]`, { timeoutMs: 30_000 });
+    const card = REQUEST('elicitationUrl');
+    await ui.waitFor('chat', card, { timeoutMs: 30_000 });
+    assert.ok((await ui.text('chat', `${card} .elicitation-url`)).includes(`https://example.com/sign-in?run=${RUN}`));
+    await screenshot('mcp-elicitation-url-card');
+    await ui.click('chat', `${card} button[data-action="open"]`);
+    await ui.waitFor('workbench', '.monaco-dialog-box', { hasText: 'example.com', timeoutMs: 20_000 });
+    await ui.click('workbench', '.monaco-dialog-box .dialog-buttons a.monaco-button', { hasText: 'Cancel' });
+    await ui.waitFor('chat', card, { timeoutMs: 10_000 });
+    await ui.click('chat', `${card} button[data-action="decline"]`);
+    await ui.waitFor('chat', '.request-card[data-kind="elicitationUrl"][data-settled="declined"]', { timeoutMs: 20_000 });
+    await waitForAnswer(`Declined ${RUN}.`, 60_000);
+    assert.match(toolResults(srv.chatRequests[before + 1]), /declin/i);
+
+    // Another scheme: the card says so and its Open button is disabled.
+    srv.enqueue({ toolCalls: [{ name: 'everything__trigger-url-elicitation', arguments: { url: `file:///etc/passwd?run=${RUN}` } }] }, { text: `Not opened ${RUN}.` });
+    before = srv.chatRequests.length;
+    await sendChat('Ask me to open a file link through server-everything.');
+    await ui.click('chat', `${TOOL_APPROVAL} button[data-decision="allow"]`, { timeoutMs: 30_000 });
+    await ui.waitFor('chat', `${card} button[data-action="open"][disabled]`, { timeoutMs: 30_000 });
+    await ui.click('chat', `${card} button[data-action="decline"]`);
+    await waitForAnswer(`Not opened ${RUN}.`, 60_000);
+    assert.match(toolResults(srv.chatRequests[before + 1]), /declin/i);
+  });
+
   it('sampling: approved in the panel, answered by the model, reviewed, and sent back to the server', async () => {
     const sampled = `A haiku from the scripted model ${RUN}`;
     srv.enqueue({ toolCalls: [{ name: 'everything__trigger-sampling-request', arguments: { prompt: `write a haiku ${RUN}`, maxTokens: 64 } }] }, { text: sampled }, { text: 'The server got the sampled answer.' });
