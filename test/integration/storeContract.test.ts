@@ -1,11 +1,11 @@
 /**
  * The conversation store contract (src/core/store/types.ts), run against each store: the file store and PostgreSQL
- * (a throwaway cluster, one fresh database per test). Then what only PostgreSQL promises: appends from two processes
- * to one conversation, migrations, a database that refuses; and the CLI with a store URL it cannot use.
+ * (a throwaway cluster, one fresh database per test). Appends from two processes to one conversation, against both.
+ * Then what only PostgreSQL has: migrations, a database that refuses; and the CLI with a store URL it cannot use.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -193,6 +193,36 @@ function contract(name: string, harness: () => Harness): void {
 
 // --- the file store -----------------------------------------------------------------------------------------------
 
+/** Two processes append N turns each to one conversation at once; every turn must be there, whole, in order. */
+async function twoProcessAppends(kind: 'file' | 'postgres', target: string, open: () => ConversationStore): Promise<void> {
+  const store = open();
+  const conv = await store.create({ messages: [{ role: 'system', content: 'start' }] });
+  const N = 25;
+  const children = ['A', 'B'].map((tag) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', APPENDER, kind, target, conv.id, tag, String(N)], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const done = new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`appender ${tag} exited ${code}: ${stderr}`)))));
+    return { child, done };
+  });
+  // Both are loaded (tsx takes a while); then both go at once.
+  await new Promise((r) => setTimeout(r, 1500));
+  for (const { child } of children) child.stdin.end('go\n');
+  await Promise.all(children.map((c) => c.done));
+  const msgs = (await store.load(conv.id)).messages.slice(1);
+  await store.close();
+  assert.equal(msgs.length, 4 * N, 'no append lost');
+  const next: Record<string, number> = { A: 0, B: 0 };
+  for (let i = 0; i < msgs.length; i += 2) {
+    const [tag, n] = String(msgs[i].content).split(' ');
+    assert.equal(msgs[i].role, 'user');
+    assert.equal(Number(n), next[tag], `${tag}'s turns in order`);
+    assert.deepEqual(msgs[i + 1], { role: 'assistant', content: `${tag} ${n} answered` }, 'a turn is never split by another');
+    next[tag]++;
+  }
+  assert.deepEqual(next, { A: N, B: N });
+}
+
 describe('file store', () => {
   const fileDirs: string[] = [];
   after(() => {
@@ -206,6 +236,14 @@ describe('file store', () => {
       make: async (now) => new Conversations({ dataDir, now }),
       corrupt: async (_store, id) => writeFileSync(path.join(dataDir, 'conversations', `${id}.json`), '{"v":1,"id":"' + id + '","title":"bad"'),
     };
+  });
+
+  it('serializes appends from two processes to one conversation (a lock file beside it): every turn there, whole, in order', async function () {
+    this.timeout(120_000);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mcp-agent-contract-'));
+    fileDirs.push(dataDir);
+    await twoProcessAppends('file', dataDir, () => new Conversations({ dataDir }));
+    assert.deepEqual(readdirSync(path.join(dataDir, 'conversations')).filter((f) => !f.endsWith('.json')), [], 'no lock file left behind');
   });
 });
 
@@ -257,32 +295,7 @@ describe('PostgreSQL store', function () {
 
   it('serializes appends from two processes to one conversation: every turn there, whole, in each process’s order', async function () {
     this.timeout(120_000);
-    const store = new PostgresConversations({ url: pgUrl });
-    const conv = await store.create({ messages: [{ role: 'system', content: 'start' }] });
-    const N = 25;
-    const children = ['A', 'B'].map((tag) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', APPENDER, 'postgres', pgUrl, conv.id, tag, String(N)], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const done = new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`appender ${tag} exited ${code}: ${stderr}`)))));
-      return { child, done };
-    });
-    // Both are loaded (tsx takes a while); then both go at once.
-    await new Promise((r) => setTimeout(r, 1500));
-    for (const { child } of children) child.stdin.end('go\n');
-    await Promise.all(children.map((c) => c.done));
-    const msgs = (await store.load(conv.id)).messages.slice(1);
-    await store.close();
-    assert.equal(msgs.length, 4 * N, 'no append lost');
-    const next: Record<string, number> = { A: 0, B: 0 };
-    for (let i = 0; i < msgs.length; i += 2) {
-      const [tag, n] = String(msgs[i].content).split(' ');
-      assert.equal(msgs[i].role, 'user');
-      assert.equal(Number(n), next[tag], `${tag}'s turns in order`);
-      assert.deepEqual(msgs[i + 1], { role: 'assistant', content: `${tag} ${n} answered` }, 'a turn is never split by another');
-      next[tag]++;
-    }
-    assert.deepEqual(next, { A: N, B: N });
+    await twoProcessAppends('postgres', pgUrl, () => new PostgresConversations({ url: pgUrl }));
   });
 
   it('creates the schema in an empty database, at the latest version, once', async () => {

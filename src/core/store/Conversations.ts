@@ -20,6 +20,7 @@ import type { ChatMessage } from '../llm/types';
 import { applyQuery, compareSummaries, ConversationError, type Conversation, type ConversationInit, type ConversationStore, type ConversationSummary, type ListQuery } from './types';
 import { silentLogger, type Logger } from '../ports';
 import { writeFileAtomic } from '../util/atomicWrite';
+import { withFileLock } from '../util/fileLock';
 import { SyncBatcher } from '../util/syncBatcher';
 import { resolveDataDir } from '../util/paths';
 
@@ -129,7 +130,7 @@ export class Conversations implements ConversationStore {
     this.checkId(conv.id);
     const next: Conversation = { ...conv, messages: [...conv.messages], updatedAt: this.timestamp() };
     validateForWrite(next);
-    await this.withLock(conv.id, () => this.write(next));
+    await this.withLock(conv.id, () => this.underFileLock(conv.id, () => this.write(next)));
     return next;
   }
 
@@ -138,26 +139,31 @@ export class Conversations implements ConversationStore {
     this.checkId(id);
     // Only the new messages need checking: the stored ones were validated by read().
     validateMessages(id, messages);
-    return this.withLock(id, async () => {
-      const conv = await this.read(id);
-      const next: Conversation = { ...conv, messages: [...conv.messages, ...messages], updatedAt: this.timestamp() };
-      await this.write(next);
-      return next;
-    });
+    // Read, change, write back: under the file's lock too, so another process's append in between is not lost.
+    return this.withLock(id, () =>
+      this.underFileLock(id, async () => {
+        const conv = await this.read(id);
+        const next: Conversation = { ...conv, messages: [...conv.messages, ...messages], updatedAt: this.timestamp() };
+        await this.write(next);
+        return next;
+      }),
+    );
   }
 
   /** True when a file was removed, false when there was none. */
   async delete(id: string): Promise<boolean> {
     this.checkId(id);
-    return this.withLock(id, async () => {
-      try {
-        await fs.unlink(this.file(id));
-        return true;
-      } catch (err) {
-        if (errCode(err) === 'ENOENT') return false;
-        throw new ConversationError(`cannot delete conversation ${id}: ${errMessage(err)}`, 'io', id);
-      }
-    });
+    return this.withLock(id, () =>
+      this.underFileLock(id, async () => {
+        try {
+          await fs.unlink(this.file(id));
+          return true;
+        } catch (err) {
+          if (errCode(err) === 'ENOENT') return false;
+          throw new ConversationError(`cannot delete conversation ${id}: ${errMessage(err)}`, 'io', id);
+        }
+      }),
+    );
   }
 
   /**
@@ -294,6 +300,21 @@ export class Conversations implements ConversationStore {
     if (this.warned.has(stamp)) return;
     this.warned.add(stamp);
     this.logger.warn(message);
+  }
+
+  /** The cross-process lock of one conversation's file (util/fileLock.ts); a lock that cannot be had is an `io` error. */
+  private async underFileLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    let locked = false;
+    try {
+      if (!this.dirReady) await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      return await withFileLock(this.file(id), () => {
+        locked = true;
+        return fn();
+      });
+    } catch (err) {
+      if (locked || err instanceof ConversationError) throw err;
+      throw new ConversationError(`cannot change conversation ${id}: ${errMessage(err)}`, 'io', id);
+    }
   }
 
   private withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
