@@ -130,7 +130,7 @@ export class Conversations implements ConversationStore {
     this.checkId(conv.id);
     const next: Conversation = { ...conv, messages: [...conv.messages], updatedAt: this.timestamp() };
     validateForWrite(next);
-    await this.withLock(conv.id, () => this.underFileLock(conv.id, () => this.write(next)));
+    await this.exclusive(conv.id, () => this.write(next));
     return next;
   }
 
@@ -140,30 +140,26 @@ export class Conversations implements ConversationStore {
     // Only the new messages need checking: the stored ones were validated by read().
     validateMessages(id, messages);
     // Read, change, write back: under the file's lock too, so another process's append in between is not lost.
-    return this.withLock(id, () =>
-      this.underFileLock(id, async () => {
-        const conv = await this.read(id);
-        const next: Conversation = { ...conv, messages: [...conv.messages, ...messages], updatedAt: this.timestamp() };
-        await this.write(next);
-        return next;
-      }),
-    );
+    return this.exclusive(id, async () => {
+      const conv = await this.read(id);
+      const next: Conversation = { ...conv, messages: [...conv.messages, ...messages], updatedAt: this.timestamp() };
+      await this.write(next);
+      return next;
+    });
   }
 
   /** True when a file was removed, false when there was none. */
   async delete(id: string): Promise<boolean> {
     this.checkId(id);
-    return this.withLock(id, () =>
-      this.underFileLock(id, async () => {
-        try {
-          await fs.unlink(this.file(id));
-          return true;
-        } catch (err) {
-          if (errCode(err) === 'ENOENT') return false;
-          throw new ConversationError(`cannot delete conversation ${id}: ${errMessage(err)}`, 'io', id);
-        }
-      }),
-    );
+    return this.exclusive(id, async () => {
+      try {
+        await fs.unlink(this.file(id));
+        return true;
+      } catch (err) {
+        if (errCode(err) === 'ENOENT') return false;
+        throw new ConversationError(`cannot delete conversation ${id}: ${errMessage(err)}`, 'io', id);
+      }
+    });
   }
 
   /**
@@ -239,10 +235,7 @@ export class Conversations implements ConversationStore {
 
   private async write(conv: Conversation): Promise<void> {
     try {
-      if (!this.dirReady) {
-        await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-        this.dirReady = true;
-      }
+      await this.ensureDir();
       const file = this.file(conv.id);
       // Visible and whole once renamed; on the device within the batcher's window (see syncBatcher.ts).
       await writeFileAtomic(file, encode(conv), { fsync: false, syncLater: this.sync });
@@ -302,11 +295,24 @@ export class Conversations implements ConversationStore {
     this.logger.warn(message);
   }
 
-  /** The cross-process lock of one conversation's file (util/fileLock.ts); a lock that cannot be had is an `io` error. */
+  private async ensureDir(): Promise<void> {
+    if (this.dirReady) return;
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    this.dirReady = true;
+  }
+
+  /**
+   * One change to a stored conversation at a time: in this process (withLock) and across processes (the file's lock,
+   * util/fileLock.ts). A lock that cannot be had is an `io` error.
+   */
+  private exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.withLock(id, () => this.underFileLock(id, fn));
+  }
+
   private async underFileLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
     let locked = false;
     try {
-      if (!this.dirReady) await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await this.ensureDir();
       return await withFileLock(this.file(id), () => {
         locked = true;
         return fn();
