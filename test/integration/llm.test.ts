@@ -1,8 +1,10 @@
 /**
- * The OpenAI provider against the scripted OpenAI-compatible server, over real HTTP with the real `openai` SDK.
+ * The OpenAI provider against the scripted OpenAI-compatible server, over real HTTP: streamed chat on Node's `http`, embeddings
+ * through the real `openai` SDK.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { Logger } from '../../src/core/ports.js';
@@ -411,6 +413,99 @@ describe('OpenAI provider against the scripted server', function () {
       assert.equal(r.error, undefined);
       assert.equal(r.text, 'local answer');
       assert.equal(srv.chatRequests[0].headers.authorization, undefined);
+    });
+  });
+
+  describe('the HTTP transport of streamed requests', () => {
+    /** A one-handler server on a free port, closed after the test. */
+    async function withServer(handler: http.RequestListener, body: (url: string) => Promise<void>): Promise<void> {
+      const server = http.createServer(handler);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+    const sse = (...data: unknown[]): string => data.map((d) => `data: ${typeof d === 'string' ? d : JSON.stringify(d)}\n\n`).join('');
+    const chunk = (content: string, finish: string | null = null): unknown => ({
+      id: 'c1',
+      object: 'chat.completion.chunk',
+      created: 0,
+      model: 'm',
+      choices: [{ index: 0, delta: { content }, finish_reason: finish }],
+    });
+
+    it('keeps one connection alive across requests', async () => {
+      srv.enqueue({ text: 'one' }, { text: 'two' }, { text: 'three' });
+      const p = provider();
+      for (const expected of ['one', 'two', 'three']) assert.equal((await collect(p.stream(user('x')))).text, expected);
+      assert.equal(srv.connections, 1);
+    });
+
+    it('follows a 307 redirect with the same body', async () => {
+      srv.enqueue({ text: 'after the redirect' });
+      await withServer(
+        (_req, res) => {
+          res.writeHead(307, { location: `${srv.url}/chat/completions` });
+          res.end();
+        },
+        async (url) => {
+          const r = await collect(new OpenAIProvider({ baseUrl: url, model: 'm', apiKey: KEY }).stream(user('moved')));
+          assert.equal(r.text, 'after the redirect');
+          assert.equal(srv.chatRequests[0]?.body.messages?.at(-1)?.content, 'moved');
+        },
+      );
+    });
+
+    it('reads a stream a server compressed without being asked to', async () => {
+      await withServer(
+        (req, res) => {
+          req.resume();
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+          res.end(zlib.gzipSync(sse(chunk('packed '), chunk('answer', 'stop'), '[DONE]')));
+        },
+        async (url) => {
+          const r = await collect(new OpenAIProvider({ baseUrl: url, model: 'm' }).stream(user('x')));
+          assert.equal(r.error, undefined);
+          assert.equal(r.text, 'packed answer');
+          assert.equal(r.finish, 'stop');
+        },
+      );
+    });
+
+    it("reports a proxy's HTML error page by its status, not as malformed JSON", async () => {
+      await withServer(
+        (req, res) => {
+          req.resume();
+          res.writeHead(502, { 'content-type': 'text/html' });
+          res.end('<html><body>Bad Gateway</body></html>');
+        },
+        async (url) => {
+          const r = await collect(new OpenAIProvider({ baseUrl: url, model: 'm', retry: { maxRetries: 0 } }).stream(user('x')));
+          assert.equal(r.error?.kind, 'server');
+          assert.match(r.error.message, /failed with 502/);
+        },
+      );
+    });
+
+    it('ignores anything after [DONE] and reads SSE comments and CRLF line ends', async () => {
+      await withServer(
+        (req, res) => {
+          req.resume();
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const body = `: keep-alive\r\n\r\n${sse(chunk('a'), chunk('b', 'stop'), '[DONE]', chunk('after')).replace(/\n/g, '\r\n')}`;
+          // Split mid-line, so events are reassembled across reads.
+          res.write(body.slice(0, 37));
+          setTimeout(() => res.end(body.slice(37)), 20);
+        },
+        async (url) => {
+          const r = await collect(new OpenAIProvider({ baseUrl: url, model: 'm' }).stream(user('x')));
+          assert.equal(r.error, undefined);
+          assert.equal(r.text, 'ab');
+        },
+      );
     });
   });
 

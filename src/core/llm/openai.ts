@@ -6,6 +6,7 @@ import { silentLogger } from '../ports.js';
 import { DEFAULT_EMBEDDING_MODEL, isOpenAIPlatform, isOpenAIReasoningModel, sendsReasoning, type LlmConfig, type ReasoningEffort, type SendReasoning } from './config.js';
 import { cancelledError, cutOffError, redactSecrets, StreamIdleError, toLlmError, type ErrorContext } from './errors.js';
 import { fromWireUsage, reasoningDelta, toWireMessages, toWireTools, ToolCallAssembler } from './openaiWire.js';
+import { openEventStream } from './eventStream.js';
 import { DEFAULT_RETRY_POLICY, retryDecision, sleep, type RetryPolicy } from './retry.js';
 import { LlmError, type ChatProvider, type ChatRequest, type StreamEvent, type Usage } from './types.js';
 
@@ -42,6 +43,9 @@ export class OpenAIProvider implements ChatProvider {
   private readonly idleTimeoutMs: number;
   private readonly sendReasoning: SendReasoning;
   private readonly reasoningEffort: ReasoningEffort | undefined;
+  private readonly requestTimeoutMs: number;
+  /** The streamed chat request's headers, the ones the SDK would send: the key, and OpenAI's organization and project. */
+  private readonly chatHeaders: Record<string, string>;
   /** Set once the endpoint showed it has no embeddings, so ranking does not ask again every turn. */
   private embeddingsUnavailable: LlmError | undefined;
 
@@ -55,6 +59,7 @@ export class OpenAIProvider implements ChatProvider {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 180_000;
     this.sendReasoning = options.sendReasoning ?? 'auto';
     this.reasoningEffort = options.reasoningEffort;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 600_000;
     const platform = isOpenAIPlatform(this.baseUrl);
     this.client = new OpenAI({
       baseURL: this.baseUrl,
@@ -65,10 +70,18 @@ export class OpenAIProvider implements ChatProvider {
       ...(platform ? {} : { organization: null, project: null }),
       defaultHeaders: options.apiKey === undefined ? { Authorization: null } : undefined,
       maxRetries: 0,
-      timeout: options.requestTimeoutMs ?? 600_000,
+      timeout: this.requestTimeoutMs,
       logger: sdkLogger(this.logger, options.apiKey),
       logLevel: 'warn',
     });
+    this.chatHeaders = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': 'mcp-agent',
+      ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
+      ...(this.client.organization ? { 'openai-organization': this.client.organization } : {}),
+      ...(this.client.project ? { 'openai-project': this.client.project } : {}),
+    };
   }
 
   get sendsReasoning(): boolean {
@@ -128,7 +141,13 @@ export class OpenAIProvider implements ChatProvider {
     const idle = new IdleTimer(this.idleTimeoutMs, () => controller.abort());
     let drained = false;
     try {
-      const stream = await this.client.chat.completions.create(body, { signal: controller.signal });
+      const stream = await openEventStream({
+        url: `${this.baseUrl}/chat/completions`,
+        headers: this.chatHeaders,
+        body: JSON.stringify(body),
+        signal: controller.signal,
+        headersTimeoutMs: this.requestTimeoutMs,
+      });
       const calls = new ToolCallAssembler();
       let usage: Usage | undefined;
       let finishReason: string | undefined;
@@ -167,7 +186,7 @@ export class OpenAIProvider implements ChatProvider {
         if (finishReason === undefined) throw err;
         this.logger.debug(`LLM stream ended uncleanly after finish_reason=${finishReason}: ${redactSecrets(String(err), this.apiKey)}`);
       }
-      // The SDK ends an aborted stream quietly instead of throwing, so the cause is checked here.
+      // A stream that ended quietly may still have been stopped by the caller or the idle timer.
       if (signal?.aborted) throw cancelledError();
       if (idle.fired) throw new StreamIdleError(this.idleTimeoutMs);
       const pending = calls.take();
