@@ -65,6 +65,9 @@ export interface BenchResult {
   turn_overhead_ratio_nocache: Figure;
   turn_ours_persist_all_p50_ms: Figure;
   turn_overhead_ratio_persist_all: Figure;
+  /** The floor on ours' transport (Node's http, not the SDK's stream) and ours against it: the loop's own overhead. */
+  turn_floor_same_transport_p50_ms: Figure;
+  turn_overhead_ratio_same_transport: Figure;
   turn_ratio_vs_openai_agents: Figure;
   turn_openai_agents_p50_ms: Figure;
   /** One tool turn through `mcp-agent serve` (POST /chat) against the in-process floor, paired. */
@@ -78,6 +81,9 @@ export interface BenchResult {
   http_naive_p50_ms: Figure;
   http_naive_ratio: Figure;
   http_turn_ratio_vs_naive: Figure;
+  /** The in-process floor on serve's transport (Node's http), and serve against it. */
+  http_floor_same_transport_p50_ms: Figure;
+  http_turn_ratio_same_transport: Figure;
   /** CPU of the serve process per turn, and of the naive server's (Linux only). */
   http_cpu_ms_per_turn: Figure;
   http_naive_cpu_ms_per_turn: Figure;
@@ -193,6 +199,8 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     turn_overhead_ratio_nocache: null,
     turn_ours_persist_all_p50_ms: null,
     turn_overhead_ratio_persist_all: null,
+    turn_floor_same_transport_p50_ms: null,
+    turn_overhead_ratio_same_transport: null,
     turn_ratio_vs_openai_agents: null,
     turn_openai_agents_p50_ms: null,
     http_turn_ratio: null,
@@ -204,6 +212,8 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     http_naive_p50_ms: null,
     http_naive_ratio: null,
     http_turn_ratio_vs_naive: null,
+    http_floor_same_transport_p50_ms: null,
+    http_turn_ratio_same_transport: null,
     http_cpu_ms_per_turn: null,
     http_naive_cpu_ms_per_turn: null,
     load: null,
@@ -289,6 +299,8 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.turn_overhead_ratio_nocache = round(t.overhead_ratio_nocache);
     r.turn_ours_persist_all_p50_ms = round(t.ours_persist_all_p50_ms);
     r.turn_overhead_ratio_persist_all = round(t.overhead_ratio_persist_all);
+    r.turn_floor_same_transport_p50_ms = round(t.floor_same_transport_p50_ms);
+    r.turn_overhead_ratio_same_transport = round(t.overhead_ratio_same_transport);
     r.turn_ratio_vs_openai_agents = round(t.ratio_vs_agents);
     r.turn_openai_agents_p50_ms = round(t.agents_p50_ms);
   });
@@ -303,6 +315,8 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.http_naive_p50_ms = round(h.naive_p50_ms);
     r.http_naive_ratio = round(h.naive_ratio);
     r.http_turn_ratio_vs_naive = round(h.http_turn_ratio_vs_naive);
+    r.http_floor_same_transport_p50_ms = round(h.floor_same_transport_p50_ms);
+    r.http_turn_ratio_same_transport = round(h.http_turn_ratio_same_transport);
     r.http_cpu_ms_per_turn = round(h.cpu_ms_per_turn, 2);
     r.http_naive_cpu_ms_per_turn = round(h.naive_cpu_ms_per_turn, 2);
   });

@@ -40,6 +40,9 @@ export interface HttpTurnResult {
   naive_ratio: number;
   /** POST /chat / the naive served floor. */
   http_turn_ratio_vs_naive: number;
+  /** The floor on serve's transport (Node's http, not the SDK's stream), and serve against it: the hop plus serve's work. */
+  floor_same_transport_p50_ms: number;
+  http_turn_ratio_same_transport: number;
   /** CPU time of the serve process, and of the naive server's, per turn (null off Linux). */
   cpu_ms_per_turn: number | null;
   naive_cpu_ms_per_turn: number | null;
@@ -135,10 +138,11 @@ export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
     if (system?.role !== 'system' || typeof system.content !== 'string' || !sent?.tools?.length) throw new Error('serve\'s first request has no system prompt or no tools');
     const same = { systemPrompt: system.content, tools: sent.tools, toolsAsSent: true };
     const floor = await makeFloor(srv, same);
+    const floorHttp = await makeFloor(srv, { ...same, transport: 'node-http' });
     naive = await startServedFloor({ modelUrl: srv.url, ...same });
     const naivePort = naive.port;
     child = serve.child;
-    opened.push(floor);
+    opened.push(floor, floorHttp);
     if (agents) opened.push(agents);
     if (agentsError) notes.push(`http_turn_ratio_vs_openai_agents: null, ${agentsError}`);
     const expected = ANSWER.text ?? '';
@@ -169,12 +173,12 @@ export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
       return done.text ?? '';
     });
     const naiveChat = timed('naive served floor', floor.toolName, async (n) => (JSON.parse(await post(agent, naivePort, '/chat', { messages: [{ role: 'user', content: `echo ${n}` }] })) as { reply: string }).reply);
-    const fns = [chat, timed('floor', floor.toolName, (n) => floor.turn(n)), stream, naiveChat];
+    const fns = [chat, timed('floor', floor.toolName, (n) => floor.turn(n)), stream, naiveChat, timed('floor on node-http', floorHttp.toolName, (n) => floorHttp.turn(n))];
     if (agents) fns.push(timed('@openai/agents', agents.toolName, (n) => agents.turn(n)));
     await interleaved(profile.turnWarmup, fns);
     // Each server process works only during its own turns: its CPU over the run, per turn it served.
     const cpu0 = [cpuMs(serve.child.pid), cpuMs(naive.pid)];
-    const [c, f, s, nv, a] = await interleaved(profile.turns, fns);
+    const [c, f, s, nv, fh, a] = await interleaved(profile.turns, fns);
     const cpu1 = [cpuMs(serve.child.pid), cpuMs(naive.pid)];
     const perTurn = (i: number, turns: number) => {
       const [before, after] = [cpu0[i], cpu1[i]];
@@ -191,11 +195,13 @@ export async function benchHttpTurn(ctx: Ctx): Promise<HttpTurnResult> {
       http_turn_ratio_vs_openai_agents: a ? pairedRatio(c, a) : null,
       naive_ratio: pairedRatio(nv, f),
       http_turn_ratio_vs_naive: pairedRatio(c, nv),
+      floor_same_transport_p50_ms: p50(fh),
+      http_turn_ratio_same_transport: pairedRatio(c, fh),
       cpu_ms_per_turn: perTurn(0, c.length + s.length),
       naive_cpu_ms_per_turn: perTurn(1, nv.length),
       ...(agentsError ? { agents_error: agentsError } : {}),
     };
-    log(`  http: POST /chat p50 ${result.http_chat_p50_ms.toFixed(2)} ms, /chat/stream p50 ${result.http_stream_p50_ms.toFixed(2)} ms, floor in process p50 ${result.floor_p50_ms.toFixed(2)} ms, naive served floor p50 ${result.naive_p50_ms.toFixed(2)} ms${a ? `, @openai/agents p50 ${p50(a).toFixed(2)} ms` : ''} (${c.length} turns each)`);
+    log(`  http: POST /chat p50 ${result.http_chat_p50_ms.toFixed(2)} ms, /chat/stream p50 ${result.http_stream_p50_ms.toFixed(2)} ms, floor in process p50 ${result.floor_p50_ms.toFixed(2)} ms (on serve's transport ${result.floor_same_transport_p50_ms.toFixed(2)} ms), naive served floor p50 ${result.naive_p50_ms.toFixed(2)} ms${a ? `, @openai/agents p50 ${p50(a).toFixed(2)} ms` : ''} (${c.length} turns each)`);
     return result;
   } finally {
     agent.destroy();

@@ -9,6 +9,8 @@
  *   written to disk, see Toolbox `persistMinMs`). Also timed without a cache, and with every result written to the
  *   file tier (`persistMinMs: 0`), which is what a slow cacheable tool pays.
  * - floor: the least code that can do the same with the `openai` SDK and the MCP SDK (tool list fetched once).
+ *   Ours streams its model requests on Node's `http` (src/core/llm/eventStream.ts), which costs far less than the
+ *   SDK's fetch and stream; so the same floor on that transport is timed too, which leaves our loop's own overhead.
  * - @openai/agents: Agent + Runner, Chat Completions model, MCPServerStdio with its tool list cached.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +23,7 @@ import { ApprovalPolicy } from '../../src/core/agent/approvals';
 import { ChatSession } from '../../src/core/agent/ChatSession';
 import { Toolbox } from '../../src/core/agent/toolbox';
 import { Cache } from '../../src/core/cache';
+import { openEventStream } from '../../src/core/llm/eventStream';
 import { OpenAIProvider } from '../../src/core/llm/openai';
 import { AgentManager } from '../../src/core/mcp/AgentManager';
 import type { ApprovalDecision, Approver } from '../../src/core/ports';
@@ -49,6 +52,9 @@ export interface TurnResult {
   overhead_p50_ratio: number;
   overhead_ratio_nocache: number;
   overhead_ratio_persist_all: number;
+  /** The floor on ours' transport (Node's http instead of the SDK's stream): what our loop itself adds. */
+  floor_same_transport_p50_ms: number;
+  overhead_ratio_same_transport: number;
   ratio_vs_agents: number | null;
   ratio_vs_agents_p50: number | null;
   agents_error?: string;
@@ -106,6 +112,8 @@ export interface FloorSame {
   systemPrompt?: string;
   tools?: ChatCompletionFunctionTool[];
   toolsAsSent?: boolean;
+  /** `sdk` (default): `chat.completions.create`; `node-http`: the transport ours streams on. */
+  transport?: 'sdk' | 'node-http';
 }
 
 /** The floor: a hand-written loop on the two SDKs, nothing it does not need. */
@@ -132,7 +140,11 @@ export async function makeFloor(srv: { url: string }, same: FloorSame = {}): Pro
       { role: 'user', content: `echo ${i}` },
     ];
     for (;;) {
-      const stream = await openai.chat.completions.create({ model: MODEL, messages, tools, stream: true, stream_options: { include_usage: true } });
+      const params = { model: MODEL, messages, tools, stream: true, stream_options: { include_usage: true } } as const;
+      const stream =
+        same.transport === 'node-http'
+          ? await openEventStream({ url: `${srv.url}/chat/completions`, headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }, body: JSON.stringify(params), headersTimeoutMs: 60_000 })
+          : await openai.chat.completions.create(params);
       let text = '';
       const calls: { id: string; name: string; args: string }[] = [];
       for await (const chunk of stream) {
@@ -156,7 +168,7 @@ export async function makeFloor(srv: { url: string }, same: FloorSame = {}): Pro
       });
     }
   };
-  return { name: 'floor', toolName: 'everything__echo', turn, close: () => mcp.close() };
+  return { name: same.transport === 'node-http' ? 'floor-node-http' : 'floor', toolName: 'everything__echo', turn, close: () => mcp.close() };
 }
 
 export async function makeAgents(srv: { url: string }): Promise<Contender> {
@@ -201,9 +213,10 @@ export async function benchTurn(ctx: Ctx): Promise<TurnResult> {
   try {
     // Set-up is not timed: start the server processes side by side.
     const setupStarted = performance.now();
-    const [m, floor, agents] = await Promise.allSettled([
+    const [m, floor, floorHttp, agents] = await Promise.allSettled([
       startOursManager(),
       makeFloor(srv),
+      makeFloor(srv, { transport: 'node-http' }),
       makeAgents(srv).catch((err: unknown) => {
         agentsError = `@openai/agents could not run here: ${errorText(err)}`;
         return undefined;
@@ -211,16 +224,18 @@ export async function benchTurn(ctx: Ctx): Promise<TurnResult> {
     ]);
     if (m.status === 'fulfilled') manager = m.value;
     if (floor.status === 'fulfilled') opened.push(floor.value);
+    if (floorHttp.status === 'fulfilled') opened.push(floorHttp.value);
     if (agents.status === 'fulfilled' && agents.value) opened.push(agents.value);
     if (m.status === 'rejected') throw m.reason;
     if (floor.status === 'rejected') throw floor.reason;
+    if (floorHttp.status === 'rejected') throw floorHttp.reason;
     const ours = makeOurs(srv, m.value, cacheDir);
     const oursNoCache = makeOurs(srv, m.value, undefined);
     const oursPersistAll = makeOurs(srv, m.value, path.join(cacheDir, 'persist-all'), 0);
     opened.push(ours, oursNoCache, oursPersistAll);
-    const contenders = [ours, floor.value, oursNoCache, oursPersistAll];
+    const contenders = [ours, floor.value, oursNoCache, oursPersistAll, floorHttp.value];
     if (agents.status === 'fulfilled' && agents.value) contenders.push(agents.value);
-    log(`  set-up (3 servers${agentsError ? '' : ', @openai/agents'}) ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
+    log(`  set-up (4 servers${agentsError ? '' : ', @openai/agents'}) ${((performance.now() - setupStarted) / 1000).toFixed(1)} s`);
     if (agentsError) {
       notes.push(`turn_ratio_vs_openai_agents: null, ${agentsError}`);
       log(`  ${agentsError}`);
@@ -244,8 +259,8 @@ export async function benchTurn(ctx: Ctx): Promise<TurnResult> {
     });
     await interleaved(profile.turnWarmup, fns);
     const samples = await interleaved(profile.turns, fns);
-    const [o, f, nc, pa] = samples;
-    const a = samples[4];
+    const [o, f, nc, pa, fh] = samples;
+    const a = samples[5];
     const result: TurnResult = {
       ours_p50_ms: p50(o),
       ours_nocache_p50_ms: p50(nc),
@@ -258,12 +273,14 @@ export async function benchTurn(ctx: Ctx): Promise<TurnResult> {
       overhead_p50_ratio: ratio(p50(o), p50(f)),
       overhead_ratio_nocache: pairedRatio(nc, f),
       overhead_ratio_persist_all: pairedRatio(pa, f),
+      floor_same_transport_p50_ms: p50(fh),
+      overhead_ratio_same_transport: pairedRatio(o, fh),
       ratio_vs_agents: a ? pairedRatio(o, a) : null,
       ratio_vs_agents_p50: a ? ratio(p50(o), p50(a)) : null,
       ...(agentsError ? { agents_error: agentsError } : {}),
     };
     log(
-      `  turn: ours p50 ${result.ours_p50_ms.toFixed(2)} ms (no cache ${result.ours_nocache_p50_ms.toFixed(2)} ms, every result to disk ${result.ours_persist_all_p50_ms.toFixed(2)} ms), floor p50 ${result.floor_p50_ms.toFixed(2)} ms` +
+      `  turn: ours p50 ${result.ours_p50_ms.toFixed(2)} ms (no cache ${result.ours_nocache_p50_ms.toFixed(2)} ms, every result to disk ${result.ours_persist_all_p50_ms.toFixed(2)} ms), floor p50 ${result.floor_p50_ms.toFixed(2)} ms (on ours' transport ${result.floor_same_transport_p50_ms.toFixed(2)} ms)` +
         (a ? `, @openai/agents p50 ${p50(a).toFixed(2)} ms` : '') +
         ` (${o.length} turns each)`,
     );

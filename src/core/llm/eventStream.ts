@@ -20,7 +20,7 @@ export interface EventStreamRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
-  signal: AbortSignal;
+  signal?: AbortSignal;
   /** How long to wait for the response headers. */
   headersTimeoutMs: number;
 }
@@ -60,7 +60,7 @@ function send(url: URL, request: EventStreamRequest): Promise<http.IncomingMessa
     const req = transport.request(url, {
       method: 'POST',
       headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) },
-      signal: request.signal,
+      ...(request.signal ? { signal: request.signal } : {}),
     });
     const timer = setTimeout(() => fail(new APIConnectionTimeoutError()), request.headersTimeoutMs);
     function fail(err: Error): void {
