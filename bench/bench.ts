@@ -57,6 +57,9 @@ export interface BenchResult {
   mcp_call_ours_p50_ms: Figure;
   mcp_call_raw_p50_ms: Figure;
   mcp_call_p50_ratio: Figure;
+  /** Against the raw call without progress or timeout options (the reference asks for them, as ours does). */
+  mcp_call_raw_plain_p50_ms: Figure;
+  mcp_call_overhead_ratio_vs_plain: Figure;
   turn_overhead_ratio: Figure;
   turn_ours_p50_ms: Figure;
   turn_floor_p50_ms: Figure;
@@ -191,6 +194,8 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     mcp_call_ours_p50_ms: null,
     mcp_call_raw_p50_ms: null,
     mcp_call_p50_ratio: null,
+    mcp_call_raw_plain_p50_ms: null,
+    mcp_call_overhead_ratio_vs_plain: null,
     turn_overhead_ratio: null,
     turn_ours_p50_ms: null,
     turn_floor_p50_ms: null,
@@ -288,6 +293,8 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.mcp_call_ours_p50_ms = round(m.ours_p50_ms, 4);
     r.mcp_call_raw_p50_ms = round(m.ref_p50_ms, 4);
     r.mcp_call_p50_ratio = round(m.p50_ratio);
+    r.mcp_call_raw_plain_p50_ms = round(m.plain_p50_ms, 4);
+    r.mcp_call_overhead_ratio_vs_plain = round(m.ratio_vs_plain);
   });
   await scenario('turn', async () => {
     const t = await benchTurn(ctx);

@@ -178,7 +178,7 @@ export class McpAgent extends EventEmitter<AgentEvents> {
 
   async callTool(name: string, args: Record<string, unknown>, opts: CallOptions = {}): Promise<CallToolResult> {
     const timeout = opts.timeoutMs ?? this.definition.timeoutMs;
-    const client = await this.ready(timeout, opts.signal);
+    const client = this.state === 'connected' && this.client ? this.client : await this.ready(timeout, opts.signal);
     try {
       return await this.callOn(client, name, args, opts, timeout);
     } catch (err) {
