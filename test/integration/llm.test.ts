@@ -459,6 +459,24 @@ describe('OpenAI provider against the scripted server', function () {
       );
     });
 
+    it('does not send the key along a redirect to another origin', async () => {
+      srv.enqueue({ text: 'elsewhere' });
+      // 127.0.0.1 and localhost are different origins (the host differs), though both reach the scripted server.
+      const elsewhere = srv.url.replace('127.0.0.1', 'localhost');
+      await withServer(
+        (_req, res) => {
+          res.writeHead(308, { location: `${elsewhere}/chat/completions` });
+          res.end();
+        },
+        async (url) => {
+          const r = await collect(new OpenAIProvider({ baseUrl: url, model: 'm', apiKey: KEY }).stream(user('x')));
+          assert.equal(r.text, 'elsewhere');
+          assert.equal(srv.chatRequests[0]?.headers.authorization, undefined);
+          assert.equal(srv.chatRequests[0]?.headers['content-type'], 'application/json');
+        },
+      );
+    });
+
     it('reads a stream a server compressed without being asked to', async () => {
       await withServer(
         (req, res) => {

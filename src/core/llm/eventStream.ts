@@ -25,7 +25,7 @@ export interface EventStreamRequest {
   headersTimeoutMs: number;
 }
 
-/** Redirects followed (307 and 308 only: those keep the method and body, as fetch does). */
+/** Redirects followed (307 and 308 only: those keep the method and body, as fetch does; to another origin, without the key). */
 const MAX_REDIRECTS = 5;
 /** An error response's body is read up to this much, for its message. */
 const MAX_ERROR_BODY = 1 << 20;
@@ -39,18 +39,28 @@ const MAX_ERROR_BODY = 1 << 20;
  */
 export async function openEventStream(request: EventStreamRequest): Promise<AsyncIterable<ChatCompletionChunk>> {
   let url = new URL(request.url);
+  let sent = request;
   for (let hops = 0; ; hops++) {
-    const res = await send(url, request);
+    const res = await send(url, sent);
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
     if ((status === 307 || status === 308) && location && hops < MAX_REDIRECTS) {
       res.resume();
-      url = new URL(location, url);
+      const next = new URL(location, url);
+      // As fetch does: credentials meant for one origin are not handed to another.
+      if (next.origin !== url.origin) sent = { ...sent, headers: withoutCredentials(sent.headers) };
+      url = next;
       continue;
     }
     if (status < 200 || status >= 300) throw await statusError(res, status);
     return chunks(decoded(res), res);
   }
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'openai-organization', 'openai-project']);
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase())));
 }
 
 function send(url: URL, request: EventStreamRequest): Promise<http.IncomingMessage> {
