@@ -14,7 +14,7 @@
  * On Linux the CPU each server process spends per turn is read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request } from 'node:http';
 import * as os from 'node:os';
@@ -63,23 +63,33 @@ async function startServe(srv: ModelProcess, dir: string): Promise<{ child: Chil
   await writeFile(config, JSON.stringify({ mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } }, llm: { baseUrl: srv.url, model: 'bench-model', apiKey: KEY, contextWindow: BENCH_WINDOW } }));
   // MCP_AGENT_BENCH_PROFILE=DIR writes a CPU profile of the serve process there (node --cpu-prof).
   const prof = process.env.MCP_AGENT_BENCH_PROFILE;
+  const logFile = path.join(dir, 'serve.log');
+  const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), process.env.MCP_AGENT_BENCH_CLI ?? path.join(ROOT, 'dist/cli.js'), 'serve', '--port', '0', '--config', config, '--yes', '--workspace', dir], {
     cwd: dir,
     env: { ...process.env, MCP_AGENT_DATA_DIR: path.join(dir, 'data'), MCP_AGENT_CACHE_DIR: path.join(dir, 'cache'), OPENAI_API_KEY: '' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', log],
   });
-  let stderr = '';
+  closeSync(log);
+  // Its log (a line per request) goes to a file, as a deployment's would: the bench process is the client being
+  // timed, so it must not also be woken to read every log line.
+  const logText = (): string => readFileSync(logFile, 'utf8');
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 60_000);
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(stderr);
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(logText());
       if (m) {
-        clearTimeout(timer);
+        clearInterval(poll);
         resolve(Number(m[1]));
+      } else if (Date.now() - started > 60_000) {
+        clearInterval(poll);
+        reject(new Error(`serve did not start: ${logText()}`));
       }
+    }, 20);
+    child.once('exit', (code) => {
+      clearInterval(poll);
+      reject(new Error(`serve exited ${code}: ${logText()}`));
     });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
   });
   return { child, port };
 }

@@ -362,6 +362,20 @@ describe('OpenAI provider against the scripted server', function () {
       assert.equal(srv.requests.length, 0);
     });
 
+    it('does not count the time the caller spends on an event as silence', async () => {
+      srv.enqueue({ text: 'abcdef', chunkSize: 1, delayMs: 30 });
+      const p = provider({ idleTimeoutMs: 150, retry: { maxRetries: 0 } });
+      const out: string[] = [];
+      for await (const e of p.stream(user('x'))) {
+        if (e.type !== 'text') continue;
+        out.push(e.delta);
+        // Far longer than the idle limit, on two of the deltas: the stream must not count it.
+        if (out.length === 1 || out.length === 4) await new Promise((r) => setTimeout(r, 400));
+      }
+      assert.equal(out.join(''), 'abcdef');
+      assert.equal(srv.chatRequests.length, 1);
+    });
+
     it('gives up on a stream that goes silent, and retries when nothing was shown yet', async () => {
       srv.enqueue({ text: 'slow', chunkSize: 1, delayMs: 3_000 }, { text: 'fast' });
       const r = await collect(provider({ idleTimeoutMs: 200 }).stream(user('x')));

@@ -154,8 +154,8 @@ export class OpenAIProvider implements ChatProvider {
       idle.start();
       try {
         for await (const chunk of stream) {
-          // The timer runs only while we wait on the network, not while the caller handles what we yielded.
-          idle.stop();
+          // The timer counts only while we wait on the network, not while the caller handles what we yielded.
+          idle.pause();
           if (chunk.usage) usage = fromWireUsage(chunk.usage);
           const choice = chunk.choices?.[0];
           const thought = reasoningDelta(choice?.delta);
@@ -276,20 +276,34 @@ function readEmbeddings(data: { index: number; embedding: unknown }[] | undefine
     });
 }
 
-/** Restarts on every chunk; `fired` tells the stream loop that silence, not the caller, ended it. */
+/**
+ * Restarts on every chunk; `fired` tells the stream loop that silence, not the caller, ended it. One timer for the
+ * whole stream, re-armed with `refresh()` (a chunk arrives every few milliseconds; a new timer each time cost more).
+ * While paused (the caller is handling what we yielded) a firing timer is ignored and `start()` arms a new one.
+ */
 class IdleTimer {
   fired = false;
   private timer: NodeJS.Timeout | undefined;
+  private paused = false;
   constructor(
     private readonly ms: number,
     private readonly onIdle: () => void,
   ) {}
   start(): void {
-    this.stop();
+    this.paused = false;
+    if (this.timer) {
+      this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.paused) return;
       this.fired = true;
       this.onIdle();
     }, this.ms);
+  }
+  pause(): void {
+    this.paused = true;
   }
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
