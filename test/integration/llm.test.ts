@@ -507,6 +507,40 @@ describe('OpenAI provider against the scripted server', function () {
       );
     });
 
+    it('reads a whole JSON completion from a server that ignores stream: true', async () => {
+      await withServer(
+        (req, res) => {
+          req.resume();
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              id: 'c1',
+              object: 'chat.completion',
+              created: 0,
+              model: 'm',
+              choices: [
+                {
+                  index: 0,
+                  message: { role: 'assistant', content: 'Looking.', reasoning_content: 'Think first.', tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'everything__echo', arguments: '{"message":"hi"}' } }] },
+                  finish_reason: 'tool_calls',
+                },
+              ],
+              usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
+            }),
+          );
+        },
+        async (url) => {
+          const r = await collect(new OpenAIProvider({ baseUrl: url, model: 'm' }).stream(user('x')));
+          assert.equal(r.error, undefined);
+          assert.equal(r.text, 'Looking.');
+          assert.deepEqual(r.events.filter((e) => e.type === 'reasoning').map((e) => (e as { delta: string }).delta), ['Think first.']);
+          assert.deepEqual(r.calls.map((c) => [c.id, c.name, c.arguments]), [['call_a', 'everything__echo', '{"message":"hi"}']]);
+          assert.equal(r.usage?.promptTokens, 12);
+          assert.equal(r.finish, 'tool_calls');
+        },
+      );
+    });
+
     it("reports a proxy's HTML error page by its status, not as malformed JSON", async () => {
       await withServer(
         (req, res) => {

@@ -53,6 +53,9 @@ export async function openEventStream(request: EventStreamRequest): Promise<Asyn
       continue;
     }
     if (status < 200 || status >= 300) throw await statusError(res, status);
+    // Some servers and proxies ignore `stream: true` and send the whole completion as JSON: read it as one chunk
+    // rather than as an event stream with no events in it (an empty answer, silently).
+    if (/^\s*application\/json\s*(;|$)/i.test(String(res.headers['content-type'] ?? ''))) return wholeAnswer(decoded(res), res);
     return chunks(decoded(res), res);
   }
 }
@@ -156,6 +159,31 @@ async function* chunks(body: Readable, res: http.IncomingMessage): AsyncGenerato
 }
 
 /** The body as a JSON object; anything else (HTML from a proxy, plain text) is kept as the message instead. */
+/** A non-streamed `chat.completion` as the one chunk that carries all of it. */
+async function* wholeAnswer(body: Readable, res: http.IncomingMessage): AsyncGenerator<ChatCompletionChunk> {
+  let text = '';
+  body.setEncoding('utf8');
+  for await (const piece of body) text += piece as string;
+  const data = JSON.parse(text) as { error?: unknown; id?: string; created?: number; model?: string; usage?: ChatCompletionChunk['usage']; choices?: Array<{ message?: Record<string, unknown>; finish_reason?: string | null }> };
+  if (data?.error) throw new APIError(undefined, data.error, undefined, toHeaders(res.headers));
+  const choice = data?.choices?.[0];
+  const message = choice?.message ?? {};
+  const calls = Array.isArray(message.tool_calls) ? (message.tool_calls as Array<Record<string, unknown>>) : [];
+  const delta = {
+    ...message,
+    role: 'assistant',
+    ...(calls.length ? { tool_calls: calls.map((call, index) => ({ index, ...call })) } : { tool_calls: undefined }),
+  } as unknown as ChatCompletionChunk.Choice.Delta;
+  yield {
+    id: data?.id ?? '',
+    object: 'chat.completion.chunk',
+    created: data?.created ?? 0,
+    model: data?.model ?? '',
+    choices: [{ index: 0, delta, finish_reason: (choice?.finish_reason ?? (calls.length ? 'tool_calls' : 'stop')) as ChatCompletionChunk.Choice['finish_reason'] }],
+    usage: data?.usage ?? null,
+  };
+}
+
 function parseJson(text: string): object | undefined {
   try {
     const value = JSON.parse(text) as unknown;
