@@ -507,6 +507,25 @@ describe('OpenAI provider against the scripted server', function () {
       );
     });
 
+    it('reports a compressed stream that breaks mid-way at once, keeping what arrived', async () => {
+      const packed = zlib.gzipSync(sse(chunk('first '), chunk('second '), chunk('third', 'stop'), '[DONE]'));
+      await withServer(
+        (req, res) => {
+          req.resume();
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+          // All but the end of the gzip stream, then the connection drops.
+          res.write(packed.subarray(0, packed.length - 20), () => setTimeout(() => res.socket?.destroy(), 50));
+        },
+        async (url) => {
+          const started = performance.now();
+          const r = await collect(new OpenAIProvider({ baseUrl: url, model: 'm', retry: { maxRetries: 0 } }).stream(user('x')));
+          assert.ok(performance.now() - started < 3_000, 'no wait for the idle timer');
+          assert.ok(r.error, 'the break is reported');
+          assert.match(r.text, /^first /);
+        },
+      );
+    });
+
     it('reads a whole JSON completion from a server that ignores stream: true', async () => {
       await withServer(
         (req, res) => {

@@ -96,14 +96,19 @@ function send(url: URL, request: EventStreamRequest): Promise<http.IncomingMessa
 
 /** The body, unpacked if a server compressed it even though we did not ask it to. */
 function decoded(res: http.IncomingMessage): Readable {
+  const unpack = (z: Readable & NodeJS.WritableStream): Readable => {
+    // pipe() does not pass errors on: a connection that breaks (or is aborted) must end the reader too.
+    res.once('error', (err) => z.destroy(err));
+    return res.pipe(z);
+  };
   switch (res.headers['content-encoding']?.trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
-      return res.pipe(zlib.createGunzip());
+      return unpack(zlib.createGunzip());
     case 'deflate':
-      return res.pipe(zlib.createInflate());
+      return unpack(zlib.createInflate());
     case 'br':
-      return res.pipe(zlib.createBrotliDecompress());
+      return unpack(zlib.createBrotliDecompress());
     default:
       return res;
   }
@@ -158,7 +163,6 @@ async function* chunks(body: Readable, res: http.IncomingMessage): AsyncGenerato
   }
 }
 
-/** The body as a JSON object; anything else (HTML from a proxy, plain text) is kept as the message instead. */
 /** A non-streamed `chat.completion` as the one chunk that carries all of it. */
 async function* wholeAnswer(body: Readable, res: http.IncomingMessage): AsyncGenerator<ChatCompletionChunk> {
   let text = '';
@@ -184,6 +188,7 @@ async function* wholeAnswer(body: Readable, res: http.IncomingMessage): AsyncGen
   };
 }
 
+/** The body as a JSON object; anything else (HTML from a proxy, plain text) is kept as the message instead. */
 function parseJson(text: string): object | undefined {
   try {
     const value = JSON.parse(text) as unknown;
