@@ -87,6 +87,8 @@ export interface BenchResult {
   /** The in-process floor on serve's transport (Node's http), and serve against it. */
   http_floor_same_transport_p50_ms: Figure;
   http_turn_ratio_same_transport: Figure;
+  /** POST /chat / the floor over the first rounds after serve started, before V8 has optimized either (cold). */
+  http_turn_ratio_cold: Figure;
   /** CPU of the serve process per turn, and of the naive server's (Linux only). */
   http_cpu_ms_per_turn: Figure;
   http_naive_cpu_ms_per_turn: Figure;
@@ -219,6 +221,7 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     http_turn_ratio_vs_naive: null,
     http_floor_same_transport_p50_ms: null,
     http_turn_ratio_same_transport: null,
+    http_turn_ratio_cold: null,
     http_cpu_ms_per_turn: null,
     http_naive_cpu_ms_per_turn: null,
     load: null,
@@ -324,6 +327,7 @@ export async function runBench(profile: Profile, opts: RunOptions = {}): Promise
     r.http_turn_ratio_vs_naive = round(h.http_turn_ratio_vs_naive);
     r.http_floor_same_transport_p50_ms = round(h.floor_same_transport_p50_ms);
     r.http_turn_ratio_same_transport = round(h.http_turn_ratio_same_transport);
+    r.http_turn_ratio_cold = round(h.http_turn_ratio_cold);
     r.http_cpu_ms_per_turn = round(h.cpu_ms_per_turn, 2);
     r.http_naive_cpu_ms_per_turn = round(h.naive_cpu_ms_per_turn, 2);
   });

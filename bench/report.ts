@@ -159,6 +159,7 @@ const DETAILS: Array<[keyof BenchResult, string]> = [
   ['http_turn_ratio_vs_naive', 'HTTP turn ratio, serve (POST /chat) / naive served floor'],
   ['http_floor_same_transport_p50_ms', "HTTP turn p50, the floor in process streaming on serve's transport (Node's http) (ms)"],
   ['http_turn_ratio_same_transport', "HTTP turn ratio, serve (POST /chat) / the floor on serve's transport"],
+  ['http_turn_ratio_cold', 'HTTP turn ratio, serve (POST /chat) / floor, the first 50 rounds after serve started (cold)'],
   ['http_cpu_ms_per_turn', 'HTTP turn, CPU of the serve process per turn (ms)'],
   ['http_naive_cpu_ms_per_turn', 'HTTP turn, CPU of the naive server process per turn (ms)'],
   ['fanout_tool_phase_p50_ms', 'Fan-out tool phase p50 (ms)'],

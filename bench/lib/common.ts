@@ -15,6 +15,11 @@ export interface Profile {
   /** Full tool turns per contender (after warm-up). */
   turns: number;
   turnWarmup: number;
+  /**
+   * Warm-up rounds of the HTTP turn, whose server is a fresh process: its code (and the scripted model's) keeps
+   * getting faster for a few hundred turns while V8 optimizes it, and a server's users see its steady state.
+   */
+  httpWarmup: number;
   /** Repetitions of the 16-call fan-out turn. */
   fanoutReps: number;
   fanoutCalls: number;
@@ -42,19 +47,19 @@ export interface Profile {
 
 export const PROFILES: Record<Profile['name'], Profile> = {
   full: {
-    name: 'full', mcpPairs: 4, mcpCalls: 1000, mcpWarmup: 300, turns: 150, turnWarmup: 30, fanoutReps: 20, fanoutCalls: 16, fanoutServers: 4,
+    name: 'full', mcpPairs: 4, mcpCalls: 1000, mcpWarmup: 300, turns: 150, turnWarmup: 30, httpWarmup: 500, fanoutReps: 20, fanoutCalls: 16, fanoutServers: 4,
     startupServers: 20, startupReps: 3, startupSingles: 20, startupRaw: true, cacheMemoryHits: 50_000, cacheFileHits: 1000, memoryServers: 20,
     activationRuns: 3, webviewTokens: 10_000, webviewTokensPerSecond: 1000, webviewRuns: 3,
     loadConcurrency: [50, 200], loadTokens: 60,
   },
   quick: {
-    name: 'quick', mcpPairs: 4, mcpCalls: 200, mcpWarmup: 100, turns: 60, turnWarmup: 10, fanoutReps: 4, fanoutCalls: 16, fanoutServers: 4,
+    name: 'quick', mcpPairs: 4, mcpCalls: 200, mcpWarmup: 100, turns: 60, turnWarmup: 10, httpWarmup: 200, fanoutReps: 4, fanoutCalls: 16, fanoutServers: 4,
     startupServers: 8, startupReps: 1, startupSingles: 2, startupRaw: false, cacheMemoryHits: 10_000, cacheFileHits: 200, memoryServers: 8,
     activationRuns: 0, webviewTokens: 3000, webviewTokensPerSecond: 1000, webviewRuns: 1,
     loadConcurrency: [50], loadTokens: 30,
   },
   smoke: {
-    name: 'smoke', mcpPairs: 1, mcpCalls: 20, mcpWarmup: 5, turns: 2, turnWarmup: 1, fanoutReps: 1, fanoutCalls: 4, fanoutServers: 2,
+    name: 'smoke', mcpPairs: 1, mcpCalls: 20, mcpWarmup: 5, turns: 2, turnWarmup: 1, httpWarmup: 1, fanoutReps: 1, fanoutCalls: 4, fanoutServers: 2,
     startupServers: 2, startupReps: 1, startupSingles: 1, startupRaw: false, cacheMemoryHits: 200, cacheFileHits: 10, memoryServers: 1,
     activationRuns: 0, webviewTokens: 200, webviewTokensPerSecond: 1000, webviewRuns: 0,
     loadConcurrency: [4], loadTokens: 5,
