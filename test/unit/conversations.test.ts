@@ -109,6 +109,8 @@ describe('Conversations', () => {
       loaded.messages.map((m) => m.content),
       Array.from({ length: 40 }, (_, i) => `m${i}`),
     );
+    // The store keeps one empty file made ahead for its next write (SpareFile); close() removes it.
+    await store.close();
     assert.deepEqual(readdirSync(convDir), [`${conv.id}.json`], 'no temp files left behind');
   });
 

@@ -19,7 +19,7 @@ import { checkConversationId, DEFAULT_TITLE, isValidConversationId, newConversat
 import type { ChatMessage } from '../llm/types';
 import { applyQuery, compareSummaries, ConversationError, type Conversation, type ConversationInit, type ConversationStore, type ConversationSummary, type ListQuery } from './types';
 import { silentLogger, type Logger } from '../ports';
-import { writeFileAtomic } from '../util/atomicWrite';
+import { isAtomicTempFile, SpareFile, writeFileAtomic } from '../util/atomicWrite';
 import { withFileLock } from '../util/fileLock';
 import { SyncBatcher } from '../util/syncBatcher';
 import { resolveDataDir } from '../util/paths';
@@ -37,6 +37,8 @@ export { isValidConversationId, newConversationId };
 /** How much of a file `list()` reads to find the summary line. */
 const HEAD_BYTES = 16 * 1024;
 const LIST_BATCH = 32;
+/** A temp file this old belongs to no write in progress (writes take milliseconds; a spare is used within 10 minutes). */
+const STALE_TEMP_MS = 60 * 60 * 1000;
 
 function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
@@ -73,6 +75,8 @@ export class Conversations implements ConversationStore {
   /** Tail of the per-id operation chain: writes to one conversation run one at a time. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly sync = new SyncBatcher();
+  /** The next write's file, made ahead (see SpareFile): a turn's answer does not wait for a file to be created. */
+  private readonly spare = new SpareFile();
   private dirReady = false;
   /** Corrupt files already warned about (path + size + mtime), so repeated list() calls do not repeat warnings. */
   private readonly warned = new Set<string>();
@@ -99,6 +103,7 @@ export class Conversations implements ConversationStore {
   }
 
   close(): Promise<void> {
+    this.spare.close();
     return this.flush();
   }
 
@@ -175,6 +180,7 @@ export class Conversations implements ConversationStore {
       throw new ConversationError(`cannot read ${this.dir}: ${errMessage(err)}`, 'io', '');
     }
     const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter(isValidConversationId);
+    await this.reapTempFiles(names.filter(isAtomicTempFile));
     const out: ConversationSummary[] = [];
     // In batches: thousands of conversations must not mean thousands of open files (EMFILE).
     for (let i = 0; i < ids.length; i += LIST_BATCH) {
@@ -183,6 +189,19 @@ export class Conversations implements ConversationStore {
     }
     out.sort(compareSummaries);
     return applyQuery(out, query);
+  }
+
+  /** Temp files a crashed process left (a write cut short, an unused spare): removed once they are an hour old. */
+  private async reapTempFiles(names: string[]): Promise<void> {
+    const now = Date.now();
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      try {
+        if (now - (await fs.stat(file)).mtimeMs > STALE_TEMP_MS) await fs.unlink(file);
+      } catch {
+        // gone already, or not ours to remove: list() reads conversations, it does not fail on litter
+      }
+    }
   }
 
   private file(id: string): string {
@@ -238,7 +257,7 @@ export class Conversations implements ConversationStore {
       await this.ensureDir();
       const file = this.file(conv.id);
       // Visible and whole once renamed; on the device within the batcher's window (see syncBatcher.ts).
-      await writeFileAtomic(file, encode(conv), { fsync: false, syncLater: this.sync });
+      await writeFileAtomic(file, encode(conv), { fsync: false, syncLater: this.sync, spare: this.spare });
     } catch (err) {
       // The directory may have been removed under us: make it again on the next write.
       this.dirReady = false;
