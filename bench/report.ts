@@ -45,7 +45,7 @@ export const ROWS: Row[] = [
     unit: '×',
     target: 1.15,
     why: (r) =>
-      `p50 ${fmt(r.http_chat_p50_ms)} ms (stream to its last event ${fmt(r.http_stream_p50_ms)} ms, ratio ${fmt(r.http_stream_ratio, 3)}) vs ${fmt(r.http_floor_p50_ms)} ms in process. The same floor behind a naive HTTP server in its own process is ${fmt(r.http_naive_ratio, 3)}× the floor, and serve ${fmt(r.http_turn_ratio_vs_naive, 3)}× that; see Findings`,
+      `p50 ${fmt(r.http_chat_p50_ms)} ms (stream to its last event ${fmt(r.http_stream_p50_ms)} ms, ratio ${fmt(r.http_stream_ratio, 3)}) vs ${fmt(r.http_floor_p50_ms)} ms in process, serve warmed to its steady state; over the first 50 rounds after it started ${fmt(r.http_turn_ratio_cold, 3)}. The same floor behind a naive HTTP server in its own process is ${fmt(r.http_naive_ratio, 3)}× the floor, and serve ${fmt(r.http_turn_ratio_vs_naive, 3)}× that; see Findings`,
   },
   {
     key: 'http_turn_ratio_vs_openai_agents',
