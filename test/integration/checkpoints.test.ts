@@ -113,6 +113,35 @@ describe('checkpoints (a shadow git repository)', function () {
     await assert.rejects(cp.resolve('zzzz'), /no checkpoint "zzzz"/);
   });
 
+  it('stages by name a few changes (names with glob characters too) and many at once, and continues the branch of another instance', async function () {
+    // '*' and ':' cannot be in a Windows file name.
+    if (process.platform === 'win32') this.skip();
+    const first = await cp.snapshot('turn', 'first');
+    // A few: staged by name. Names a pathspec would read as patterns must be taken as they are.
+    fs.writeFileSync(path.join(ws, '*.ts'), 'star\n');
+    fs.writeFileSync(path.join(ws, '[ab].txt'), 'brackets\n');
+    fs.writeFileSync(path.join(ws, ':(exclude)x'), 'magic\n');
+    fs.writeFileSync(path.join(ws, 'src', 'a.ts'), 'export const a = 3;\n');
+    fs.rmSync(path.join(ws, 'run.sh'));
+    await cp.snapshot('turn', 'a few');
+    // Many (over the number staged by name): a plain add -A.
+    fs.mkdirSync(path.join(ws, 'many'));
+    for (let i = 0; i < 1200; i++) fs.writeFileSync(path.join(ws, 'many', `f${i}.ts`), `${i}\n`);
+    fs.rmSync(path.join(ws, 'src', 'a.ts'));
+    // A second instance on the same shadow repository (another window, the CLI) continues the same branch.
+    const other = new Checkpoints({ workspace: ws, dir: path.join(root, 'data', 'checkpoints'), maxFileBytes: 1024 });
+    const many = await other.snapshot('turn', 'many');
+    assert.deepEqual((await cp.list()).map((c) => c.label), ['many', 'a few', 'first']);
+    assert.equal((await cp.changes(many.id)).length, 0, 'the snapshot took every change');
+
+    const restored = await cp.restore(first.id);
+    assert.equal(restored.files.length, 1200 + 3 + 2);
+    assert.equal(fs.readFileSync(path.join(ws, 'src', 'a.ts'), 'utf8'), 'export const a = 1;\r\n');
+    assert.ok(fs.existsSync(path.join(ws, 'run.sh')));
+    for (const gone of ['*.ts', '[ab].txt', ':(exclude)x', 'many']) assert.ok(!fs.existsSync(path.join(ws, gone)), gone);
+    assert.deepEqual((await cp.list()).map((c) => c.kind), ['restore', 'turn', 'turn', 'turn']);
+  });
+
   it('says plainly when git is missing', async () => {
     assert.equal(await Checkpoints.unavailable('git'), undefined);
     assert.equal(await Checkpoints.unavailable('/nonexistent/git'), GIT_MISSING);
