@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import type { Logger } from '../../src/core/ports.js';
 import { resolveLlmConfig } from '../../src/core/llm/config.js';
+import { openEventStream } from '../../src/core/llm/eventStream.js';
 import { createOpenAIProvider, OpenAIProvider, type OpenAIProviderOptions } from '../../src/core/llm/openai.js';
 import { rankToolsDetailed } from '../../src/core/llm/toolRanking.js';
 import { LlmError, type ChatRequest, type FunctionSpec, type StreamEvent, type ToolCall, type Usage } from '../../src/core/llm/types.js';
@@ -591,6 +592,83 @@ describe('OpenAI provider against the scripted server', function () {
           assert.equal(r.text, 'ab');
         },
       );
+    });
+
+    describe('limits on what a server sends', () => {
+      /** Writes `piece` until the client goes away; resolves with how much it wrote. */
+      const endless = (res: http.ServerResponse, piece: string): Promise<number> =>
+        new Promise((resolve) => {
+          let sent = 0;
+          let open = true;
+          res.on('close', () => {
+            open = false;
+            resolve(sent);
+          });
+          const pump = (): void => {
+            while (open && sent < 200 * 1024 * 1024) {
+              sent += piece.length;
+              if (!res.write(piece)) return void res.once('drain', pump);
+            }
+            if (open) res.end();
+          };
+          pump();
+        });
+
+      it('stops one endless event (a line that never ends) at 16 MiB, with a message that says so', async () => {
+        let written: Promise<number> | undefined;
+        await withServer(
+          (req, res) => {
+            req.resume();
+            res.writeHead(200, { 'content-type': 'text/event-stream' });
+            res.write('data: {"choices":[{"index":0,"delta":{"content":"');
+            written = endless(res, 'x'.repeat(64 * 1024));
+          },
+          async (url) => {
+            const r = await collect(new OpenAIProvider({ baseUrl: url, model: 'm', retry: { maxRetries: 0 } }).stream(user('x')));
+            assert.equal(r.error?.kind, 'server');
+            assert.match(r.error.message, /sent one event over 16 MiB, so the answer was stopped/);
+            assert.ok((await written!) < 24 * 1024 * 1024, 'the connection was closed once the limit was passed');
+          },
+        );
+      });
+
+      it('stops an answer sent as one JSON document past 16 MiB', async () => {
+        await withServer(
+          (req, res) => {
+            req.resume();
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.write('{"choices":[{"index":0,"message":{"role":"assistant","content":"');
+            void endless(res, 'y'.repeat(64 * 1024));
+          },
+          async (url) => {
+            const r = await collect(new OpenAIProvider({ baseUrl: url, model: 'm', retry: { maxRetries: 0 } }).stream(user('x')));
+            assert.equal(r.error?.kind, 'server');
+            assert.match(r.error.message, /sent an answer as one JSON document over 16 MiB/);
+          },
+        );
+      });
+
+      it('stops a stream of well-formed events past the answer limit, keeping what arrived', async () => {
+        await withServer(
+          (req, res) => {
+            req.resume();
+            res.writeHead(200, { 'content-type': 'text/event-stream' });
+            void endless(res, sse(chunk('z')));
+          },
+          async (url) => {
+            // The limit is 256 MiB; the same code with a small one, through the transport directly.
+            const stream = await openEventStream({ url: `${url}/chat/completions`, headers: { 'content-type': 'application/json' }, body: '{}', headersTimeoutMs: 5000, limits: { answerChars: 100_000 } });
+            let text = '';
+            await assert.rejects(
+              (async () => {
+                for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+              })(),
+              (err: unknown) => err instanceof LlmError && /sent an answer over 100000 characters/.test(err.message),
+            );
+            assert.ok(text.length > 100 && text.length < 1000, `${text.length} characters of answer arrived before the stop`);
+          },
+        );
+      });
     });
   });
 

@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { LlmError } from './types.js';
 
 export interface EventStreamRequest {
   url: string;
@@ -23,12 +24,32 @@ export interface EventStreamRequest {
   signal?: AbortSignal;
   /** How long to wait for the response headers. */
   headersTimeoutMs: number;
+  /** Limits on what the server may send (defaults: MAX_EVENT_CHARS, MAX_ANSWER_CHARS). */
+  limits?: { eventChars?: number; answerChars?: number };
 }
 
 /** Redirects followed (307 and 308 only: those keep the method and body, as fetch does; to another origin, without the key). */
 const MAX_REDIRECTS = 5;
 /** An error response's body is read up to this much, for its message. */
 const MAX_ERROR_BODY = 1 << 20;
+/**
+ * One event (a chunk), or an answer sent as one JSON document, past this many characters is refused: both are held in
+ * memory whole and parsed at once, and a real chunk is a few hundred bytes. Without a limit a broken or hostile
+ * server could send one endless line and take the process's memory.
+ */
+export const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+/**
+ * A streamed answer past this many characters is stopped. Generous: every token costs an event of about 200 bytes, so
+ * 100,000 tokens of reasoning and answer are about 20 MB of events.
+ */
+export const MAX_ANSWER_CHARS = 256 * 1024 * 1024;
+
+const MIB = 1024 * 1024;
+
+function tooLarge(url: URL, what: string, limit: number): LlmError {
+  const size = limit >= MIB ? `${Math.round(limit / MIB)} MiB` : `${limit} characters`;
+  return new LlmError(`The model server at ${url.origin} sent ${what} over ${size}, so the answer was stopped. A chat endpoint does not send that much; check the base URL.`, 'server');
+}
 
 /**
  * Sends the request and returns its chunks once the response headers say 2xx. Throws the SDK's errors: an
@@ -55,8 +76,9 @@ export async function openEventStream(request: EventStreamRequest): Promise<Asyn
     if (status < 200 || status >= 300) throw await statusError(res, status);
     // Some servers and proxies ignore `stream: true` and send the whole completion as JSON: read it as one chunk
     // rather than as an event stream with no events in it (an empty answer, silently).
-    if (/^\s*application\/json\s*(;|$)/i.test(String(res.headers['content-type'] ?? ''))) return wholeAnswer(decoded(res), res);
-    return chunks(decoded(res), res);
+    const limits = { url, eventChars: request.limits?.eventChars ?? MAX_EVENT_CHARS, answerChars: request.limits?.answerChars ?? MAX_ANSWER_CHARS };
+    if (/^\s*application\/json\s*(;|$)/i.test(String(res.headers['content-type'] ?? ''))) return wholeAnswer(decoded(res), res, limits);
+    return chunks(decoded(res), res, limits);
   }
 }
 
@@ -135,15 +157,29 @@ async function statusError(res: http.IncomingMessage, status: number): Promise<A
 }
 
 /** The chunks of `data:` events up to `[DONE]`; the body is still read to its end, so the connection can be reused. */
-async function* chunks(body: Readable, res: http.IncomingMessage): AsyncGenerator<ChatCompletionChunk> {
+interface Limits {
+  url: URL;
+  eventChars: number;
+  answerChars: number;
+}
+
+async function* chunks(body: Readable, res: http.IncomingMessage, limits: Limits): AsyncGenerator<ChatCompletionChunk> {
   const ready: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => void ready.push(event) });
   let done = false;
   let headers: Headers | undefined;
+  // Characters read in all, and since the last whole event (about what the parser is holding).
+  let total = 0;
+  let pending = 0;
   body.setEncoding('utf8');
   try {
     for await (const piece of body) {
+      total += (piece as string).length;
+      pending += (piece as string).length;
+      if (pending > limits.eventChars) throw tooLarge(limits.url, 'one event', limits.eventChars);
+      if (total > limits.answerChars) throw tooLarge(limits.url, 'an answer', limits.answerChars);
       parser.feed(piece as string);
+      if (ready.length) pending = 0;
       for (const event of ready.splice(0)) {
         if (done) continue;
         if (event.data.startsWith('[DONE]')) {
@@ -164,10 +200,17 @@ async function* chunks(body: Readable, res: http.IncomingMessage): AsyncGenerato
 }
 
 /** A non-streamed `chat.completion` as the one chunk that carries all of it. */
-async function* wholeAnswer(body: Readable, res: http.IncomingMessage): AsyncGenerator<ChatCompletionChunk> {
+async function* wholeAnswer(body: Readable, res: http.IncomingMessage, limits: Limits): AsyncGenerator<ChatCompletionChunk> {
   let text = '';
   body.setEncoding('utf8');
-  for await (const piece of body) text += piece as string;
+  try {
+    for await (const piece of body) {
+      text += piece as string;
+      if (text.length > limits.eventChars) throw tooLarge(limits.url, 'an answer as one JSON document', limits.eventChars);
+    }
+  } finally {
+    if (!res.complete) res.destroy();
+  }
   const data = JSON.parse(text) as { error?: unknown; id?: string; created?: number; model?: string; usage?: ChatCompletionChunk['usage']; choices?: Array<{ message?: Record<string, unknown>; finish_reason?: string | null }> };
   if (data?.error) throw new APIError(undefined, data.error, undefined, toHeaders(res.headers));
   const choice = data?.choices?.[0];
