@@ -52,6 +52,14 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
   {
+    // The CLI's proxy libraries (undici, http(s)-proxy-agent), required by src/cli/proxy.ts only when a proxy is set.
+    entryPoints: ['src/cli/proxyAgents.ts'],
+    outfile: 'dist/proxyAgents.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     // OpenAI's tokenizer (2 MB of ranks), required by src/core/context/tokens.ts on first use, beside host.js and cli.js.
     entryPoints: ['src/core/context/tokenizerEntry.ts'],
     outfile: 'dist/tokenizer.js',

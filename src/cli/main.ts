@@ -15,6 +15,7 @@ import { runLogin, runLogout } from './oauth/commands';
 import { runCheckpoints } from './commands/checkpoints';
 import { version } from './version';
 import { visibleControls } from '../core/util/untrusted';
+import { installFetchProxyFromEnv } from './proxy';
 
 const USAGE = `mcp-agent ${version}: an agent that speaks the Model Context Protocol
 
@@ -120,6 +121,9 @@ function commonOptions(values: {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // HTTPS_PROXY, HTTP_PROXY and NO_PROXY for every fetch (MCP servers over HTTP, OAuth, embeddings); model requests
+  // get theirs per request (cli/proxy.ts).
+  installFetchProxyFromEnv();
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     process.stdout.write(USAGE);
     return command ? EXIT.ok : EXIT.usage;

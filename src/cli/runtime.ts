@@ -16,6 +16,7 @@ import { version } from './version';
 import { trustedEndpoint } from './workspaceTrust';
 import * as path from 'node:path';
 import { visibleControls } from '../core/util/untrusted';
+import { modelAgentFromEnv } from './proxy';
 
 export interface CliRuntimeOptions extends CommonOptions {
   model?: string;
@@ -71,6 +72,7 @@ export async function startCliRuntime(opts: CliRuntimeOptions, config?: LoadedCo
       envDir: opts.workspace,
       auth: createCliAuth({ interactive, logger }),
       clientInfo: { name: 'mcp-agent', version },
+      modelAgent: modelAgentFromEnv(),
       clientHandlers: (rt) =>
         cliClientHandlers({
           workspace: opts.workspace,

@@ -8,6 +8,7 @@
  *
  * A feature wired here is wired once for every front.
  */
+import type { Agent as HttpAgent } from 'node:http';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Agent } from './agent/Agent';
 import { ApprovalPolicy } from './agent/approvals';
@@ -76,6 +77,8 @@ export interface RuntimePorts {
    * in Restricted Mode. Default: yes.
    */
   readWorkspaceInstructions?: () => boolean;
+  /** The agent for a model request to `url`: the CLI's proxy from the environment. Unset: Node's default agent. */
+  modelAgent?: (url: URL) => HttpAgent | undefined;
   /** Called with every server connection as it is made (VS Code attaches a log channel). */
   onServer?: (agent: McpAgent) => void;
 }
@@ -256,10 +259,14 @@ export class AgentRuntime {
    * The OpenAI-compatible model service the settings describe, or undefined when they do not resolve (or name
    * `vscode-lm`). The same instance serves turns, so sampling and chat share one client.
    */
+  private modelAgent(): { agentFor?: (url: URL) => HttpAgent | undefined } {
+    return this.ports.modelAgent ? { agentFor: this.ports.modelAgent } : {};
+  }
+
   openAIProvider(): ChatProvider | undefined {
     if (this.current.llm.provider === 'vscode-lm') return undefined;
     try {
-      this.openai ??= createOpenAIProvider(this.llm(), this.ports.logger);
+      this.openai ??= createOpenAIProvider(this.llm(), this.ports.logger, this.modelAgent());
       return this.openai;
     } catch {
       return undefined;
@@ -270,7 +277,7 @@ export class AgentRuntime {
     const s = this.current;
     const { ports } = this;
     const llm = s.llm.provider === 'vscode-lm' ? resolveLlmConfig({ section: { ...s.llm, provider: 'vscode-lm' }, env: {} }) : this.llm();
-    const provider = (await ports.provider?.(s, llm)) ?? this.openAIProvider() ?? createOpenAIProvider(llm, ports.logger);
+    const provider = (await ports.provider?.(s, llm)) ?? this.openAIProvider() ?? createOpenAIProvider(llm, ports.logger, this.modelAgent());
     // Every secret value known: kept out of commands' environment, stored conversations and cache entries.
     const secrets = () => this.knownSecrets(llm.apiKey);
     let builtins = createBuiltinTools({

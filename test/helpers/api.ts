@@ -41,7 +41,7 @@ export async function makeWorkspace(opts: WorkspaceOptions = {}): Promise<TestWo
 }
 
 /** Variables that would point the child somewhere else; `undefined` removes them (spawn skips undefined values). */
-const FOREIGN_ENV = ['OPENAI_BASE_URL', 'OPENAI_API_BASE', 'OPENAI_API_KEY', 'OPENAI_MODEL', 'MCP_AGENT_TOKEN', 'XDG_DATA_HOME', 'XDG_CACHE_HOME'];
+const FOREIGN_ENV = ['OPENAI_BASE_URL', 'OPENAI_API_BASE', 'OPENAI_API_KEY', 'OPENAI_MODEL', 'MCP_AGENT_TOKEN', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
 
 /**
  * The child's environment additions: the scripted server as the LLM, the temp data and cache dirs, and nothing

@@ -24,6 +24,8 @@ export interface EventStreamRequest {
   signal?: AbortSignal;
   /** How long to wait for the response headers. */
   headersTimeoutMs: number;
+  /** The agent for a request to `url` (a proxy's); undefined: Node's default agent. */
+  agentFor?: (url: URL) => http.Agent | undefined;
   /** Limits on what the server may send (defaults: MAX_EVENT_CHARS, MAX_ANSWER_CHARS). */
   limits?: { eventChars?: number; answerChars?: number };
 }
@@ -92,9 +94,11 @@ function send(url: URL, request: EventStreamRequest): Promise<http.IncomingMessa
   return new Promise((resolve, reject) => {
     const transport = url.protocol === 'https:' ? https : http;
     let settled = false;
+    const agent = request.agentFor?.(url);
     const req = transport.request(url, {
       method: 'POST',
       headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) },
+      ...(agent ? { agent } : {}),
       ...(request.signal ? { signal: request.signal } : {}),
     });
     const timer = setTimeout(() => fail(new APIConnectionTimeoutError()), request.headersTimeoutMs);

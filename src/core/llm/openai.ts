@@ -1,4 +1,5 @@
 /** The ChatProvider for OpenAI and every server that speaks its Chat Completions API (Ollama, vLLM, LM Studio, ...). */
+import type { Agent } from 'node:http';
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { Logger } from '../ports.js';
@@ -26,6 +27,8 @@ export interface OpenAIProviderOptions {
   sendReasoning?: SendReasoning;
   /** `reasoning_effort` for reasoning models; unset: not sent. */
   reasoningEffort?: ReasoningEffort;
+  /** The agent for a chat request to `url` (the CLI's proxy); unset: Node's default. */
+  agentFor?: (url: URL) => Agent | undefined;
 }
 
 /** Inputs per embeddings request; OpenAI allows 2048, local servers often far fewer. */
@@ -44,6 +47,7 @@ export class OpenAIProvider implements ChatProvider {
   private readonly sendReasoning: SendReasoning;
   private readonly reasoningEffort: ReasoningEffort | undefined;
   private readonly requestTimeoutMs: number;
+  private readonly agentFor?: (url: URL) => Agent | undefined;
   /** The streamed chat request's headers, the ones the SDK would send: the key, and OpenAI's organization and project. */
   private readonly chatHeaders: Record<string, string>;
   /** Set once the endpoint showed it has no embeddings, so ranking does not ask again every turn. */
@@ -60,6 +64,7 @@ export class OpenAIProvider implements ChatProvider {
     this.sendReasoning = options.sendReasoning ?? 'auto';
     this.reasoningEffort = options.reasoningEffort;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 600_000;
+    this.agentFor = options.agentFor;
     const platform = isOpenAIPlatform(this.baseUrl);
     this.client = new OpenAI({
       baseURL: this.baseUrl,
@@ -147,6 +152,7 @@ export class OpenAIProvider implements ChatProvider {
         body: JSON.stringify(body),
         signal: controller.signal,
         headersTimeoutMs: this.requestTimeoutMs,
+        ...(this.agentFor ? { agentFor: this.agentFor } : {}),
       });
       const calls = new ToolCallAssembler();
       let usage: Usage | undefined;
