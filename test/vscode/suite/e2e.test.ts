@@ -148,8 +148,9 @@ describe('MCP Agent end to end, as a user', function () {
   it('opens the chat panel from the Command Palette', async () => {
     await runFromPalette('MCP Agent: Open Chat');
     await ui.waitFor('chat', CHAT.input, { timeoutMs: 30_000 });
-    const model = await ui.text('chat', CHAT.modelChip);
-    assert.match(model, new RegExp(MODEL));
+    // The key set just before rebuilds the agent: the chip shows the model once the panel hears of it.
+    await ui.waitFor('chat', CHAT.modelChip, { hasText: MODEL, timeoutMs: 15_000 });
+    assert.match(await ui.text('chat', CHAT.modelChip), new RegExp(MODEL));
   });
 
   it('streams the answer from the model into the panel', async () => {

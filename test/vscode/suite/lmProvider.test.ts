@@ -50,6 +50,7 @@ describe('the vscode-lm provider, through VS Code\'s language-model API', functi
     await waitForServer('everything', 'connected');
     await vscode.commands.executeCommand('mcpAgent.newChat');
     await ui.waitFor('chat', CHAT.input, { timeoutMs: 30_000 });
+    await ui.waitFor('chat', CHAT.modelChip, { hasText: LM_MODEL_ID, timeoutMs: 15_000 });
     assert.match(await ui.text('chat', CHAT.modelChip), new RegExp(LM_MODEL_ID));
     await sendChat('Echo something through server-everything.');
     await waitForAnswer('The VS Code chat model saw the echo result.');
