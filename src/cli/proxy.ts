@@ -70,7 +70,7 @@ function bypassed(url: URL, noProxy: string): boolean {
 export function modelAgentFromEnv(env: Env = process.env): ((url: URL) => Agent | undefined) | undefined {
   if (!proxyConfigured(env)) return undefined;
   const { HttpProxyAgent, HttpsProxyAgent } = loadLibraries();
-  // One agent per proxy and scheme, kept alive like Node's default agent, so a conversation reuses its tunnel.
+  // One agent per proxy and scheme, kept alive like Node's default agent, so a conversation reuses its connection.
   const agents = new Map<string, Agent>();
   return (url) => {
     const proxy = proxyFor(url, env);
